@@ -1,0 +1,1 @@
+"""Grading harness for the "backpropagation from scratch, then PyTorch" assignment."""

@@ -1,0 +1,115 @@
+"""`python -m autograder …`: grade one submission (`run`) and the instructor's tools.
+
+`run` with no arguments does what Gradescope expects: grade `$AUTOGRADER_ROOT/submission`
+(default root `/autograder`), honour `submission_metadata.json`, write
+`$AUTOGRADER_ROOT/results/results.json`. Where there is no such tree (an instructor's machine),
+it grades the reference solution and writes `out/results.json`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from autograder import results as results_module
+from autograder.rubric import RubricError, load_rubric
+
+ROOT_ENV = "AUTOGRADER_ROOT"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INTERNAL_ERROR = ("The autograder had an internal problem and could not grade this submission "
+                  "(not your fault). Course staff can see the details; please let them know.")
+
+
+def gradescope_root() -> Path:
+    return Path(os.environ.get(ROOT_ENV, "/autograder"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="grade one submission and write results.json")
+    run.add_argument("--submission", type=Path, help="submission folder (default: the Gradescope "
+                     "submission, else the reference solution)")
+    run.add_argument("--results", type=Path, help="where to write results.json")
+    run.add_argument("--metadata", type=Path, help="submission_metadata.json to honour")
+    run.add_argument("--rubric", type=Path, default=PROJECT_ROOT / "rubric.yaml", help="rubric file")
+    run.add_argument("--items", nargs="+", metavar="ID", help="grade only these rubric items")
+    run.add_argument("--quiet", action="store_true", help="print only the results path")
+    run.set_defaults(handler=run_command)
+    template = commands.add_parser("template", help="regenerate the student template from the reference")
+    template.add_argument("--check", action="store_true", help="only report whether it is up to date")
+    template.add_argument("--rubric", type=Path, default=PROJECT_ROOT / "rubric.yaml")
+    template.set_defaults(handler=template_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+def _default_paths(args) -> tuple[Path, Path, Path | None, bool]:
+    """(submission, results, metadata, on_gradescope_tree)."""
+    root = gradescope_root()
+    on_tree = (root / "submission").is_dir()
+    submission = args.submission or (root / "submission" if on_tree else None)
+    results = args.results or (root / "results" / "results.json" if on_tree else Path("out/results.json"))
+    metadata = args.metadata or (root / "submission_metadata.json" if on_tree else None)
+    return submission, results, metadata, on_tree
+
+
+def run_command(args) -> int:
+    from autograder import grading, sandbox
+    from autograder.summary import format_summary
+
+    started = time.monotonic()
+    submission, results_path, metadata, on_tree = _default_paths(args)
+    try:
+        rubric = load_rubric(args.rubric)
+    except RubricError as error:
+        print(f"rubric error: {error}", file=sys.stderr)
+        results_module.write_results(results_module.failure_results(None, INTERNAL_ERROR), results_path)
+        return 2
+    if submission is None:
+        submission = rubric.root / rubric.reference
+        print(f"No Gradescope submission here ({gradescope_root()}/submission): grading the reference "
+              f"solution in {submission}.")
+    if on_tree and sandbox.sandbox_user():
+        results_path.parent.mkdir(parents=True, exist_ok=True)
+        sandbox.hide_from_sandbox([results_path.parent])
+    try:
+        outcome = grading.grade_submission(submission, rubric, metadata, args.items)
+    except Exception:
+        traceback.print_exc()
+        failed = results_module.failure_results(rubric, INTERNAL_ERROR, time.monotonic() - started)
+        results_module.write_results(failed, results_path)
+        print(f"results.json: {results_path}")
+        return 3
+    results_module.write_results(outcome.results, results_path)
+    if not args.quiet:
+        if outcome.items:
+            print(format_summary(outcome.items, outcome.results["score"],
+                                 sum(g.item.points for g in outcome.items)))
+        else:
+            print(outcome.results["output"])
+        if outcome.run:
+            print(f"\n{outcome.run.sandbox_note} Graded in {outcome.run.execution_time:.1f} s.")
+            if outcome.run.grader_error:
+                print(f"\nGRADER PROBLEM (students were told it is not their fault):\n{outcome.run.grader_error}")
+    print(f"results.json: {results_path}")
+    return 3 if outcome.run and outcome.run.grader_error else 0
+
+
+def template_command(args) -> int:
+    from autograder.template import write_template
+
+    rubric = load_rubric(args.rubric)
+    stale = write_template(rubric, check_only=args.check)
+    for name in stale:
+        print(f"{'out of date' if args.check else 'written'}: {rubric.template}/{name}")
+    if args.check and stale:
+        return 1
+    return 0

@@ -1,0 +1,95 @@
+"""Turn what went wrong in a test into a few lines of markdown a student can act on.
+
+Never a raw traceback: the function, the failing input (hypothesis' shrunk example, from the
+exception's notes), what was expected and what came back, and where in the student's file.
+"""
+from __future__ import annotations
+
+import errno
+import linecache
+import traceback
+from pathlib import Path
+
+from autograder.grading_api import SubmissionProblem
+
+MAX_MESSAGE_CHARS = 3000
+NOT_IMPLEMENTED = "Not implemented yet"
+
+
+def describe_failure(error: BaseException, submission_dir: Path | None, memory_mb: int | None = None) -> str:
+    """Markdown explaining `error`, raised while a test exercised the submission."""
+    error = _first_leaf(error)
+    if isinstance(error, SubmissionProblem):
+        return str(error)
+    where = _student_frame(error, submission_dir)
+    function = f"`{where[0]}`" if where else "your code"
+    if isinstance(error, NotImplementedError):
+        return f"{NOT_IMPLEMENTED}: {function} still raises `NotImplementedError`."
+    if isinstance(error, AssertionError):
+        text = _assertion_text(error)
+    elif isinstance(error, MemoryError):
+        limit = f" (the grader allows {memory_mb} MB)" if memory_mb else ""
+        text = f"{function} ran out of memory{limit}."
+    elif isinstance(error, RecursionError):
+        text = f"{function} recursed too deeply (`RecursionError`); look for a call that never stops."
+    elif isinstance(error, OSError) and error.errno == errno.EFBIG:
+        text = f"{function} printed or wrote more output than the grader allows; remove large prints."
+    elif isinstance(error, SystemExit):
+        text = f"{function} called `exit()` / `sys.exit()`; graded functions must return instead."
+    else:
+        text = f"{function} raised `{type(error).__name__}: {_one_line(str(error))}`."
+    if where and not isinstance(error, AssertionError):
+        text += f"\n\n{_source_excerpt(*where[1:])}"
+    return _clip(text + _falsifying_example(error))
+
+
+def _first_leaf(error: BaseException) -> BaseException:
+    """Hypothesis reports several distinct failures as an exception group: show the first."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
+
+
+def _assertion_text(error: AssertionError) -> str:
+    """The test's own message, without pytest's rewritten-assert introspection lines."""
+    text = str(error.args[0]) if error.args else ""
+    marker = text.find("\nassert ")
+    if marker >= 0:
+        text = text[:marker]
+    return text.strip() or "A check on your function's result failed."
+
+
+def _falsifying_example(error: BaseException) -> str:
+    notes = [n for n in getattr(error, "__notes__", ()) if n.startswith("Falsifying")]
+    if not notes:
+        return ""
+    return "\n\nFailing input (the smallest the grader found):\n```\n" + _clip(notes[0], 1200) + "\n```"
+
+
+def _student_frame(error: BaseException, submission_dir: Path | None) -> tuple[str, str, int] | None:
+    """`(module.function, filename, line)` of the innermost frame inside the submission."""
+    if submission_dir is None:
+        return None
+    found = None
+    root = str(submission_dir)
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename.startswith(root):
+            found = (f"{Path(frame.filename).stem}.{frame.name}", frame.filename, frame.lineno)
+    if found and found[0].endswith(".<module>"):
+        found = (found[0][: -len(".<module>")], found[1], found[2])
+    return found
+
+
+def _source_excerpt(filename: str, line: int) -> str:
+    code = linecache.getline(filename, line).strip()
+    shown = f"\n```python\n{code}\n```" if code else ""
+    return f"At `{Path(filename).name}` line {line}:{shown}"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 30] + "\n… (message shortened)"

@@ -1,0 +1,88 @@
+"""One submission, start to finish: grade, score, add notes and leaderboard, build results."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import ratelimit, results, runner, sandbox
+from autograder.rubric import Rubric
+from autograder.scoring import GradedItem, score_items
+
+
+@dataclass
+class Graded:
+    results: dict
+    items: list[GradedItem]
+    run: runner.GradingRun | None
+    rate_limited: bool = False
+
+
+def grade_submission(submission: Path, rubric: Rubric, metadata_path: Path | None = None,
+                     items: list[str] | None = None) -> Graded:
+    started = time.monotonic()
+    metadata = _read_metadata(metadata_path)
+    if rubric.rate_limit and metadata:
+        limited, previous = ratelimit.over_limit(metadata, rubric.rate_limit)
+        if limited:
+            return _carried_over(rubric, previous, time.monotonic() - started)
+    if sandbox.sandbox_user():
+        sandbox.hide_from_sandbox([rubric.root / rubric.reference, rubric.root / rubric.tests_dir, rubric.path])
+    run = runner.grade(submission, rubric, items)
+    graded = score_items(rubric, run, items)
+    output = _student_output(rubric, run, graded)
+    built = results.build_results(rubric, graded, output, run.execution_time, _leaderboard(rubric, run))
+    return Graded(built, graded, run)
+
+
+def _read_metadata(path: Path | None) -> dict:
+    if path is None or not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _carried_over(rubric: Rubric, previous: dict, elapsed: float) -> Graded:
+    message = ratelimit.limited_message(rubric.rate_limit)
+    previous_results = previous.get("results") if isinstance(previous.get("results"), dict) else {}
+    carried = results.failure_results(rubric, message, elapsed)
+    if previous_results.get("tests"):
+        carried["tests"] = previous_results["tests"]
+    carried["score"] = float(previous.get("score") or previous_results.get("score") or 0.0)
+    carried["output"] = message
+    try:
+        results.validate(carried)
+    except Exception:  # the previous results were not ours to trust: keep only the score
+        carried["tests"] = results.failure_results(rubric, message)["tests"]
+    return Graded(carried, [], None, rate_limited=True)
+
+
+def _student_output(rubric: Rubric, run: runner.GradingRun, graded: list[GradedItem]) -> str:
+    total = sum(g.score for g in graded)
+    possible = sum(g.item.points for g in graded)
+    lines = [f"**Score: {total:g} / {possible:g}**"]
+    if run.grader_error:
+        lines.append("The autograder had a problem running the tests (not your fault). "
+                     "Course staff can see the details; please let them know.")
+    lines += run.staged.notes
+    missing = [f"`{name}`" for name in run.staged.missing]
+    if missing:
+        lines.append(f"Not found in your submission: {', '.join(missing)} (the items of those files score 0).")
+    return "\n\n".join(lines)
+
+
+def _leaderboard(rubric: Rubric, run: runner.GradingRun) -> list[dict]:
+    entries = []
+    for entry in rubric.leaderboard:
+        value = None
+        for outcome in run.outcomes.values():
+            for key, recorded in outcome.properties:
+                if key == entry.key and isinstance(recorded, (int, float)):
+                    value = recorded
+        if value is not None:
+            entries.append({"name": entry.name, "value": value, "order": entry.order})
+    return entries

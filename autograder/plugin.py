@@ -1,0 +1,214 @@
+"""pytest plugin of the grading process: selects the submission, reports each test's outcome.
+
+Two ways in:
+- `pytest tests --submission DIR` (an instructor debugging a test): the plugin stages DIR with
+  the provided files and reads item configs from rubric.yaml beside `tests/`.
+- The harness starts pytest with `AUTOGRADER_PLAN` pointing to a plan (JSON) and a channel fd.
+  After collection the plugin drops privileges if asked, then for every test: arms a watchdog
+  that dumps the stack and exits when the test's timeout passes, snapshots the functions the
+  tests rely on (numpy, builtins, pytest, ...), and sends one result event with a readable
+  message. A test during which the submission replaced one of those functions fails.
+"""
+from __future__ import annotations
+
+import faulthandler
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import channel
+from autograder.feedback import describe_failure
+from autograder.grading_api import SUBMISSION_DIR_ENV
+
+PLAN_ENV = "AUTOGRADER_PLAN"
+WATCHED_MODULE_PREFIXES = ("builtins", "numpy", "math", "pytest", "_pytest", "hypothesis",
+                           "torch", "autograder", "tests", "data", "json", "os", "sys", "pickle")
+
+_item_configs: dict[str, dict] = {}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--submission", default=None, metavar="DIR",
+                     help="grade this submission folder (staged with the provided files)")
+
+
+def pytest_configure(config):
+    plan_path = os.environ.get(PLAN_ENV)
+    if plan_path:
+        plan = json.loads(Path(plan_path).read_text())
+        _item_configs.update({k: v["config"] for k, v in plan["tests"].items()})
+        config.pluginmanager.register(GradingReporter(plan), "autograder-reporter")
+    elif config.getoption("submission"):
+        _configure_direct_run(config)
+
+
+def _configure_direct_run(config) -> None:
+    """`pytest tests --submission DIR`: stage DIR and read configs from the rubric."""
+    from autograder.rubric import load_rubric
+    from autograder.submission import stage_submission
+
+    rubric = load_rubric(Path(config.rootpath) / "rubric.yaml")
+    staged = stage_submission(Path(config.getoption("submission")), rubric,
+                              Path(config.rootpath), _direct_stage_dir(config))
+    os.environ[SUBMISSION_DIR_ENV] = str(staged.folder)
+    for item in rubric.items:
+        for node in rubric.node_ids(item):
+            _item_configs[node] = item.config
+
+
+def _direct_stage_dir(config) -> Path:
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="autograder-direct-"))
+
+
+@pytest.fixture
+def item_config(request) -> dict:
+    """The `config` mapping of the rubric item this test belongs to (e.g. seeds, targets)."""
+    return _item_configs.get(request.node.nodeid.split("[", 1)[0], {})
+
+
+class GradingReporter:
+    """Runs inside the grading process; its only output is events on the channel."""
+
+    def __init__(self, plan: dict):
+        self.plan = plan
+        self.fd = int(os.environ[channel.CHANNEL_FD_ENV])
+        self.submission_dir = Path(plan["submission_dir"])
+        self.output_limit = int(plan["output_limit_bytes"])
+        self.timeout_report = open(plan["timeout_report"], "w")  # opened before dropping rights
+        self.start_dir = os.getcwd()
+        self.baseline: dict[str, dict[str, object]] = {}
+        self.failures: dict[str, str] = {}
+        self.captured: dict[str, str] = {}
+        self.properties: dict[str, list] = {}
+
+    # -- collection -----------------------------------------------------------------------
+    def pytest_collection_modifyitems(self, session, config, items):
+        channel.send(self.fd, {"event": "collected", "tests": [item.nodeid for item in items]})
+        select = self.plan.get("select")
+        done = set(self.plan.get("done", ()))
+        keep = [item for item in items if item.nodeid not in done
+                and (select is None or item.nodeid.split("[", 1)[0] in select)]
+        kept = set(id(item) for item in keep)
+        config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
+        items[:] = keep
+
+    def pytest_collection_finish(self, session):
+        self._drop_privileges()
+        self.baseline = _snapshot_functions()
+
+    def _drop_privileges(self) -> None:
+        drop = self.plan.get("drop_to")
+        if not drop:
+            return
+        os.setgroups([])
+        os.setgid(drop["gid"])
+        os.setuid(drop["uid"])
+
+    # -- each test ------------------------------------------------------------------------
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        node = item.nodeid
+        channel.send(self.fd, {"event": "start", "test": node})
+        timeout = self.plan["tests"].get(node.split("[", 1)[0], {}).get("timeout", 60)
+        self.timeout_report.seek(0)
+        self.timeout_report.truncate()
+        faulthandler.dump_traceback_later(timeout, exit=True, file=self.timeout_report)
+        try:
+            yield
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+        self._restore_working_directory()
+        tampered = _restore_tampered(self.baseline)
+        if tampered:
+            self.failures[node] = (
+                f"Your code replaced `{tampered[0]}`, which the grader relies on. Graded code must "
+                f"not modify libraries, builtins or the grader; this check scores 0."
+            )
+        self._send_result(node)
+
+    def pytest_runtest_makereport(self, item, call):
+        if call.excinfo is None or item.nodeid in self.failures:
+            return
+        if call.excinfo.errisinstance(pytest.skip.Exception):
+            self.failures[item.nodeid] = "This check was skipped by the grader (a grader problem)."
+            return
+        self.failures[item.nodeid] = describe_failure(
+            call.excinfo.value, self.submission_dir, self.plan.get("memory_mb"))
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call" or (report.when == "setup" and report.failed):
+            self.captured[report.nodeid] = report.capstdout
+            self.properties[report.nodeid] = [list(p) for p in report.user_properties]
+
+    def _send_result(self, node: str) -> None:
+        message = self.failures.pop(node, None)
+        stdout = self.captured.pop(node, "")
+        if len(stdout) > self.output_limit:
+            stdout = stdout[: self.output_limit] + "\n… (output cut at the grader's limit)"
+        channel.send(self.fd, {
+            "event": "result",
+            "test": node,
+            "passed": message is None,
+            "message": message or "",
+            "stdout": stdout,
+            "properties": _json_safe(self.properties.pop(node, [])),
+        })
+
+    def _restore_working_directory(self) -> None:
+        try:
+            if os.getcwd() == self.start_dir:
+                return
+        except OSError:
+            pass
+        os.chdir(self.start_dir)
+
+
+def _watched_modules() -> dict[str, object]:
+    return {name: module for name, module in list(sys.modules.items())
+            if module is not None and name.split(".")[0] in WATCHED_MODULE_PREFIXES}
+
+
+def _snapshot_functions() -> dict[str, dict[str, object]]:
+    """For every watched module: its callable and module attributes, by identity."""
+    snapshot = {}
+    for name, module in _watched_modules().items():
+        try:
+            attributes = vars(module)
+        except TypeError:
+            continue
+        snapshot[name] = {"__module__": module}
+        snapshot[name].update({key: value for key, value in list(attributes.items())
+                               if callable(value) or type(value) is type(sys)})
+    return snapshot
+
+
+def _restore_tampered(baseline: dict[str, dict[str, object]]) -> list[str]:
+    """Put back every watched function the submission replaced; return their names."""
+    tampered = []
+    for name, attributes in baseline.items():
+        module = attributes["__module__"]
+        if sys.modules.get(name, module) is not module:
+            sys.modules[name] = module
+            tampered.append(name)
+        current = vars(module)
+        for key, value in attributes.items():
+            if key != "__module__" and current.get(key, value) is not value:
+                current[key] = value
+                tampered.append(f"{name}.{key}")
+            elif key != "__module__" and key not in current:
+                current[key] = value
+                tampered.append(f"{name}.{key}")
+    return tampered
+
+
+def _json_safe(values):
+    try:
+        json.dumps(values)
+        return values
+    except (TypeError, ValueError):
+        return [[str(k), repr(v)] for k, v in values]

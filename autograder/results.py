@@ -1,0 +1,88 @@
+"""Gradescope's results.json: build it, validate it against the schema in the repo, write it
+atomically (a reader never sees half a file, a crash never leaves an old one looking new)."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+
+from autograder.rubric import Rubric
+from autograder.scoring import GradedItem
+
+SCHEMA_PATH = Path(__file__).with_name("results_schema.json")
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate(results: dict) -> None:
+    """Raise `jsonschema.ValidationError` when `results` is not a valid results.json."""
+    _validator().validate(results)
+
+
+def build_results(rubric: Rubric, graded: list[GradedItem], output: str, execution_time: float,
+                  leaderboard: list[dict] | None = None) -> dict:
+    tests = [{
+        "name": g.item.name,
+        "number": g.item.number,
+        "score": g.score,
+        "max_score": g.item.points,
+        "status": g.status,
+        "output": g.output,
+        "output_format": "md",
+        "visibility": g.item.visibility,
+    } for g in graded]
+    results = {
+        "score": round(sum(g.score for g in graded), 4),
+        "execution_time": int(math.ceil(execution_time)),
+        "output": output,
+        "output_format": "md",
+        "test_output_format": "md",
+        "test_name_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": rubric.stdout_visibility,
+        "tests": tests,
+    }
+    if leaderboard:
+        results["leaderboard"] = leaderboard
+    return results
+
+
+def failure_results(rubric: Rubric | None, message: str, execution_time: float = 0.0) -> dict:
+    """Results for a run that could not grade at all: every item 0, and why."""
+    tests = []
+    if rubric is not None:
+        tests = [{"name": item.name, "number": item.number, "score": 0.0, "max_score": item.points,
+                  "status": "failed", "output": message, "output_format": "md",
+                  "visibility": item.visibility} for item in rubric.items]
+    return {"score": 0.0, "execution_time": int(math.ceil(execution_time)), "output": message,
+            "output_format": "md", "visibility": "visible", "stdout_visibility": "hidden",
+            "tests": tests}
+
+
+def write_results(results: dict, path: Path) -> Path:
+    """Validate, then write `path` atomically (temp file in the same folder + rename)."""
+    validate(results)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(results, out, indent=2, ensure_ascii=False)
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,318 @@
+"""Load and validate `rubric.yaml`: the single source of points, names and visibility.
+
+Every problem is reported as a `RubricError` naming the file and line, so an instructor can fix
+the rubric without reading the harness.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+DEFAULT_TIMEOUT_S = 60.0
+
+
+class RubricError(ValueError):
+    """The rubric is malformed; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One graded line of results.json: `number name`, worth `points`, earned by `tests`."""
+
+    id: str
+    number: str
+    name: str
+    points: float
+    visibility: str
+    timeout: float
+    tests: tuple[str, ...]
+    group: str
+    file: str | None
+    config: dict[str, Any] = field(default_factory=dict)
+    line: int = 0
+
+    @property
+    def title(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+@dataclass(frozen=True)
+class Limits:
+    total_timeout: float = 540.0
+    memory_mb: int = 700
+    processes: int = 64
+    output_kb: int = 256
+
+
+@dataclass(frozen=True)
+class LeaderboardEntry:
+    """A figure published to Gradescope's leaderboard: a number a test reports under `key`."""
+
+    name: str
+    key: str
+    order: str = "desc"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `submissions` graded submissions in any rolling window of `window_hours`."""
+
+    submissions: int
+    window_hours: float
+
+
+@dataclass(frozen=True)
+class Rubric:
+    path: Path
+    name: str
+    template: str
+    reference: str
+    tests_dir: str
+    provided_files: tuple[str, ...]
+    items: tuple[Item, ...]
+    limits: Limits
+    leaderboard: tuple[LeaderboardEntry, ...] = ()
+    rate_limit: RateLimit | None = None
+    stdout_visibility: str = "hidden"
+
+    @property
+    def root(self) -> Path:
+        """The folder holding rubric.yaml; the rubric's relative paths start there."""
+        return self.path.parent
+
+    @property
+    def max_score(self) -> float:
+        return sum(item.points for item in self.items)
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def test_prefix(self) -> str:
+        return self.tests_dir.rstrip("/") + "/"
+
+    def node_ids(self, item: Item) -> tuple[str, ...]:
+        """The pytest node ids (relative to the rubric's folder) an item names."""
+        return tuple(self.test_prefix() + test for test in item.tests)
+
+    def item_for_node(self, node_id: str) -> Item | None:
+        """The item a collected test belongs to (a parametrized case counts for its function)."""
+        base = node_id.split("[", 1)[0]
+        for item in self.items:
+            if base in self.node_ids(item):
+                return item
+        return None
+
+    def check_against_collection(self, collected: list[str]) -> None:
+        """Raise `RubricError` for a rubric test that does not exist or a test no item names."""
+        bases = {node.split("[", 1)[0] for node in collected}
+        for item in self.items:
+            for test, node in zip(item.tests, self.node_ids(item)):
+                if node not in bases:
+                    raise RubricError(
+                        f"{self.path}:{item.line}: item '{item.id}' names test '{test}', "
+                        f"which does not exist under {self.tests_dir}/"
+                    )
+        orphans = sorted(base for base in bases if self.item_for_node(base) is None)
+        if orphans:
+            raise RubricError(
+                f"{self.path}: these tests belong to no rubric item: {', '.join(orphans)}"
+            )
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records the line of every mapping under the key `__line__`."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_rubric(path: str | Path) -> Rubric:
+    """Parse and validate a rubric file; raises `RubricError` naming the offending line."""
+    path = Path(path)
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except FileNotFoundError:
+        raise RubricError(f"{path}: rubric file not found") from None
+    except yaml.YAMLError as error:
+        raise RubricError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(raw, dict):
+        raise RubricError(f"{path}:1: the rubric must be a mapping with 'assignment' and 'groups'")
+    return _RubricParser(path, raw).parse()
+
+
+class _RubricParser:
+    def __init__(self, path: Path, raw: dict):
+        self.path = path
+        self.raw = raw
+
+    def fail(self, where: dict | None, message: str) -> RubricError:
+        line = where.get("__line__", 1) if isinstance(where, dict) else 1
+        return RubricError(f"{self.path}:{line}: {message}")
+
+    def section(self, key: str, required: bool = True) -> dict:
+        value = self.raw.get(key)
+        if value is None and not required:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(self.raw, f"'{key}' must be a mapping")
+        return value
+
+    def parse(self) -> Rubric:
+        assignment = self.section("assignment")
+        defaults = self.section("defaults", required=False)
+        default_visibility = self.visibility(defaults, defaults.get("visibility", "visible"))
+        default_timeout = self.positive(defaults, "timeout", DEFAULT_TIMEOUT_S)
+        groups = self.raw.get("groups")
+        if not isinstance(groups, list) or not groups:
+            raise self.fail(self.raw, "'groups' must be a non-empty list")
+        items: list[Item] = []
+        for group in groups:
+            items.extend(self.group_items(group, default_visibility, default_timeout))
+        self.check_unique(items)
+        return Rubric(
+            path=self.path,
+            name=str(assignment.get("name", "Assignment")),
+            template=str(assignment.get("template", "student_template")),
+            reference=str(assignment.get("reference", "reference")),
+            tests_dir=str(assignment.get("tests", "tests")),
+            provided_files=tuple(assignment.get("provided_files", ())),
+            items=tuple(items),
+            limits=self.limits(),
+            leaderboard=self.leaderboard(),
+            rate_limit=self.rate_limit(),
+            stdout_visibility=self.visibility(self.raw, self.raw.get("stdout_visibility", "hidden")),
+        )
+
+    def group_items(self, group: Any, default_visibility: str, default_timeout: float) -> list[Item]:
+        if not isinstance(group, dict):
+            raise self.fail(self.raw, "every entry of 'groups' must be a mapping")
+        name = group.get("name")
+        if not name:
+            raise self.fail(group, "a group needs a 'name'")
+        entries = group.get("items")
+        if not isinstance(entries, list) or not entries:
+            raise self.fail(group, f"group '{name}' needs a non-empty 'items' list")
+        visibility = self.visibility(group, group.get("visibility", default_visibility))
+        return [self.item(entry, group, visibility, default_timeout) for entry in entries]
+
+    def item(self, entry: Any, group: dict, visibility: str, default_timeout: float) -> Item:
+        if not isinstance(entry, dict):
+            raise self.fail(group, f"items of group '{group['name']}' must be mappings")
+        for key in ("id", "number", "name", "points", "tests"):
+            if key not in entry:
+                raise self.fail(entry, f"item is missing '{key}'")
+        points = entry["points"]
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
+            raise self.fail(entry, f"item '{entry['id']}': points must be a number >= 0, got {points!r}")
+        tests = entry["tests"]
+        if isinstance(tests, str):
+            tests = [tests]
+        if not isinstance(tests, list) or not tests or not all(isinstance(t, str) for t in tests):
+            raise self.fail(entry, f"item '{entry['id']}': 'tests' must be a non-empty list of test ids")
+        bracketed = [t for t in tests if "[" in t]
+        if bracketed:
+            raise self.fail(entry, f"item '{entry['id']}': name tests without parameters: {bracketed[0]}")
+        config = entry.get("config", {})
+        if not isinstance(config, dict):
+            raise self.fail(entry, f"item '{entry['id']}': 'config' must be a mapping")
+        return Item(
+            id=str(entry["id"]),
+            number=str(entry["number"]),
+            name=str(entry["name"]),
+            points=float(points),
+            visibility=self.visibility(entry, entry.get("visibility", visibility)),
+            timeout=self.positive(entry, "timeout", default_timeout),
+            tests=tuple(tests),
+            group=str(group["name"]),
+            file=group.get("file"),
+            config=_strip_lines(config),
+            line=entry["__line__"],
+        )
+
+    def check_unique(self, items: list[Item]) -> None:
+        seen: dict[str, Item] = {}
+        owner: dict[str, Item] = {}
+        for item in items:
+            if item.id in seen:
+                raise RubricError(
+                    f"{self.path}:{item.line}: item id '{item.id}' is already used on line "
+                    f"{seen[item.id].line}"
+                )
+            seen[item.id] = item
+            for test in item.tests:
+                if test in owner:
+                    raise RubricError(
+                        f"{self.path}:{item.line}: test '{test}' is already graded by item "
+                        f"'{owner[test].id}' (line {owner[test].line})"
+                    )
+                owner[test] = item
+
+    def visibility(self, where: dict, value: Any) -> str:
+        if value not in VISIBILITIES:
+            raise self.fail(where, f"visibility must be one of {', '.join(VISIBILITIES)}; got {value!r}")
+        return value
+
+    def positive(self, where: dict, key: str, default: float) -> float:
+        value = where.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise self.fail(where, f"'{key}' must be a positive number of seconds; got {value!r}")
+        return float(value)
+
+    def limits(self) -> Limits:
+        section = self.section("limits", required=False)
+        values = {}
+        for key, default in vars(Limits()).items():
+            value = section.get(key, default)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise self.fail(section, f"limits.{key} must be a positive number; got {value!r}")
+            values[key] = type(default)(value)
+        return Limits(**values)
+
+    def leaderboard(self) -> tuple[LeaderboardEntry, ...]:
+        entries = self.raw.get("leaderboard") or []
+        if not isinstance(entries, list):
+            raise self.fail(self.raw, "'leaderboard' must be a list")
+        parsed = []
+        for entry in entries:
+            if not isinstance(entry, dict) or "name" not in entry or "key" not in entry:
+                raise self.fail(entry if isinstance(entry, dict) else self.raw,
+                                "a leaderboard entry needs 'name' and 'key'")
+            order = entry.get("order", "desc")
+            if order not in ("asc", "desc"):
+                raise self.fail(entry, f"leaderboard order must be 'asc' or 'desc'; got {order!r}")
+            parsed.append(LeaderboardEntry(str(entry["name"]), str(entry["key"]), order))
+        return tuple(parsed)
+
+    def rate_limit(self) -> RateLimit | None:
+        section = self.section("rate_limit", required=False)
+        if not section:
+            return None
+        submissions = section.get("submissions")
+        window = section.get("window_hours")
+        if not isinstance(submissions, int) or submissions < 1:
+            raise self.fail(section, "rate_limit.submissions must be a whole number >= 1")
+        if isinstance(window, bool) or not isinstance(window, (int, float)) or window <= 0:
+            raise self.fail(section, "rate_limit.window_hours must be a positive number")
+        return RateLimit(submissions, float(window))
+
+
+def _strip_lines(value: Any) -> Any:
+    """Drop the loader's `__line__` bookkeeping from user data."""
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value

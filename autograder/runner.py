@@ -1,0 +1,356 @@
+"""Run the grading tests on one submission and collect what happened to every test.
+
+The tests run in a child process (see `sandbox`) that reports over a pipe (see `channel`). When
+the child dies in the middle of a test (timeout, crash, `os._exit`, memory), that test gets a
+message saying which limit it hit and a fresh child grades the tests that are left.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import channel, sandbox
+from autograder.grading_api import SUBMISSION_DIR_ENV
+from autograder.plugin import PLAN_ENV
+from autograder.rubric import Rubric, RubricError
+from autograder.submission import StagedSubmission, stage_submission
+
+POLL_SECONDS = 0.1
+GRACE_SECONDS = 10.0
+MEMORY_SLACK = 1.25
+
+
+@dataclass
+class TestOutcome:
+    test: str
+    passed: bool
+    message: str = ""
+    stdout: str = ""
+    properties: list = field(default_factory=list)
+
+
+@dataclass
+class GradingRun:
+    """Everything the results are built from; `outcomes` is keyed by pytest node id."""
+
+    outcomes: dict[str, TestOutcome]
+    collected: list[str]
+    staged: StagedSubmission
+    sandbox_note: str
+    execution_time: float
+    processes_started: int = 0
+    grader_error: str | None = None
+
+
+class GraderError(RuntimeError):
+    """The grading tests themselves could not run (an instructor's problem, not the student's)."""
+
+
+def grade(submission: Path, rubric: Rubric, items: list[str] | None = None,
+          keep_dir: Path | None = None) -> GradingRun:
+    """Grade the submission folder; `items` restricts the run to those rubric item ids."""
+    started = time.monotonic()
+    sandbox.become_subreaper()
+    user = sandbox.sandbox_user()
+    run_dir = Path(tempfile.mkdtemp(prefix="autograder-run-", dir=keep_dir))
+    try:
+        layout = _prepare_run_dir(run_dir, submission, rubric, user)
+        session = _Session(rubric, layout, user, items)
+        session.run(deadline=started + rubric.limits.total_timeout)
+        return GradingRun(
+            outcomes=session.outcomes, collected=session.collected, staged=layout.staged,
+            sandbox_note=_sandbox_note(user, rubric), execution_time=time.monotonic() - started,
+            processes_started=session.processes_started, grader_error=session.grader_error,
+        )
+    finally:
+        sandbox.kill_descendants()
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@dataclass
+class _RunDir:
+    grading: Path      # owner-only files: the copied tests, the plan, the timeout report
+    submission: Path   # the staged submission, owned by the sandbox user
+    work: Path         # working directory and temp space of the grading process
+    staged: StagedSubmission
+
+
+def _prepare_run_dir(run_dir: Path, submission: Path, rubric: Rubric, user) -> _RunDir:
+    os.chmod(run_dir, 0o711)
+    grading = run_dir / "grading"
+    work = run_dir / "work"
+    shutil.copytree(rubric.root / rubric.tests_dir, grading / rubric.tests_dir,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis"))
+    (grading / "pytest.ini").write_text("[pytest]\n")
+    _hide_contents(grading)
+    staged = stage_submission(submission, rubric, rubric.root, run_dir / "submission")
+    (work / "home").mkdir(parents=True)
+    if user:
+        for folder in (staged.folder, work):
+            _chown_tree(folder, user)
+    return _RunDir(grading, staged.folder, work, staged)
+
+
+def _hide_contents(folder: Path) -> None:
+    """Folders may be passed through (pytest stats its files while running) but not listed;
+    files are readable by their owner only (the grading process reads them before it drops
+    its rights)."""
+    for path in [folder, *folder.rglob("*")]:
+        os.chmod(path, 0o711 if path.is_dir() else 0o600)
+
+
+def _chown_tree(folder: Path, user) -> None:
+    for path in [folder, *folder.rglob("*")]:
+        os.lchown(path, user.uid, user.gid)
+
+
+def _sandbox_note(user, rubric: Rubric) -> str:
+    limits = rubric.limits
+    caps = (f"{limits.memory_mb} MB of memory, {limits.processes} processes, "
+            f"{limits.total_timeout:g} s in all")
+    if user:
+        return f"Student code ran as the unprivileged user `{user.name}` with at most {caps}."
+    if os.geteuid() == 0:
+        return (f"WARNING: running as root, but this Python ({sandbox.unreadable_python()} is private) "
+                f"cannot be used by an unprivileged user, so student code ran as root. Use a system-wide "
+                f"Python to isolate it. Limits applied: {caps}.")
+    return (f"Not running as root, so student code ran as the current user (no separate user); "
+            f"limits applied: {caps}.")
+
+
+class _Session:
+    """Drives grading processes until every selected test has an outcome."""
+
+    def __init__(self, rubric: Rubric, layout: _RunDir, user, items: list[str] | None):
+        self.rubric = rubric
+        self.layout = layout
+        self.user = user
+        self.select = None if items is None else [n for i in items for n in rubric.node_ids(rubric.item(i))]
+        self.outcomes: dict[str, TestOutcome] = {}
+        self.collected: list[str] = []
+        self.processes_started = 0
+        self.grader_error: str | None = None
+
+    # -- the loop -------------------------------------------------------------------------
+    def run(self, deadline: float) -> None:
+        while self.processes_started <= len(self.collected) + 2:
+            finished = self._run_one_process(deadline)
+            if finished or self.grader_error or not self._remaining():
+                break
+            if time.monotonic() >= deadline:
+                self._out_of_time()
+                break
+
+    def _remaining(self) -> list[str]:
+        wanted = [t for t in self.collected
+                  if self.select is None or t.split("[", 1)[0] in self.select]
+        return [t for t in wanted if t not in self.outcomes]
+
+    def _run_one_process(self, deadline: float) -> bool:
+        """One grading process; True when it ran to the end."""
+        read_fd, write_fd = os.pipe()
+        plan_path = self._write_plan()
+        report = self.layout.grading / "timeout-report.txt"
+        try:
+            process = sandbox.start_grading_process(
+                self._command(), self._environment(plan_path, write_fd), self.layout.work,
+                self.layout.grading / "grading-process.log", write_fd, self.rubric.limits,
+                self.user, cpu_seconds=int(self.rubric.limits.total_timeout) + 30)
+        finally:
+            os.close(write_fd)
+        self.processes_started += 1
+        events: queue.Queue = queue.Queue()
+        reader = threading.Thread(target=_pump, args=(read_fd, events), daemon=True)
+        reader.start()
+        current, current_started, killed_for = None, 0.0, None
+        while True:
+            try:
+                event = events.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                event = None
+            if event is not None:
+                current, current_started = self._handle(event, current, current_started)
+                continue
+            if process.poll() is not None:
+                break
+            killed_for = self._limit_hit(process, current, current_started, deadline)
+            if killed_for:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                break
+        sandbox.kill_descendants()
+        reader.join(timeout=2)
+        while not events.empty():
+            current, current_started = self._handle(events.get(), current, current_started)
+        if not self.collected and not self.grader_error:
+            self.grader_error = "The grading tests could not start:\n" + _tail(
+                self.layout.grading / "grading-process.log")
+            return False
+        if current is not None:
+            self.outcomes[current] = TestOutcome(current, False, self._death_message(
+                process.returncode, killed_for, current, report))
+            return False
+        if killed_for == "deadline":
+            self._out_of_time()
+        return killed_for is None and process.returncode in (0, 1, 5) and not self._remaining()
+
+    def _handle(self, event: dict, current, current_started):
+        kind = event["event"]
+        if kind == "collected" and not self.collected:
+            self.collected = [str(t) for t in event.get("tests", [])]
+            try:
+                self.rubric.check_against_collection(self.collected)
+            except RubricError as error:
+                self.grader_error = str(error)
+        elif kind == "start":
+            return str(event.get("test")), time.monotonic()
+        elif kind == "result" and event.get("test") == current:
+            self.outcomes[current] = TestOutcome(
+                current, bool(event.get("passed")), str(event.get("message", "")),
+                str(event.get("stdout", "")), event.get("properties") or [])
+            return None, 0.0
+        return current, current_started
+
+    def _limit_hit(self, process, current, current_started, deadline) -> str | None:
+        now = time.monotonic()
+        if now >= deadline:
+            return "deadline"
+        if current and now - current_started > self._timeout_of(current) + GRACE_SECONDS:
+            return "timeout"
+        if sandbox.peak_memory_mb(process) > self.rubric.limits.memory_mb * MEMORY_SLACK:
+            return "memory"
+        return None
+
+    def _timeout_of(self, test: str) -> float:
+        item = self.rubric.item_for_node(test)
+        return item.timeout if item else 60.0
+
+    # -- messages -------------------------------------------------------------------------
+    def _death_message(self, returncode, killed_for, test: str, report: Path) -> str:
+        timeout = self._timeout_of(test)
+        if killed_for == "memory":
+            return (f"Used more than {self.rubric.limits.memory_mb} MB of memory, the grader's limit; "
+                    f"this check was stopped.")
+        if killed_for == "deadline":
+            return (f"Not finished when the whole grading run reached its "
+                    f"{self.rubric.limits.total_timeout:g} s limit.")
+        dumped = _read_text(report)
+        if killed_for == "timeout" or dumped.startswith("Timeout"):
+            where = _innermost_student_function(dumped, self.layout.submission)
+            place = f" in `{where}`" if where else ""
+            return (f"Timed out after {timeout:g} s{place}. Look for a loop that never ends or an "
+                    f"algorithm much slower than needed.")
+        if returncode is not None and returncode < 0:
+            name = _signal_name(-returncode)
+            if -returncode == signal.SIGXCPU:
+                return "Used up the grader's CPU time limit; this check was stopped."
+            return f"Your code crashed the grading process ({name}) while this check ran."
+        return (f"Your code ended the grading process (exit code {returncode}) while this check ran. "
+                f"Graded functions must return, never call `exit()`, `sys.exit()` or `os._exit()`.")
+
+    def _out_of_time(self) -> None:
+        for test in self._remaining():
+            self.outcomes[test] = TestOutcome(test, False, (
+                f"Not graded: the whole grading run reached its "
+                f"{self.rubric.limits.total_timeout:g} s limit before this check."))
+
+    # -- the grading process's inputs -----------------------------------------------------
+    def _write_plan(self) -> Path:
+        tests = {}
+        for item in self.rubric.items:
+            for node in self.rubric.node_ids(item):
+                tests[node] = {"config": item.config, "timeout": item.timeout}
+        plan = {
+            "submission_dir": str(self.layout.submission),
+            "select": self.select,
+            "done": sorted(self.outcomes),
+            "tests": tests,
+            "output_limit_bytes": self.rubric.limits.output_kb * 1024,
+            "memory_mb": self.rubric.limits.memory_mb,
+            "drop_to": {"uid": self.user.uid, "gid": self.user.gid} if self.user else None,
+            "timeout_report": str(self.layout.grading / "timeout-report.txt"),
+        }
+        path = self.layout.grading / "plan.json"
+        path.write_text(json.dumps(plan))
+        return path
+
+    def _command(self) -> list[str]:
+        grading = self.layout.grading
+        return sandbox.python_command() + [
+            "-m", "pytest", "-p", "autograder.plugin", "-p", "no:cacheprovider",
+            "-q", "--no-header", "-rN", "--color=no", "--rootdir", str(grading),
+            "-c", str(grading / "pytest.ini"), "--basetemp", str(self.layout.work / "pytest-tmp"),
+            str(grading / self.rubric.tests_dir),
+        ]
+
+    def _environment(self, plan_path: Path, write_fd: int) -> dict[str, str]:
+        work = self.layout.work
+        package_parent = str(Path(__file__).resolve().parent.parent)
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(work / "home"),
+            "TMPDIR": str(work),
+            "LANG": "C.UTF-8",
+            "PYTHONPATH": package_parent,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MPLBACKEND": "Agg",
+            "CUDA_VISIBLE_DEVICES": "",
+            PLAN_ENV: str(plan_path),
+            channel.CHANNEL_FD_ENV: str(write_fd),
+            SUBMISSION_DIR_ENV: str(self.layout.submission),
+        }
+
+
+def _pump(read_fd: int, events: queue.Queue) -> None:
+    with os.fdopen(read_fd, "rb") as stream:
+        for event in channel.receive(stream):
+            events.put(event)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(_read_text(path).splitlines()[-lines:])
+
+
+def _innermost_student_function(dump: str, submission_dir: Path) -> str | None:
+    """From a faulthandler dump (most recent call first), `module.function` of the first
+    frame inside the submission, e.g. `two_layer_net.train`."""
+    root = str(submission_dir)
+    for line in dump.splitlines():
+        line = line.strip()
+        if not line.startswith('File "'):
+            continue
+        filename, _, rest = line[len('File "'):].partition('"')
+        if filename.startswith(root):
+            function = rest.rsplit(" in ", 1)[-1].strip()
+            module = Path(filename).stem
+            return module if function == "<module>" else f"{module}.{function}"
+    return None
+
+
+def _signal_name(number: int) -> str:
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+    return {"SIGSEGV": "segmentation fault", "SIGABRT": "abort", "SIGBUS": "bus error",
+            "SIGFPE": "arithmetic fault", "SIGKILL": "killed, possibly for using too much memory",
+            "SIGILL": "illegal instruction"}.get(name, name)

@@ -1,0 +1,169 @@
+"""The grading process: a child with resource limits, as an unprivileged user when we are root.
+
+Limits: the data segment (`RLIMIT_DATA` caps heap and anonymous memory yet lets torch reserve
+its address space, which an `RLIMIT_AS` cap would break), written file size (a flood of output
+fails with EFBIG), CPU seconds, and processes (a fork bomb stops at the cap). The harness is
+made a child subreaper, so a process that daemonizes to outlive the run is still found and
+killed by `kill_descendants`.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import pwd
+import resource
+import signal
+import subprocess
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from autograder.rubric import Limits
+
+SANDBOX_USER_ENV = "AUTOGRADER_SANDBOX_USER"
+DEFAULT_SANDBOX_USERS = ("student", "nobody")
+PR_SET_CHILD_SUBREAPER = 36
+MAX_WRITTEN_FILE_BYTES = 64 << 20
+
+
+@dataclass(frozen=True)
+class SandboxUser:
+    name: str
+    uid: int
+    gid: int
+
+
+def sandbox_user() -> SandboxUser | None:
+    """The unprivileged user student code runs as; `None` when we are not root, or when that
+    user could not even read the Python installation (see `unreadable_python`)."""
+    if os.geteuid() != 0 or unreadable_python():
+        return None
+    names = [os.environ[SANDBOX_USER_ENV]] if os.environ.get(SANDBOX_USER_ENV) else DEFAULT_SANDBOX_USERS
+    for name in names:
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return SandboxUser(name, entry.pw_uid, entry.pw_gid)
+    raise RuntimeError(f"running as root but none of the users {', '.join(names)} exists; "
+                       f"create one (`useradd --no-create-home student`) or set {SANDBOX_USER_ENV}")
+
+
+def unreadable_python() -> str | None:
+    """The first folder of this interpreter's standard library or packages that other users
+    cannot pass through (e.g. a Python installed in root's home), else `None`."""
+    for location in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]}:
+        path = Path(location).resolve()
+        for folder in [*reversed(path.parents), path]:
+            if not os.stat(folder).st_mode & 0o001:
+                return str(folder)
+    return None
+
+
+def become_subreaper() -> None:
+    """Orphaned descendants re-parent to this process instead of init (Linux only)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _tasks_of_user(uid: int) -> int:
+    """Processes plus threads that `uid` runs now (what RLIMIT_NPROC counts)."""
+    total = 0
+    for process in psutil.process_iter(["uids", "num_threads"]):
+        uids = process.info.get("uids")
+        if uids and uids.real == uid:
+            total += process.info.get("num_threads") or 1
+    return total
+
+
+def limit_setter(limits: Limits, user: SandboxUser | None, cpu_seconds: int):
+    """A `preexec_fn` applying the limits in the child just before it execs."""
+    uid = user.uid if user else os.getuid()
+    nproc = _tasks_of_user(uid) + limits.processes
+    data_bytes = limits.memory_mb << 20
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_DATA, (data_bytes, data_bytes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_WRITTEN_FILE_BYTES, MAX_WRITTEN_FILE_BYTES))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.umask(0o077)
+
+    return apply
+
+
+def start_grading_process(command: list[str], env: dict[str, str], cwd: Path, log: Path,
+                          channel_fd: int, limits: Limits, user: SandboxUser | None,
+                          cpu_seconds: int) -> subprocess.Popen:
+    """Start `command` in its own session with the limits; stdout and stderr go to `log`."""
+    with open(log, "ab") as log_file:
+        return subprocess.Popen(
+            command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log_file,
+            stderr=subprocess.STDOUT, pass_fds=(channel_fd,), start_new_session=True,
+            preexec_fn=limit_setter(limits, user, cpu_seconds),
+        )
+
+
+def peak_memory_mb(process: subprocess.Popen) -> float:
+    """Resident memory of the process and everything below it, in MB."""
+    try:
+        root = psutil.Process(process.pid)
+        members = [root] + root.children(recursive=True)
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for member in members:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return total / 2**20
+
+
+def kill_descendants() -> int:
+    """Kill every process below this one (grading processes and whatever they left behind).
+
+    Returns how many were killed. Repeats until none is left, since a dying fork bomb can
+    still spawn for a moment.
+    """
+    killed = 0
+    for _ in range(50):
+        children = psutil.Process().children(recursive=True)
+        if not children:
+            break
+        for child in children:
+            try:
+                child.send_signal(signal.SIGKILL)
+                killed += 1
+            except psutil.Error:
+                continue
+        psutil.wait_procs(children, timeout=1)
+        _reap_zombies()
+    return killed
+
+
+def _reap_zombies() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def python_command() -> list[str]:
+    return [sys.executable, "-X", "utf8"]
+
+
+def hide_from_sandbox(paths: list[Path]) -> None:
+    """`chmod o=` on what student code must not read (run as root only, as Gradescope advises)."""
+    for path in paths:
+        if path.exists():
+            os.chmod(path, os.stat(path).st_mode & ~0o007)

@@ -1,0 +1,83 @@
+"""From test outcomes to graded items: partial credit, status and the student's feedback.
+
+Points come only from the rubric: an item earns `points * passed / checks`, whatever the
+grading process reported about itself.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from autograder.feedback import NOT_IMPLEMENTED
+from autograder.rubric import Item, Rubric
+from autograder.runner import GradingRun, TestOutcome
+
+MAX_STDOUT_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class GradedItem:
+    item: Item
+    score: float
+    checks: int
+    passed: int
+    output: str
+
+    @property
+    def status(self) -> str:
+        return "passed" if self.checks and self.passed == self.checks else "failed"
+
+    @property
+    def headline(self) -> str:
+        """The first line of the feedback, for one-line summaries."""
+        return self.output.strip().splitlines()[0] if self.output.strip() else ""
+
+
+def score_items(rubric: Rubric, run: GradingRun, items: list[str] | None = None) -> list[GradedItem]:
+    """One `GradedItem` per rubric item (only those in `items` when given), in rubric order."""
+    graded = []
+    for item in rubric.items:
+        if items is not None and item.id not in items:
+            continue
+        tests = [t for t in run.collected if t.split("[", 1)[0] in rubric.node_ids(item)]
+        outcomes = [run.outcomes.get(t) or TestOutcome(t, False, _not_run(run)) for t in tests]
+        passed = sum(outcome.passed for outcome in outcomes)
+        score = round(item.points * passed / len(outcomes), 4) if outcomes else 0.0
+        graded.append(GradedItem(item, score, len(outcomes), passed, _feedback(outcomes, run)))
+    return graded
+
+
+def _not_run(run: GradingRun) -> str:
+    if run.grader_error:
+        return "Not graded: the autograder itself had a problem (not your fault); course staff have been told."
+    return "Not graded: this check did not run."
+
+
+def _feedback(outcomes: list[TestOutcome], run: GradingRun) -> str:
+    if not outcomes:
+        return _not_run(run)
+    failed = [o for o in outcomes if not o.passed]
+    printed = [o.stdout.strip() for o in outcomes if o.stdout.strip()]
+    if not failed:
+        text = f"All {len(outcomes)} checks passed." if len(outcomes) > 1 else "Passed."
+    elif len({o.message for o in failed}) == 1 and len(failed) == len(outcomes):
+        text = failed[0].message
+    else:
+        lines = [f"Passed {len(outcomes) - len(failed)} of {len(outcomes)} checks."]
+        lines += [f"- **{_check_name(o.test)}**: {_indent(o.message)}" for o in failed]
+        text = "\n".join(lines)
+    if printed and not text.startswith(NOT_IMPLEMENTED):
+        shown = "\n".join(printed)[:MAX_STDOUT_CHARS]
+        text += f"\n\nWhat the grader printed:\n```\n{shown}\n```"
+    return text
+
+
+def _check_name(test: str) -> str:
+    """`tests/part_a/test_layers.py::test_affine_backward[2]` -> `affine backward [2]`."""
+    name = test.rsplit("::", 1)[-1]
+    base, _, params = name.partition("[")
+    base = base.removeprefix("test_").replace("_", " ")
+    return f"{base} [{params}" if params else base
+
+
+def _indent(message: str) -> str:
+    return message.replace("\n", "\n  ")

@@ -1,0 +1,187 @@
+"""Grading tests for softmax.py: the linear softmax classifier's loss and gradient.
+
+Both `softmax_loss_naive` and `softmax_loss_vectorized` are graded on their own against
+loss = mean cross-entropy of softmax(X @ W) + reg * sum(W**2) (computed independently in
+`tests.support.expected`), its centred numerical gradient and two properties; item 3.3 checks
+that they agree with each other, and the vectorised one must not loop over examples.
+"""
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.support import assert_allclose, assert_gradient_close, expected, numerical_gradient
+from tests.support.linecount import count_executed_lines
+
+GRAD_TOL = 1e-7
+
+
+@st.composite
+def classifier_cases(draw, regs=(0.0, 0.1, 1.5)):
+    """(W: (D, C), X: (N, D), y: (N,), reg) with N in 1..6, D in 1..5, C in 2..5."""
+    n, d, c = draw(st.integers(1, 6)), draw(st.integers(1, 5)), draw(st.integers(2, 5))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    return (0.5 * rng.standard_normal((d, c)), rng.standard_normal((n, d)),
+            rng.integers(0, c, size=n), draw(st.sampled_from(regs)))
+
+
+def describe(W, X, y, reg):
+    return f"W: {W.shape}, X: {X.shape}, y: {y.tolist()}, reg = {reg}"
+
+
+def expected_loss(W, X, y, reg):
+    return expected.cross_entropy(X @ W, y) + reg * np.sum(W ** 2)
+
+
+def call(softmax, function, W, X, y, reg):
+    """The submission's `function(W, X, y, reg)` on copies of the inputs."""
+    return getattr(softmax, function)(W.copy(), X.copy(), y.copy(), reg)
+
+
+def loss_hint(W, X, y, reg):
+    """Hint for a loss that forgot the regularisation, halved it, or summed instead of averaged."""
+    data, penalty, n = expected.cross_entropy(X @ W, y), reg * np.sum(W ** 2), len(y)
+    mistakes = [
+        (data, reg > 0, "the loss must include the regularisation term `reg * np.sum(W**2)`."),
+        (data + penalty / 2, reg > 0, "the contract's penalty is `reg * np.sum(W**2)`, "
+                                      "with no factor 1/2."),
+        (n * data + penalty, n > 1, "average the cross-entropy over the N examples "
+                                    "(you summed it)."),
+        (data / n + penalty, n > 1, "you divided the cross-entropy by N twice."),
+    ]
+
+    def hint(got, _want):
+        for value, applies, advice in mistakes:
+            if applies and np.ndim(got) == 0 and np.isclose(float(got), value):
+                return f"Hint: {advice}"
+        return None
+    return hint
+
+
+def gradient_hint(W, X, y, reg):
+    """Hint for dW missing or mis-scaling the regularisation gradient, or not averaged."""
+    n = len(y)
+
+    def hint(got, numeric):
+        got = np.asarray(got, dtype=float)
+        if got.shape == numeric.T.shape and got.shape != numeric.shape:
+            return "Hint: `dW` must have `W`'s shape (D, C); yours looks transposed."
+        if got.shape != numeric.shape:
+            return None
+        data = numeric - 2 * reg * W
+        if reg > 0 and np.allclose(got, data):
+            return "Hint: add the regularisation gradient `2 * reg * W` to `dW`."
+        if reg > 0 and np.allclose(got, data + reg * W):
+            return "Hint: the gradient of `reg * np.sum(W**2)` is `2 * reg * W`, not `reg * W`."
+        if n > 1 and np.allclose(got, n * data + 2 * reg * W):
+            return "Hint: average the data gradient over the N examples (divide by N)."
+        return None
+    return hint
+
+
+def check_loss(softmax, function, case):
+    loss, _ = call(softmax, function, *case)
+    assert_allclose(function, loss, expected_loss(*case), describe(*case), name="loss",
+                    hint_fn=loss_hint(*case))
+
+
+def check_gradient(softmax, function, case):
+    W, X, y, reg = case
+    _, dW = call(softmax, function, *case)
+    numeric = numerical_gradient(lambda: expected_loss(W, X, y, reg), W)
+    assert_gradient_close("dW", dW, numeric, GRAD_TOL, function, gradient_hint(*case),
+                          describe(*case))
+
+
+def check_zero_weights(softmax, function, n, d, c):
+    """With W = 0 every score is 0, so the loss is log(C) whatever reg is."""
+    rng = np.random.default_rng(n * 100 + d * 10 + c)
+    case = (np.zeros((d, c)), rng.standard_normal((n, d)), rng.integers(0, c, size=n), 0.5)
+    loss, _ = call(softmax, function, *case)
+    assert_allclose(function, loss, np.log(c), describe(*case),
+                    name="loss (with W = 0 it should be log(C))", hint_fn=loss_hint(*case))
+
+
+def check_row_shift_invariance(softmax, function, case, shift):
+    """Adding `shift` to every weight adds shift * sum(X[i]) to every score of example i,
+    which changes neither the probabilities nor (with reg = 0) the loss and gradient."""
+    W, X, y, _ = case
+    loss, dW = call(softmax, function, W, X, y, 0.0)
+    shifted_loss, shifted_dW = call(softmax, function, W + shift, X, y, 0.0)
+    where = f"{describe(W, X, y, 0.0)}, every weight shifted by {shift}"
+    assert_allclose(function, shifted_loss, loss, where,
+                    name="loss (a constant added to each example's scores must not change it)")
+    assert_allclose(function, shifted_dW, dW, where,
+                    name="`dW` (a constant added to each example's scores must not change it)")
+
+
+# ---- 3.1 softmax_loss_naive ----
+
+@given(case=classifier_cases())
+def test_naive_loss(softmax, case):
+    check_loss(softmax, "softmax_loss_naive", case)
+
+
+@given(case=classifier_cases())
+def test_naive_gradient(softmax, case):
+    check_gradient(softmax, "softmax_loss_naive", case)
+
+
+@given(n=st.integers(1, 6), d=st.integers(1, 5), c=st.integers(2, 6))
+def test_naive_zero_weights_loss_is_log_c(softmax, n, d, c):
+    check_zero_weights(softmax, "softmax_loss_naive", n, d, c)
+
+
+@given(case=classifier_cases(regs=(0.0,)), shift=st.sampled_from([-3.0, 0.5, 10.0]))
+def test_naive_invariant_to_score_shift(softmax, case, shift):
+    check_row_shift_invariance(softmax, "softmax_loss_naive", case, shift)
+
+
+# ---- 3.2 softmax_loss_vectorized ----
+
+@given(case=classifier_cases())
+def test_vectorized_loss(softmax, case):
+    check_loss(softmax, "softmax_loss_vectorized", case)
+
+
+@given(case=classifier_cases())
+def test_vectorized_gradient(softmax, case):
+    check_gradient(softmax, "softmax_loss_vectorized", case)
+
+
+@given(n=st.integers(1, 6), d=st.integers(1, 5), c=st.integers(2, 6))
+def test_vectorized_zero_weights_loss_is_log_c(softmax, n, d, c):
+    check_zero_weights(softmax, "softmax_loss_vectorized", n, d, c)
+
+
+@given(case=classifier_cases(regs=(0.0,)), shift=st.sampled_from([-3.0, 0.5, 10.0]))
+def test_vectorized_invariant_to_score_shift(softmax, case, shift):
+    check_row_shift_invariance(softmax, "softmax_loss_vectorized", case, shift)
+
+
+def test_vectorized_has_no_loop_over_examples(softmax):
+    rng = np.random.default_rng(6)
+    W, folder = rng.standard_normal((5, 3)), Path(softmax.__file__).parent
+    counts = {}
+    for n in (4, 40):
+        X, y = rng.standard_normal((n, 5)), rng.integers(0, 3, size=n)
+        _, counts[n] = count_executed_lines(
+            lambda: softmax.softmax_loss_vectorized(W.copy(), X, y, 0.1), folder)
+    if counts[40] > counts[4]:
+        raise AssertionError(
+            f"`softmax_loss_vectorized` ran {counts[4]} lines of your code for N = 4 examples "
+            f"but {counts[40]} for N = 40: it must not loop over the examples.\n"
+            f"Hint: compute all scores at once with `X @ W` and use array operations.")
+
+
+# ---- 3.3 naive and vectorised agree ----
+
+@given(case=classifier_cases())
+def test_naive_and_vectorized_agree(softmax, case):
+    naive_loss, naive_dW = call(softmax, "softmax_loss_naive", *case)
+    loss, dW = call(softmax, "softmax_loss_vectorized", *case)
+    assert_allclose("softmax_loss_vectorized", loss, naive_loss, describe(*case),
+                    name="loss (the expected value is `softmax_loss_naive`'s)", rtol=1e-9)
+    assert_allclose("softmax_loss_vectorized", dW, naive_dW, describe(*case),
+                    name="`dW` (the expected value is `softmax_loss_naive`'s)", rtol=1e-9, atol=1e-12)

@@ -1,0 +1,401 @@
+"""Grading tests for run_model.py: `_train`, `_test`, `run_model` and `predict`.
+
+Every test builds its own small linear model (never the submission's models.py) on a fixed
+problem whose loss, accuracy and SGD steps are computed independently with NumPy. A
+`RecordingLinear` model records each forward call (mode, gradient tracking, inputs), which
+shows how many batches of which size were served, in which order, in which mode.
+"""
+import numpy as np
+import pytest
+import torch
+
+from tests.part_b.pytorch_support import (CPU, FIXED_ACCURACY, FIXED_BIAS, FIXED_CASE,
+                                          FIXED_PREDICTIONS, FIXED_WEIGHT, FIXED_X, FIXED_Y,
+                                          RecordingLinear, as_float, cross_entropy_gradient,
+                                          dataset, fixed_loss, fixed_model, indexed_problem,
+                                          layer_arrays, linear_layers, linear_model, loader,
+                                          returned_model, separable_problem, unpack)
+from tests.support import show
+from tests.support.expected import cross_entropy
+
+FIXED_BATCH = 4  # FIXED_X's 8 examples make 2 batches of 4
+
+
+def call_train(run_model, model, data_loader, learning_rate):
+    """run_model._train with plain SGD -> (model, loss, accuracy)."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
+    result = unpack(run_model._train(model, data_loader, optimizer, CPU), 3, "_train",
+                    "`(model, train_loss, train_accuracy)`")
+    return (returned_model(result[0], "_train"), as_float(result[1], "_train", "`train_loss`"),
+            as_float(result[2], "_train", "`train_accuracy`"))
+
+
+def call_test(run_model, model, data_loader):
+    result = unpack(run_model._test(model, data_loader, CPU), 2, "_test",
+                    "`(test_loss, test_accuracy)`")
+    return as_float(result[0], "_test", "`test_loss`"), as_float(result[1], "_test", "`test_accuracy`")
+
+
+def call_run_model_train(run_model, model, **kwargs):
+    """run_model(model, "train", ..., device=cpu) -> (model, loss dict, acc dict), checked."""
+    function = "run_model(model, \"train\", ...)"
+    result = unpack(run_model.run_model(model, "train", device=CPU, **kwargs), 3, function,
+                    "`(model, loss, acc)`")
+    trained = returned_model(result[0], function)
+    for name, value in (("loss", result[1]), ("acc", result[2])):
+        assert isinstance(value, dict) and {"train", "valid"} <= set(value), (
+            f"`{function}` returned `{name}` as "
+            f"{sorted(value) if isinstance(value, dict) else type(value).__name__}; expected a dict "
+            f"with keys \"train\" and \"valid\", each a list with one value per epoch.")
+    return trained, result[1], result[2]
+
+
+def epochs_recorded(loss, acc) -> int:
+    """Number of training epochs the returned lists describe (they must agree)."""
+    lengths = {len(loss["train"]), len(acc["train"])}
+    assert len(lengths) == 1, (
+        f"`run_model` returned {len(loss['train'])} training losses but {len(acc['train'])} "
+        f"training accuracies; expected one of each per epoch.")
+    return lengths.pop()
+
+
+def check_metrics(function, loss, accuracy, expected_loss, n_batches, case):
+    """Loss = mean over batches; accuracy = percentage. Hints name the usual mistakes."""
+    mistakes = [(expected_loss * n_batches, "the batch losses are summed; average them over "
+                                            "the batches"),
+                (expected_loss / FIXED_BATCH, "the loss is divided by the number of examples; "
+                                              "`nn.CrossEntropyLoss` already averages within a batch, "
+                                              "so average the batch losses over the batches")]
+    if not np.isclose(loss, expected_loss, rtol=1e-5):
+        hint = next((f"\nHint: {text}." for value, text in mistakes
+                     if np.isclose(loss, value, rtol=1e-5)), "")
+        raise AssertionError(f"`{function}` on {case} returned loss {show(loss)}; expected "
+                             f"{show(expected_loss)} (the mean of the batch losses).{hint}")
+    if not np.isclose(accuracy, FIXED_ACCURACY):
+        hint = ""
+        if np.isclose(accuracy, FIXED_ACCURACY / 100):
+            hint = "\nHint: accuracies are percentages (0–100): use `100 * correct / total`."
+        elif np.isclose(accuracy, FIXED_ACCURACY * len(FIXED_Y) / 100):
+            hint = "\nHint: that is the number of correct examples; return `100 * correct / total`."
+        raise AssertionError(f"`{function}` on {case} returned accuracy {show(accuracy)}; expected "
+                             f"{FIXED_ACCURACY} (percent).{hint}")
+
+
+def add_gradients(first, second):
+    """(dweight, dbias) + (dweight, dbias), as gradients accumulate in `.grad`."""
+    return first[0] + second[0], first[1] + second[1]
+
+
+def parameters_of(model):
+    return [parameter.detach().clone() for parameter in model.parameters()]
+
+
+# -- 9.1 _train: SGD steps ------------------------------------------------------------------
+def test_train_lowers_loss(run_model):
+    X, y, weight, bias = separable_problem()
+    before = cross_entropy(X @ weight.T + bias, y)
+    trained, _, _ = call_train(run_model, linear_model(weight, bias), loader(X, y, 4), 0.5)
+    after = cross_entropy(affine(trained, X), y)
+    assert after < 0.8 * before, (
+        f"`_train` (SGD, lr=0.5, 4 batches of 4 separable 2-D points, linear model): the mean "
+        f"cross-entropy went from {before:.4f} to {after:.4f}; expected it to drop below "
+        f"{0.8 * before:.4f}."
+        + ("\nHint: the parameters did not change: call `loss.backward()` and `optimizer.step()` "
+           "for every batch." if np.isclose(after, before) else ""))
+
+
+def affine(model, X):
+    """Logits of a linear model (its single nn.Linear) on X, in float64."""
+    layers = linear_layers(model)
+    assert len(layers) == 1, f"`_train` returned a model with {len(layers)} linear layers; expected the model it was given."
+    weight, bias = layer_arrays(layers[0])
+    return X @ weight.T + bias
+
+
+def test_train_steps_once_per_batch_with_fresh_gradients(run_model):
+    """Two batches, lr = 0.5: the result must be two plain SGD steps, each on its own batch's
+    gradient (catches a missing `optimizer.zero_grad()`)."""
+    learning_rate, first, second = 0.5, slice(0, FIXED_BATCH), slice(FIXED_BATCH, None)
+    trained, _, _ = call_train(run_model, fixed_model(), loader(FIXED_X, FIXED_Y, FIXED_BATCH),
+                               learning_rate)
+    got_weight, got_bias = layer_arrays(linear_layers(trained)[0])
+
+    def step(weight, bias, gradient):
+        return weight - learning_rate * gradient[0], bias - learning_rate * gradient[1]
+
+    gradient_1 = cross_entropy_gradient(FIXED_WEIGHT, FIXED_BIAS, FIXED_X[first], FIXED_Y[first])
+    weight_1, bias_1 = step(FIXED_WEIGHT, FIXED_BIAS, gradient_1)
+    gradient_2 = cross_entropy_gradient(weight_1, bias_1, FIXED_X[second], FIXED_Y[second])
+    expected = step(weight_1, bias_1, gradient_2)
+    if np.allclose(got_weight, expected[0], atol=1e-5) and np.allclose(got_bias, expected[1], atol=1e-5):
+        return
+    accumulated = step(weight_1, bias_1, add_gradients(gradient_1, gradient_2))
+    gradient_2_at_start = cross_entropy_gradient(FIXED_WEIGHT, FIXED_BIAS, FIXED_X[second], FIXED_Y[second])
+    one_step = step(FIXED_WEIGHT, FIXED_BIAS, add_gradients(gradient_1, gradient_2_at_start))
+    mistakes = [
+        (accumulated, "the second step used the sum of both batches' gradients: call "
+                      "`optimizer.zero_grad()` before every `loss.backward()`"),
+        (one_step, "there was a single step after both batches: call `optimizer.step()` once per batch"),
+        ((FIXED_WEIGHT, FIXED_BIAS), "the parameters did not change: call `loss.backward()` and "
+                                     "`optimizer.step()` for every batch"),
+        (step(FIXED_WEIGHT, FIXED_BIAS, gradient_1), "only the first batch led to a step"),
+    ]
+    hint = next((f"\nHint: {text}." for (weight, bias), text in mistakes
+                 if np.allclose(got_weight, weight, atol=1e-5) and np.allclose(got_bias, bias, atol=1e-5)), "")
+    raise AssertionError(
+        f"`_train` with `SGD(lr={learning_rate})` on {FIXED_CASE} should take one SGD step per batch "
+        f"on that batch's mean cross-entropy gradient.\nWeights after the epoch: {show(got_weight)}\n"
+        f"Expected: {show(expected[0])}{hint}")
+
+
+# -- 9.2 _train: loss and accuracy ----------------------------------------------------------
+def test_train_reports_mean_loss_and_percent_accuracy(run_model):
+    # lr = 0 keeps the model fixed, so the figures do not depend on when they are measured.
+    _, loss, accuracy = call_train(run_model, fixed_model(), loader(FIXED_X, FIXED_Y, FIXED_BATCH), 0.0)
+    check_metrics("_train", loss, accuracy, fixed_loss(), 2, f"{FIXED_CASE}, learning rate 0")
+
+
+# -- 9.3 _test ------------------------------------------------------------------------------
+def test_test_reports_mean_loss_and_percent_accuracy(run_model):
+    loss, accuracy = call_test(run_model, fixed_model(), loader(FIXED_X, FIXED_Y, FIXED_BATCH))
+    check_metrics("_test", loss, accuracy, fixed_loss(), 2, FIXED_CASE)
+
+
+def test_test_leaves_parameters_untouched(run_model):
+    model = fixed_model()
+    before = parameters_of(model)
+    call_test(run_model, model, loader(FIXED_X, FIXED_Y, FIXED_BATCH))
+    changed = [not torch.equal(old, new) for old, new in zip(before, parameters_of(model))]
+    assert not any(changed), (
+        "`_test` changed the model's parameters; it must only evaluate (no `optimizer.step()`, "
+        "no in-place updates).")
+    frozen = [name for name, parameter in model.named_parameters() if not parameter.requires_grad]
+    assert not frozen, (
+        f"`_test` switched off `requires_grad` of {frozen}; leave the parameters as they are.\n"
+        f"Hint: use `with torch.no_grad():` instead, which stops tracking without touching the model.")
+
+
+def test_test_runs_in_eval_mode(run_model):
+    model = RecordingLinear(FIXED_WEIGHT, FIXED_BIAS).train()
+    call_test(run_model, model, loader(FIXED_X, FIXED_Y, FIXED_BATCH))
+    modes = [call.training for call in model.calls]
+    assert modes and not any(modes), (
+        f"`_test` ran the model's forward pass in training mode ({sum(modes)} of {len(modes)} "
+        f"calls), so dropout would still be active.\nHint: call `model.eval()` before the loop.")
+
+
+def test_test_disables_gradient_tracking(run_model):
+    model = RecordingLinear(FIXED_WEIGHT, FIXED_BIAS)
+    call_test(run_model, model, loader(FIXED_X, FIXED_Y, FIXED_BATCH))
+    tracked = [call.grad_enabled for call in model.calls]
+    assert tracked and not any(tracked), (
+        f"`_test` ran {sum(tracked)} of {len(tracked)} forward passes with gradient tracking on.\n"
+        f"Hint: wrap the evaluation loop in `with torch.no_grad():`.")
+
+
+# -- 9.4 run_model: results -----------------------------------------------------------------
+def test_run_model_train_returns_per_epoch_lists(run_model):
+    # lr = 0: every epoch has the fixed model's loss and accuracy; the validation set is the
+    # training set, so its figures are the same.
+    data = dataset(FIXED_X, FIXED_Y)
+    _, loss, acc = call_run_model_train(run_model, fixed_model(), train_set=data, valid_set=data,
+                                        batch_size=FIXED_BATCH, learning_rate=0.0, n_epochs=2,
+                                        shuffle=False)
+    for split in ("train", "valid"):
+        assert len(loss[split]) == 2 and len(acc[split]) == 2, (
+            f"`run_model(..., n_epochs=2)` with a validation set returned {len(loss[split])} "
+            f"losses and {len(acc[split])} accuracies under \"{split}\"; expected 2 each (one per "
+            f"epoch).")
+        for epoch in range(2):
+            check_metrics("run_model", as_float(loss[split][epoch], "run_model", "a loss"),
+                          as_float(acc[split][epoch], "run_model", "an accuracy"), fixed_loss(), 2,
+                          f"{FIXED_CASE}, learning rate 0 (\"{split}\" list, epoch {epoch + 1})")
+
+
+def test_run_model_without_validation_set(run_model):
+    _, loss, acc = call_run_model_train(run_model, fixed_model(), train_set=dataset(FIXED_X, FIXED_Y),
+                                        batch_size=FIXED_BATCH, learning_rate=0.1, n_epochs=3,
+                                        shuffle=False)
+    assert epochs_recorded(loss, acc) == 3, (
+        f"`run_model(..., n_epochs=3)` without a validation set returned {len(loss['train'])} "
+        f"training losses; expected 3 (early stopping needs a validation set).")
+    assert len(loss["valid"]) == 0 and len(acc["valid"]) == 0, (
+        f"`run_model` without a validation set returned {len(loss['valid'])} validation losses and "
+        f"{len(acc['valid'])} accuracies; expected empty lists.")
+
+
+def test_run_model_test_mode(run_model):
+    model = fixed_model()
+    result = run_model.run_model(model, "test", test_set=dataset(FIXED_X, FIXED_Y),
+                                 batch_size=FIXED_BATCH, device=CPU)
+    loss, accuracy = unpack(result, 2, "run_model(model, \"test\", ...)", "`(test_loss, test_accuracy)`")
+    check_metrics("run_model(model, \"test\", ...)", as_float(loss, "run_model", "a loss"),
+                  as_float(accuracy, "run_model", "an accuracy"), fixed_loss(), 2, FIXED_CASE)
+    assert np.allclose(layer_arrays(model)[0], FIXED_WEIGHT), (
+        "`run_model(model, \"test\", ...)` changed the model's weights; test mode only evaluates.")
+
+
+# -- 9.5 run_model: batches, shuffling, learning rate, modes --------------------------------
+@pytest.mark.parametrize("batch_size", [4, 12])
+def test_run_model_batch_size_and_epochs(run_model, batch_size):
+    X, y, weight, bias = indexed_problem(12)
+    model = RecordingLinear(weight, bias)
+    trained, _, _ = call_run_model_train(run_model, model, train_set=dataset(X, y),
+                                         batch_size=batch_size, learning_rate=0.0, n_epochs=2,
+                                         shuffle=False)
+    sizes = [len(call.inputs) for call in recorder(trained, model).training_calls()]
+    expected = [batch_size] * (2 * 12 // batch_size)
+    assert sizes == expected, (
+        f"`run_model(..., batch_size={batch_size}, n_epochs=2)` on 12 examples trained on batches "
+        f"of sizes {sizes}; expected {expected} ({12 // batch_size} batches per epoch, 2 epochs).")
+
+
+def recorder(trained, given) -> RecordingLinear:
+    """The RecordingLinear that saw the calls: the returned model, or the one passed in."""
+    return trained if isinstance(trained, RecordingLinear) and trained.calls else given
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_run_model_shuffle(run_model, shuffle):
+    n, batch_size = 20, 5
+    X, y, weight, bias = indexed_problem(n)
+    model = RecordingLinear(weight, bias)
+    trained, _, _ = call_run_model_train(run_model, model, train_set=dataset(X, y),
+                                         batch_size=batch_size, learning_rate=0.0, n_epochs=2,
+                                         shuffle=shuffle)
+    calls = recorder(trained, model).training_calls()
+    order = torch.cat([call.inputs[:, 0] for call in calls]).round().long().tolist()
+    epochs = [order[:n], order[n:]]
+    assert len(order) == 2 * n and all(sorted(epoch) == list(range(n)) for epoch in epochs), (
+        f"`run_model(..., n_epochs=2, shuffle={shuffle})` on {n} examples: each epoch should "
+        f"train on every example exactly once; the examples served were {order}.")
+    in_order = [epoch == list(range(n)) for epoch in epochs]
+    if shuffle:
+        assert not all(in_order), (
+            f"`run_model(..., shuffle=True)` served the {n} training examples in their original "
+            f"order in both epochs.\nHint: pass `shuffle=shuffle` to the training `DataLoader`.")
+    else:
+        assert all(in_order), (
+            f"`run_model(..., shuffle=False)` served the training examples in the order {order}; "
+            f"expected their original order.\nHint: pass `shuffle=shuffle` to the training "
+            f"`DataLoader`.")
+
+
+def test_run_model_learning_rate(run_model):
+    """One epoch of one full batch: exactly one SGD step with the given learning rate."""
+    learning_rate = 0.3
+    trained, _, _ = call_run_model_train(run_model, fixed_model(), train_set=dataset(FIXED_X, FIXED_Y),
+                                         batch_size=len(FIXED_Y), learning_rate=learning_rate,
+                                         n_epochs=1, shuffle=False)
+    got = layer_arrays(linear_layers(trained)[0])[0]
+    gradient = cross_entropy_gradient(FIXED_WEIGHT, FIXED_BIAS, FIXED_X, FIXED_Y)[0]
+    expected = FIXED_WEIGHT - learning_rate * gradient
+    if np.allclose(got, expected, atol=1e-5):
+        return
+    used = np.sum((FIXED_WEIGHT - got) * gradient) / np.sum(gradient ** 2)  # best-fitting rate
+    raise AssertionError(
+        f"`run_model(..., batch_size=8, learning_rate={learning_rate}, n_epochs=1)` on {FIXED_CASE} "
+        f"should take one SGD step `w -= {learning_rate} * grad` on the mean cross-entropy.\n"
+        f"Weights after: {show(got)}\nExpected: {show(expected)}"
+        + (f"\nHint: that is a step with learning rate {used:.4g}: pass `lr=learning_rate` to "
+           f"`torch.optim.SGD`." if np.allclose(got, FIXED_WEIGHT - used * gradient, atol=1e-5) else ""))
+
+
+def test_run_model_trains_in_train_mode_after_validation(run_model):
+    """After a validation pass puts the model in eval mode, the next epoch must train in train
+    mode again (dropout on); validation runs in eval mode."""
+    data = dataset(FIXED_X, FIXED_Y)
+    model = RecordingLinear(FIXED_WEIGHT, FIXED_BIAS)
+    # stop_thr = -1: no change can be smaller, so all 3 epochs run under any reading.
+    trained, _, _ = call_run_model_train(run_model, model, train_set=data, valid_set=data,
+                                         batch_size=FIXED_BATCH, learning_rate=0.0, n_epochs=3,
+                                         stop_thr=-1.0, shuffle=False)
+    calls = recorder(trained, model).training_calls()
+    eval_mode = sum(not call.training for call in calls)
+    assert len(calls) == 6 and eval_mode == 0, (
+        f"`run_model(..., n_epochs=3)` with a validation set ran {eval_mode} of its {len(calls)} "
+        f"training forward passes in eval mode (expected 6 passes, all in train mode).\n"
+        f"Hint: `_test` switches the model to eval mode; call `model.train()` at the start of "
+        f"every training epoch.")
+
+
+# -- 9.6 run_model: early stopping ----------------------------------------------------------
+# Contract reading: with a validation set, after recording epoch e >= 2, training stops (epoch
+# e is the last one run, its figures are kept) when |valid_loss[e] - valid_loss[e-1]| <
+# stop_thr. Epoch 1 has nothing to compare with. Each scenario below gives the same answer
+# under every sensible variant of that reading (|change| or the decrease valid_loss[e-1] -
+# valid_loss[e]; `<` or `<=`), so only genuine off-by-one or missing logic fails.
+def early_stopping_run(run_model, learning_rate, stop_thr, n_epochs):
+    """Train on the separable problem (validation = training set, 4 batches, no shuffling).
+
+    Returns (epochs in the returned lists, epochs actually trained, validation losses).
+    """
+    X, y, weight, bias = separable_problem()
+    data = dataset(X, y)
+    model = RecordingLinear(weight, bias)
+    trained, loss, acc = call_run_model_train(run_model, model, train_set=data, valid_set=data,
+                                              batch_size=4, learning_rate=learning_rate,
+                                              n_epochs=n_epochs, stop_thr=stop_thr, shuffle=False)
+    trained_epochs = len(recorder(trained, model).training_calls()) // 4
+    return epochs_recorded(loss, acc), trained_epochs, loss["valid"]
+
+
+def early_stopping_hint(epochs):
+    if epochs == 1:
+        return ("\nHint: there is no previous validation loss after epoch 1; compare from epoch 2 "
+                "on.")
+    if epochs == 3:
+        return ("\nHint: stop right after the epoch whose validation loss changed by less than "
+                "`stop_thr`; do not run one more epoch.")
+    return ""
+
+
+@pytest.mark.parametrize("learning_rate, stop_thr", [(0.0, 1e-4), (0.5, 10.0)],
+                         ids=["constant_loss", "huge_threshold"])
+def test_early_stopping_triggers_after_epoch_2(run_model, learning_rate, stop_thr):
+    # lr = 0 keeps the validation loss constant (change 0 < 1e-4); with stop_thr = 10 every
+    # change of this problem's loss (< 1) is below the threshold. Either way: stop after epoch 2.
+    epochs, trained_epochs, valid = early_stopping_run(run_model, learning_rate, stop_thr, 5)
+    assert epochs == 2 and trained_epochs == 2, (
+        f"`run_model(..., learning_rate={learning_rate}, n_epochs=5, stop_thr={stop_thr})` with a "
+        f"validation set trained {trained_epochs} epochs and returned {epochs} per-epoch values "
+        f"(validation losses {show(np.asarray(valid, dtype=float))}); expected to stop after "
+        f"epoch 2, the first epoch whose validation loss changed by less than `stop_thr` from the "
+        f"previous one.{early_stopping_hint(epochs)}")
+
+
+def test_early_stopping_not_triggered_while_loss_changes(run_model):
+    # lr = 0.5 on separable data: the validation loss falls by more than 0.005 every epoch.
+    epochs, trained_epochs, valid = early_stopping_run(run_model, 0.5, 1e-4, 4)
+    assert epochs == 4 and trained_epochs == 4, (
+        f"`run_model(..., learning_rate=0.5, n_epochs=4, stop_thr=1e-4)` trained {trained_epochs} "
+        f"epochs and returned {epochs} per-epoch values, although the validation loss changed by "
+        f"more than `stop_thr` every epoch ({show(np.asarray(valid, dtype=float))}); expected all "
+        f"4 epochs.\nHint: stop only when |valid_loss[e] - valid_loss[e-1]| < stop_thr.")
+
+
+def test_no_early_stopping_without_validation_set(run_model):
+    _, loss, acc = call_run_model_train(run_model, fixed_model(), train_set=dataset(FIXED_X, FIXED_Y),
+                                        batch_size=FIXED_BATCH, learning_rate=0.0, n_epochs=4,
+                                        shuffle=False)
+    epochs = epochs_recorded(loss, acc)
+    assert epochs == 4, (
+        f"`run_model(..., learning_rate=0, n_epochs=4)` without a validation set ran {epochs} "
+        f"epochs; expected 4: early stopping looks at the validation loss only.")
+
+
+# -- 9.7 predict ----------------------------------------------------------------------------
+def test_predict(run_model):
+    # Batches of 3, 3 and 2: the predictions must follow the loader's order.
+    result = run_model.predict(fixed_model(), loader(FIXED_X, FIXED_Y, 3), CPU)
+    preds, targets = unpack(result, 2, "predict", "`(preds, targets)`")
+    for name, got, expected in (("preds", preds, FIXED_PREDICTIONS), ("targets", targets, FIXED_Y)):
+        assert isinstance(got, torch.Tensor) and got.ndim == 1 and not got.dtype.is_floating_point \
+            and got.dtype != torch.bool, (
+                f"`predict` returned `{name}` as "
+                f"{f'a {got.dtype} tensor of shape {tuple(got.shape)}' if isinstance(got, torch.Tensor) else type(got).__name__}; "
+                f"expected a 1-D integer tensor with one label per example."
+                + ("\nHint: take `logits.argmax(dim=1)`." if name == "preds" else ""))
+        assert got.tolist() == expected.tolist(), (
+            f"`predict` on {FIXED_CASE} (loader batches of 3, 3, 2, not shuffled) returned `{name}` "
+            f"{got.tolist()}; expected {expected.tolist()}, in the loader's order.")
