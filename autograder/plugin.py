@@ -15,6 +15,7 @@ import faulthandler
 import json
 import os
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ WATCHED_MODULE_PREFIXES = ("builtins", "numpy", "math", "pytest", "_pytest", "hy
                            "torch", "autograder", "tests", "data", "json", "os", "sys", "pickle")
 
 _item_configs: dict[str, dict] = {}
+_LIBRARY_ROOTS = tuple({sys.prefix, sys.base_prefix, *sysconfig.get_paths().values()})
 
 
 def pytest_addoption(parser):
@@ -123,7 +125,7 @@ class GradingReporter:
         finally:
             faulthandler.cancel_dump_traceback_later()
         self._restore_working_directory()
-        tampered = _restore_tampered(self.baseline)
+        tampered = _restore_tampered(self.baseline, self.submission_dir)
         if tampered:
             self.failures[node] = (
                 f"Your code replaced `{tampered[0]}`, which the grader relies on. Graded code must "
@@ -187,8 +189,13 @@ def _snapshot_functions() -> dict[str, dict[str, object]]:
     return snapshot
 
 
-def _restore_tampered(baseline: dict[str, dict[str, object]]) -> list[str]:
-    """Put back every watched function the submission replaced; return their names."""
+def _restore_tampered(baseline: dict[str, dict[str, object]], submission_dir: Path) -> list[str]:
+    """Put back every watched function the submission replaced; return their names.
+
+    Libraries rebind their own functions now and then (importing `torch._dynamo` wraps
+    `torch.manual_seed`): a replacement whose code lives in an installed file outside the
+    submission is accepted into the baseline; anything else is undone.
+    """
     tampered = []
     for name, attributes in baseline.items():
         module = attributes["__module__"]
@@ -196,14 +203,28 @@ def _restore_tampered(baseline: dict[str, dict[str, object]]) -> list[str]:
             sys.modules[name] = module
             tampered.append(name)
         current = vars(module)
-        for key, value in attributes.items():
-            if key != "__module__" and current.get(key, value) is not value:
-                current[key] = value
-                tampered.append(f"{name}.{key}")
-            elif key != "__module__" and key not in current:
-                current[key] = value
-                tampered.append(f"{name}.{key}")
+        for key, value in list(attributes.items()):
+            if key == "__module__" or current.get(key) is value:
+                continue
+            replacement = current.get(key)
+            if key in current and _library_code(replacement, submission_dir):
+                attributes[key] = replacement
+                continue
+            current[key] = value
+            tampered.append(f"{name}.{key}")
     return tampered
+
+
+def _library_code(value: object, submission_dir: Path) -> bool:
+    """True when `value` is a Python function defined in an installed library's file."""
+    value = getattr(value, "func", value)          # functools.partial
+    value = getattr(value, "__func__", value)      # bound methods
+    code = getattr(value, "__code__", None)
+    if code is None:
+        return False
+    filename = code.co_filename
+    return (filename.startswith(_LIBRARY_ROOTS) and not filename.startswith(str(submission_dir))
+            and Path(filename).is_file())
 
 
 def _json_safe(values):

@@ -29,7 +29,7 @@ MEMORY_SLACK = 1.25
 
 
 @dataclass
-class TestOutcome:
+class CheckOutcome:
     test: str
     passed: bool
     message: str = ""
@@ -41,7 +41,7 @@ class TestOutcome:
 class GradingRun:
     """Everything the results are built from; `outcomes` is keyed by pytest node id."""
 
-    outcomes: dict[str, TestOutcome]
+    outcomes: dict[str, CheckOutcome]
     collected: list[str]
     staged: StagedSubmission
     sandbox_note: str
@@ -134,7 +134,7 @@ class _Session:
         self.layout = layout
         self.user = user
         self.select = None if items is None else [n for i in items for n in rubric.node_ids(rubric.item(i))]
-        self.outcomes: dict[str, TestOutcome] = {}
+        self.outcomes: dict[str, CheckOutcome] = {}
         self.collected: list[str] = []
         self.processes_started = 0
         self.grader_error: str | None = None
@@ -195,7 +195,7 @@ class _Session:
                 self.layout.grading / "grading-process.log")
             return False
         if current is not None:
-            self.outcomes[current] = TestOutcome(current, False, self._death_message(
+            self.outcomes[current] = CheckOutcome(current, False, self._death_message(
                 process.returncode, killed_for, current, report))
             return False
         if killed_for == "deadline":
@@ -213,7 +213,7 @@ class _Session:
         elif kind == "start":
             return str(event.get("test")), time.monotonic()
         elif kind == "result" and event.get("test") == current:
-            self.outcomes[current] = TestOutcome(
+            self.outcomes[current] = CheckOutcome(
                 current, bool(event.get("passed")), str(event.get("message", "")),
                 str(event.get("stdout", "")), event.get("properties") or [])
             return None, 0.0
@@ -258,7 +258,7 @@ class _Session:
 
     def _out_of_time(self) -> None:
         for test in self._remaining():
-            self.outcomes[test] = TestOutcome(test, False, (
+            self.outcomes[test] = CheckOutcome(test, False, (
                 f"Not graded: the whole grading run reached its "
                 f"{self.rubric.limits.total_timeout:g} s limit before this check."))
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from autograder.feedback import NOT_IMPLEMENTED
 from autograder.rubric import Item, Rubric
-from autograder.runner import GradingRun, TestOutcome
+from autograder.runner import GradingRun, CheckOutcome
 
 MAX_STDOUT_CHARS = 4000
 
@@ -39,7 +39,7 @@ def score_items(rubric: Rubric, run: GradingRun, items: list[str] | None = None)
         if items is not None and item.id not in items:
             continue
         tests = [t for t in run.collected if t.split("[", 1)[0] in rubric.node_ids(item)]
-        outcomes = [run.outcomes.get(t) or TestOutcome(t, False, _not_run(run)) for t in tests]
+        outcomes = [run.outcomes.get(t) or CheckOutcome(t, False, _not_run(run)) for t in tests]
         passed = sum(outcome.passed for outcome in outcomes)
         score = round(item.points * passed / len(outcomes), 4) if outcomes else 0.0
         graded.append(GradedItem(item, score, len(outcomes), passed, _feedback(outcomes, run)))
@@ -52,7 +52,7 @@ def _not_run(run: GradingRun) -> str:
     return "Not graded: this check did not run."
 
 
-def _feedback(outcomes: list[TestOutcome], run: GradingRun) -> str:
+def _feedback(outcomes: list[CheckOutcome], run: GradingRun) -> str:
     if not outcomes:
         return _not_run(run)
     failed = [o for o in outcomes if not o.passed]

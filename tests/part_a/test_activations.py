@@ -150,18 +150,28 @@ def test_relu_grad_at_zero(activations):
 
 # ---- 1.5 act_fun / diff_act_fun ----
 
-@pytest.mark.parametrize("kind", [*KINDS, "Sigmoid", "TANH", "ReLU"])
-def test_act_fun_dispatch(activations, kind):
+def check_dispatch(activations, function, kind, expected_by_kind):
+    """`function(z, kind)` must equal the closed form for `kind.lower()`."""
     z = np.linspace(-3.0, 3.0, 12).reshape(3, 4)
-    assert_allclose("act_fun", activations.act_fun(z.copy(), kind), EXPECTED[kind.lower()](z),
+    try:
+        got = getattr(activations, function)(z.copy(), kind)
+    except ValueError as error:
+        raise AssertionError(
+            f"`{function}(z, {kind!r})` raised `ValueError: {error}`; kinds are "
+            f"case-insensitive, so {kind!r} means {kind.lower()!r}.\n"
+            f"Hint: compare `kind.lower()` with the known names.") from None
+    assert_allclose(function, got, expected_by_kind[kind.lower()](z),
                     f"kind = {kind!r}, {case(z)}", atol=1e-12)
 
 
 @pytest.mark.parametrize("kind", [*KINDS, "Sigmoid", "TANH", "ReLU"])
+def test_act_fun_dispatch(activations, kind):
+    check_dispatch(activations, "act_fun", kind, EXPECTED)
+
+
+@pytest.mark.parametrize("kind", [*KINDS, "Sigmoid", "TANH", "ReLU"])
 def test_diff_act_fun_dispatch(activations, kind):
-    z = np.linspace(-3.0, 3.0, 12).reshape(3, 4)
-    assert_allclose("diff_act_fun", activations.diff_act_fun(z.copy(), kind),
-                    EXPECTED_GRAD[kind.lower()](z), f"kind = {kind!r}, {case(z)}", atol=1e-12)
+    check_dispatch(activations, "diff_act_fun", kind, EXPECTED_GRAD)
 
 
 @pytest.mark.parametrize("function", ["act_fun", "diff_act_fun"])

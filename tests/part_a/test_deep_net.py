@@ -128,15 +128,16 @@ def test_layer_backprop(deep_net, num_examples, input_dim, output_dim, activatio
     dW, db = np.array(layer.dW, dtype=np.float64), np.array(layer.db, dtype=np.float64)
     outputs = lambda: layer_output(X, layer.W, layer.b, activation)  # noqa: E731
     numeric = {
-        "dW": numerical_gradient_array(outputs, layer.W, dA),
-        "db": numerical_gradient_array(outputs, layer.b, dA),
-        "dX": numerical_gradient_array(outputs, X, dA),
+        "self.dW": numerical_gradient_array(outputs, layer.W, dA),
+        "returned dX": numerical_gradient_array(outputs, X, dA),
+        "self.db": numerical_gradient_array(outputs, layer.b, dA),
     }
     case = (f"`Layer({input_dim}, {output_dim}, {activation!r})` with random W, b, "
             f"X of shape {X.shape} and dA of shape {dA.shape}")
     raw_dW = X.T @ dA
     answers = {"self.dW": dW, "returned dX": np.asarray(dX, dtype=np.float64), "self.db": db}
-    for (name, analytic), expected in zip(answers.items(), numeric.values()):
+    for name, analytic in answers.items():
+        expected = numeric[name]
         if name == "self.db" and analytic.size == expected.size:
             analytic = analytic.reshape(expected.shape)
 

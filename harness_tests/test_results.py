@@ -1,0 +1,70 @@
+import json
+
+import jsonschema
+import pytest
+
+from autograder.results import build_results, failure_results, validate, write_results
+from autograder.rubric import load_rubric
+from autograder.runner import GradingRun, CheckOutcome
+from autograder.scoring import score_items
+from autograder.submission import StagedSubmission
+from harness_tests.test_rubric import VALID
+from harness_tests.conftest import write_rubric
+
+
+def make_run(outcomes, collected):
+    return GradingRun(outcomes={o.test: o for o in outcomes}, collected=collected,
+                      staged=StagedSubmission(folder=None), sandbox_note="", execution_time=1.2)
+
+
+@pytest.fixture
+def rubric(tmp_path):
+    return load_rubric(write_rubric(tmp_path, VALID))
+
+
+def test_built_results_match_gradescope_format(rubric):
+    collected = ["tests/part_a/test_layers.py::test_forward", "tests/part_a/test_layers.py::test_dx",
+                 "tests/part_a/test_layers.py::test_dw"]
+    run = make_run([CheckOutcome(collected[0], True), CheckOutcome(collected[1], True),
+                    CheckOutcome(collected[2], False, "`affine_backward` returned dw of shape (3, 4); expected (4, 3).")],
+                   collected)
+    results = build_results(rubric, score_items(rubric, run), "**Score**", run.execution_time,
+                            [{"name": "Accuracy", "value": 0.9, "order": "desc"}])
+    validate(results)
+    assert results["score"] == 2 + 3.5 / 2
+    assert results["execution_time"] == 2
+    first, second = results["tests"]
+    assert first == {"name": "affine_forward", "number": "1.1", "score": 2.0, "max_score": 2.0,
+                     "status": "passed", "output": "Passed.", "output_format": "md",
+                     "visibility": "after_due_date"}
+    assert second["status"] == "failed" and second["visibility"] == "hidden"
+    assert "Passed 1 of 2 checks." in second["output"] and "**dw**: `affine_backward` returned" in second["output"]
+    assert results["leaderboard"] == [{"name": "Accuracy", "value": 0.9, "order": "desc"}]
+
+
+def test_failure_results_are_valid_and_zero(rubric):
+    results = failure_results(rubric, "internal problem")
+    validate(results)
+    assert results["score"] == 0 and all(t["score"] == 0 and t["output"] == "internal problem" for t in results["tests"])
+    validate(failure_results(None, "no rubric"))
+
+
+@pytest.mark.parametrize("broken", [
+    {"tests": [{"name": "x", "score": 1}]},                       # max_score missing
+    {"score": 1, "tests": [], "visibility": "everyone"},           # unknown visibility
+    {"score": 1, "tests": [{"name": "x", "score": 1, "max_score": 1, "status": "ok"}]},
+    {"score": "10"},                                               # score must be a number
+    {"score": 1, "unexpected": True},
+])
+def test_schema_rejects_what_gradescope_would_not_read(broken):
+    with pytest.raises(jsonschema.ValidationError):
+        validate(broken)
+
+
+def test_write_is_atomic_and_validated(tmp_path, rubric):
+    target = tmp_path / "results" / "results.json"
+    write_results(failure_results(rubric, "first"), target)
+    with pytest.raises(jsonschema.ValidationError):
+        write_results({"score": "not a number"}, target)
+    assert json.loads(target.read_text())["output"] == "first"
+    assert [p.name for p in target.parent.iterdir()] == ["results.json"]

@@ -1,0 +1,102 @@
+from pathlib import Path
+
+import pytest
+
+from autograder.rubric import RubricError, load_rubric
+from harness_tests.conftest import PROJECT, write_rubric
+
+VALID = """
+assignment:
+  name: Demo
+  provided_files: [data.py]
+defaults:
+  visibility: after_due_date
+  timeout: 12
+limits:
+  memory_mb: 500
+leaderboard:
+  - {name: Accuracy, key: acc}
+groups:
+  - number: 1
+    name: layers.py
+    file: layers.py
+    items:
+      - id: fwd
+        number: "1.1"
+        name: affine_forward
+        points: 2
+        tests: [part_a/test_layers.py::test_forward]
+      - id: bwd
+        number: "1.2"
+        name: affine_backward
+        points: 3.5
+        visibility: hidden
+        timeout: 5
+        tests: [part_a/test_layers.py::test_dx, part_a/test_layers.py::test_dw]
+        config: {seeds: [0, 1], min_passing: 1}
+"""
+
+
+def test_valid_rubric_parses_with_defaults_and_computed_total(tmp_path):
+    rubric = load_rubric(write_rubric(tmp_path, VALID))
+    assert [item.title for item in rubric.items] == ["1.1 affine_forward", "1.2 affine_backward"]
+    assert rubric.max_score == 5.5
+    fwd, bwd = rubric.items
+    assert (fwd.visibility, fwd.timeout, fwd.file) == ("after_due_date", 12.0, "layers.py")
+    assert (bwd.visibility, bwd.timeout) == ("hidden", 5.0)
+    assert bwd.config == {"seeds": [0, 1], "min_passing": 1}
+    assert rubric.limits.memory_mb == 500 and rubric.limits.processes == 64
+    assert rubric.leaderboard[0].key == "acc"
+    assert rubric.node_ids(bwd) == ("tests/part_a/test_layers.py::test_dx", "tests/part_a/test_layers.py::test_dw")
+
+
+def test_parametrized_cases_belong_to_their_function(tmp_path):
+    rubric = load_rubric(write_rubric(tmp_path, VALID))
+    assert rubric.item_for_node("tests/part_a/test_layers.py::test_dw[3-relu]").id == "bwd"
+    assert rubric.item_for_node("tests/part_a/test_layers.py::test_other") is None
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("points: 2\n", "points: -1\n", "points must be a number >= 0"),
+    ("visibility: hidden", "visibility: secret", "visibility must be one of"),
+    ("id: bwd", "id: fwd", "item id 'fwd' is already used on line"),
+    ("tests: [part_a/test_layers.py::test_forward]", "tests: []", "'tests' must be a non-empty list"),
+    ("timeout: 5", "timeout: 0", "'timeout' must be a positive number"),
+    ("        points: 2\n", "", "item is missing 'points'"),
+    ("part_a/test_layers.py::test_dw]", "'part_a/test_layers.py::test_dw[1]']", "name tests without parameters"),
+    ("test_dw]", "test_forward]", "already graded by item 'fwd'"),
+])
+def test_errors_name_the_line(tmp_path, old, new, message):
+    body = VALID.replace(old, new, 1)
+    with pytest.raises(RubricError) as error:
+        load_rubric(write_rubric(tmp_path, body))
+    text = str(error.value)
+    assert message in text
+    assert str(tmp_path / "rubric.yaml") + ":" in text
+    line = int(text.split("rubric.yaml:")[1].split(":")[0])
+    assert line > 1
+
+
+def test_collection_check_reports_unknown_and_orphan_tests(tmp_path):
+    rubric = load_rubric(write_rubric(tmp_path, VALID))
+    with pytest.raises(RubricError, match=r"rubric.yaml:\d+: item 'bwd' names test 'part_a/test_layers.py::test_dw'"):
+        rubric.check_against_collection(["tests/part_a/test_layers.py::test_forward",
+                                         "tests/part_a/test_layers.py::test_dx"])
+    with pytest.raises(RubricError, match="belong to no rubric item: tests/part_a/test_layers.py::test_extra"):
+        rubric.check_against_collection(["tests/part_a/test_layers.py::test_forward",
+                                         "tests/part_a/test_layers.py::test_dx[0]",
+                                         "tests/part_a/test_layers.py::test_dw",
+                                         "tests/part_a/test_layers.py::test_extra"])
+
+
+def test_not_yaml_and_missing_file_are_clear(tmp_path):
+    with pytest.raises(RubricError, match="not valid YAML"):
+        load_rubric(write_rubric(tmp_path, "groups: [unclosed"))
+    with pytest.raises(RubricError, match="rubric file not found"):
+        load_rubric(tmp_path / "nope.yaml")
+
+
+def test_project_rubric_is_valid_and_points_are_typed_once():
+    rubric = load_rubric(PROJECT / "rubric.yaml")
+    assert rubric.max_score == sum(item.points for item in rubric.items) > 0
+    assert len({item.number for item in rubric.items}) == len(rubric.items)
