@@ -8,6 +8,7 @@ it grades the reference solution and writes `out/results.json`.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import time
@@ -18,6 +19,8 @@ from autograder import results as results_module
 from autograder.rubric import RubricError, load_rubric
 
 ROOT_ENV = "AUTOGRADER_ROOT"
+# Modules with a `register(subparsers)` adding their own subcommand.
+INSTRUCTOR_TOOLS: list[str] = []
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INTERNAL_ERROR = ("The autograder had an internal problem and could not grade this submission "
                   "(not your fault). Course staff can see the details; please let them know.")
@@ -43,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--check", action="store_true", help="only report whether it is up to date")
     template.add_argument("--rubric", type=Path, default=PROJECT_ROOT / "rubric.yaml")
     template.set_defaults(handler=template_command)
+    for module_name in INSTRUCTOR_TOOLS:
+        importlib.import_module(f"autograder.{module_name}").register(commands)
     return parser
 
 

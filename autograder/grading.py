@@ -32,7 +32,8 @@ def grade_submission(submission: Path, rubric: Rubric, metadata_path: Path | Non
     run = runner.grade(submission, rubric, items)
     graded = score_items(rubric, run, items)
     output = _student_output(rubric, run, graded)
-    built = results.build_results(rubric, graded, output, run.execution_time, _leaderboard(rubric, run))
+    built = results.build_results(rubric, graded, output, run.execution_time,
+                                  _leaderboard(run.rubric or rubric, run))
     return Graded(built, graded, run)
 
 
@@ -80,6 +81,8 @@ def _leaderboard(rubric: Rubric, run: runner.GradingRun) -> list[dict]:
     for entry in rubric.leaderboard:
         value = None
         for outcome in run.outcomes.values():
+            if entry.key == f"gradescope-utils:{outcome.test}" and outcome.leaderboard_value is not None:
+                value = outcome.leaderboard_value
             for key, recorded in outcome.properties:
                 if key == entry.key and isinstance(recorded, (int, float)):
                     value = recorded

@@ -28,6 +28,10 @@ PLAN_ENV = "AUTOGRADER_PLAN"
 WATCHED_MODULE_PREFIXES = ("builtins", "numpy", "math", "pytest", "_pytest", "hypothesis",
                            "torch", "autograder", "tests", "data", "json", "os", "sys", "pickle")
 
+GRADESCOPE_ATTRIBUTES = {"__weight__": "weight", "__number__": "number", "__visibility__": "visibility",
+                         "__leaderboard_column__": "leaderboard", "__leaderboard_sort_order__": "order",
+                         "__tags__": "tags"}
+
 _item_configs: dict[str, dict] = {}
 _LIBRARY_ROOTS = tuple({sys.prefix, sys.base_prefix, *sysconfig.get_paths().values()})
 
@@ -90,7 +94,9 @@ class GradingReporter:
 
     # -- collection -----------------------------------------------------------------------
     def pytest_collection_modifyitems(self, session, config, items):
-        channel.send(self.fd, {"event": "collected", "tests": [item.nodeid for item in items]})
+        decorated = {item.nodeid: found for item in items if (found := gradescope_decorations(item))}
+        channel.send(self.fd, {"event": "collected", "tests": [item.nodeid for item in items],
+                               "decorated": _json_safe(decorated)})
         select = self.plan.get("select")
         done = set(self.plan.get("done", ()))
         keep = [item for item in items if item.nodeid not in done
@@ -131,7 +137,7 @@ class GradingReporter:
                 f"Your code replaced `{tampered[0]}`, which the grader relies on. Graded code must "
                 f"not modify libraries, builtins or the grader; this check scores 0."
             )
-        self._send_result(node)
+        self._send_result(node, item)
 
     def pytest_runtest_makereport(self, item, call):
         if call.excinfo is None or item.nodeid in self.failures:
@@ -147,8 +153,12 @@ class GradingReporter:
             self.captured[report.nodeid] = report.capstdout
             self.properties[report.nodeid] = [list(p) for p in report.user_properties]
 
-    def _send_result(self, node: str) -> None:
+    def _send_result(self, node: str, item) -> None:
         message = self.failures.pop(node, None)
+        function = getattr(item, "obj", None)
+        hidden = getattr(function, "__hide_errors__", None)
+        if message is not None and hidden is not None:
+            message = str(hidden)
         stdout = self.captured.pop(node, "")
         if len(stdout) > self.output_limit:
             stdout = stdout[: self.output_limit] + "\n… (output cut at the grader's limit)"
@@ -159,6 +169,8 @@ class GradingReporter:
             "message": message or "",
             "stdout": stdout,
             "properties": _json_safe(self.properties.pop(node, [])),
+            "set_score": _number_or_none(getattr(function, "__score__", None)),
+            "leaderboard_value": _number_or_none(getattr(function, "__leaderboard_value__", None)),
         })
 
     def _restore_working_directory(self) -> None:
@@ -168,6 +180,22 @@ class GradingReporter:
         except OSError:
             pass
         os.chdir(self.start_dir)
+
+
+def gradescope_decorations(item) -> dict:
+    """What gradescope-utils' decorators (`@weight`, `@number`, `@visibility`, `@partial_credit`,
+    `@leaderboard`, `@hide_errors`, `@tags`) put on a test function."""
+    function = getattr(item, "obj", None)
+    found = {name: getattr(function, attribute) for attribute, name in GRADESCOPE_ATTRIBUTES.items()
+             if hasattr(function, attribute)}
+    if found:
+        doc = (getattr(function, "__doc__", None) or "").strip()
+        found["name"] = doc.splitlines()[0] if doc else item.name
+    return found
+
+
+def _number_or_none(value):
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _watched_modules() -> dict[str, object]:
@@ -228,8 +256,5 @@ def _library_code(value: object, submission_dir: Path) -> bool:
 
 
 def _json_safe(values):
-    try:
-        json.dumps(values)
-        return values
-    except (TypeError, ValueError):
-        return [[str(k), repr(v)] for k, v in values]
+    """`values` as JSON can carry it (tuples become lists, unknown objects their repr)."""
+    return json.loads(json.dumps(values, default=repr))

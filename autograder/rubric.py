@@ -5,7 +5,7 @@ the rubric without reading the harness.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,30 @@ class Rubric:
             if base in self.node_ids(item):
                 return item
         return None
+
+    def with_decorated_tests(self, decorated: dict[str, dict]) -> "Rubric":
+        """This rubric plus one item per test that carries gradescope-utils decorators and is
+        graded by no rubric item: points from `@weight` / `@partial_credit`, number, name and
+        visibility from the decorators (the rubric wins wherever it names the test)."""
+        extra = []
+        for node, found in decorated.items():
+            base = node.split("[", 1)[0]
+            if self.item_for_node(base) is not None:
+                continue
+            visibility = found.get("visibility", "visible")
+            extra.append(Item(
+                id=base, number=str(found.get("number", len(self.items) + len(extra) + 1)),
+                name=str(found.get("name", base.rsplit("::", 1)[-1])),
+                points=max(float(found.get("weight", 0.0)), 0.0),
+                visibility=visibility if visibility in VISIBILITIES else "visible",
+                timeout=DEFAULT_TIMEOUT_S, tests=(base.removeprefix(self.test_prefix()),),
+                group="gradescope-utils tests", file=None))
+        leaderboard = self.leaderboard + tuple(
+            LeaderboardEntry(str(f["leaderboard"]), f"gradescope-utils:{node}", str(f.get("order", "desc")))
+            for node, f in decorated.items() if "leaderboard" in f)
+        if not extra and leaderboard == self.leaderboard:
+            return self
+        return replace(self, items=self.items + tuple(extra), leaderboard=leaderboard)
 
     def check_against_collection(self, collected: list[str]) -> None:
         """Raise `RubricError` for a rubric test that does not exist or a test no item names."""

@@ -35,6 +35,8 @@ class CheckOutcome:
     message: str = ""
     stdout: str = ""
     properties: list = field(default_factory=list)
+    set_score: float | None = None          # gradescope-utils @partial_credit's set_score(x)
+    leaderboard_value: float | None = None  # gradescope-utils @leaderboard's set_leaderboard_value(x)
 
 
 @dataclass
@@ -44,6 +46,7 @@ class GradingRun:
     outcomes: dict[str, CheckOutcome]
     collected: list[str]
     staged: StagedSubmission
+    rubric: Rubric | None
     sandbox_note: str
     execution_time: float
     processes_started: int = 0
@@ -67,6 +70,7 @@ def grade(submission: Path, rubric: Rubric, items: list[str] | None = None,
         session.run(deadline=started + rubric.limits.total_timeout)
         return GradingRun(
             outcomes=session.outcomes, collected=session.collected, staged=layout.staged,
+            rubric=session.rubric,
             sandbox_note=_sandbox_note(user, rubric), execution_time=time.monotonic() - started,
             processes_started=session.processes_started, grader_error=session.grader_error,
         )
@@ -206,7 +210,10 @@ class _Session:
         kind = event["event"]
         if kind == "collected" and not self.collected:
             self.collected = [str(t) for t in event.get("tests", [])]
+            decorated = event.get("decorated")
             try:
+                if isinstance(decorated, dict):
+                    self.rubric = self.rubric.with_decorated_tests(decorated)
                 self.rubric.check_against_collection(self.collected)
             except RubricError as error:
                 self.grader_error = str(error)
@@ -215,7 +222,8 @@ class _Session:
         elif kind == "result" and event.get("test") == current:
             self.outcomes[current] = CheckOutcome(
                 current, bool(event.get("passed")), str(event.get("message", "")),
-                str(event.get("stdout", "")), event.get("properties") or [])
+                str(event.get("stdout", "")), event.get("properties") or [],
+                _number(event.get("set_score")), _number(event.get("leaderboard_value")))
             return None, 0.0
         return current, current_started
 
@@ -311,6 +319,10 @@ class _Session:
             channel.CHANNEL_FD_ENV: str(write_fd),
             SUBMISSION_DIR_ENV: str(self.layout.submission),
         }
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _pump(read_fd: int, events: queue.Queue) -> None:

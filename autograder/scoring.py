@@ -33,7 +33,9 @@ class GradedItem:
 
 
 def score_items(rubric: Rubric, run: GradingRun, items: list[str] | None = None) -> list[GradedItem]:
-    """One `GradedItem` per rubric item (only those in `items` when given), in rubric order."""
+    """One `GradedItem` per rubric item (only those in `items` when given), in rubric order,
+    then the items made from gradescope-utils decorators."""
+    rubric = run.rubric or rubric
     graded = []
     for item in rubric.items:
         if items is not None and item.id not in items:
@@ -41,9 +43,18 @@ def score_items(rubric: Rubric, run: GradingRun, items: list[str] | None = None)
         tests = [t for t in run.collected if t.split("[", 1)[0] in rubric.node_ids(item)]
         outcomes = [run.outcomes.get(t) or CheckOutcome(t, False, _not_run(run)) for t in tests]
         passed = sum(outcome.passed for outcome in outcomes)
-        score = round(item.points * passed / len(outcomes), 4) if outcomes else 0.0
+        earned = sum(_fraction(outcome, item) for outcome in outcomes)
+        score = round(item.points * earned / len(outcomes), 4) if outcomes else 0.0
         graded.append(GradedItem(item, score, len(outcomes), passed, _feedback(outcomes, run)))
     return graded
+
+
+def _fraction(outcome: CheckOutcome, item: Item) -> float:
+    """1 for a passed check, 0 for a failed one; a gradescope-utils `set_score(x)` gives
+    x / points, clamped to [0, 1]."""
+    if outcome.set_score is None or item.points <= 0:
+        return float(outcome.passed)
+    return min(max(outcome.set_score / item.points, 0.0), 1.0)
 
 
 def _not_run(run: GradingRun) -> str:

@@ -26,7 +26,7 @@ def project() -> Path:
 
 def run_entrypoint(args: list[str], env_extra: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run the real `run_autograder` entrypoint as Gradescope or an instructor would."""
-    env = dict(os.environ)
+    env = dict(os.environ, AUTOGRADER_PYTHON=sys.executable)
     env.update(env_extra or {})
     return subprocess.run([str(PROJECT / "run_autograder"), *args], cwd=PROJECT, env=env,
                           capture_output=True, text=True, timeout=timeout)

@@ -14,7 +14,7 @@ from harness_tests.conftest import write_rubric
 
 def make_run(outcomes, collected):
     return GradingRun(outcomes={o.test: o for o in outcomes}, collected=collected,
-                      staged=StagedSubmission(folder=None), sandbox_note="", execution_time=1.2)
+                      staged=StagedSubmission(folder=None), rubric=None, sandbox_note="", execution_time=1.2)
 
 
 @pytest.fixture

@@ -1,0 +1,95 @@
+"""Tests written for gradescope-utils run under the harness unchanged."""
+import textwrap
+
+from harness_tests.conftest import items_by_number, read_results, run_entrypoint, write_rubric
+
+LEGACY_TESTS = '''
+import unittest
+
+from gradescope_utils.autograder_utils.decorators import (
+    hide_errors, leaderboard, number, partial_credit, visibility, weight)
+
+from autograder.grading_api import import_submission
+
+
+class TestCalc(unittest.TestCase):
+    @weight(1)
+    @number("1.1")
+    def test_add(self):
+        """add adds"""
+        self.assertEqual(import_submission("calc").add(2, 3), 5)
+
+    @weight(2)
+    @number("2.1")
+    def test_sub(self):
+        """sub subtracts"""
+        self.assertEqual(import_submission("calc").sub(5, 3), 2)
+
+    @partial_credit(4)
+    @number("2.2")
+    def test_mul(self, set_score=None):
+        """mul, partly"""
+        set_score(1.5)
+        self.assertEqual(import_submission("calc").mul(2, 3), 6)
+
+    @weight(1)
+    @number("2.3")
+    @visibility("hidden")
+    @hide_errors("A hidden check failed.")
+    def test_secret(self):
+        self.assertEqual(import_submission("calc").add(1, 1), 3, "secret detail")
+
+    @leaderboard("Speed", "asc")
+    @number("2.4")
+    def test_board(self, set_leaderboard_value=None):
+        """leaderboard"""
+        set_leaderboard_value(12.5)
+'''
+
+RUBRIC = """
+assignment:
+  name: legacy
+  template: template
+limits:
+  total_timeout: 120
+groups:
+  - number: 1
+    name: calc.py
+    file: calc.py
+    items:
+      - id: add
+        number: "1.1"
+        name: add (rubric overrides the decorator's weight)
+        points: 5
+        tests: [test_legacy.py::TestCalc::test_add]
+"""
+
+
+def test_decorated_unittest_classes_are_graded_with_their_decorators(tmp_path):
+    project = tmp_path / "project"
+    (project / "tests").mkdir(parents=True)
+    (project / "template").mkdir()
+    (project / "tests" / "test_legacy.py").write_text(LEGACY_TESTS)
+    rubric = write_rubric(project, RUBRIC)
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "calc.py").write_text(textwrap.dedent("""
+        def add(a, b):
+            return a + b
+        def sub(a, b):
+            return a - b
+        def mul(a, b):
+            return a + b
+    """))
+    out = tmp_path / "results.json"
+    finished = run_entrypoint(["--rubric", str(rubric), "--submission", str(submission), "--results", str(out)])
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    results = read_results(out)
+    tests = items_by_number(results)
+    assert (tests["1.1"]["score"], tests["1.1"]["max_score"]) == (5, 5)
+    assert (tests["2.1"]["score"], tests["2.1"]["max_score"], tests["2.1"]["name"]) == (2, 2, "sub subtracts")
+    assert (tests["2.2"]["score"], tests["2.2"]["max_score"]) == (1.5, 4)
+    assert tests["2.3"]["visibility"] == "hidden" and tests["2.3"]["score"] == 0
+    assert "A hidden check failed." in tests["2.3"]["output"] and "secret detail" not in tests["2.3"]["output"]
+    assert results["leaderboard"] == [{"name": "Speed", "value": 12.5, "order": "asc"}]
+    assert results["score"] == 5 + 2 + 1.5
