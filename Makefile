@@ -14,7 +14,7 @@ RESULTS ?= out/results.json
 $(VENV)/installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt -e .
+	$(PY) -m pip install --quiet -r requirements.txt -e ".[dev]"
 	touch $@
 
 setup: $(VENV)/installed

@@ -20,7 +20,7 @@ from autograder.rubric import RubricError, load_rubric
 
 ROOT_ENV = "AUTOGRADER_ROOT"
 # Modules with a `register(subparsers)` adding their own subcommand.
-INSTRUCTOR_TOOLS: list[str] = []
+INSTRUCTOR_TOOLS: list[str] = ["build", "batch", "audit"]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INTERNAL_ERROR = ("The autograder had an internal problem and could not grade this submission "
                   "(not your fault). Course staff can see the details; please let them know.")

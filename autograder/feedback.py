@@ -16,8 +16,10 @@ MAX_MESSAGE_CHARS = 3000
 NOT_IMPLEMENTED = "Not implemented yet"
 
 
-def describe_failure(error: BaseException, submission_dir: Path | None, memory_mb: int | None = None) -> str:
-    """Markdown explaining `error`, raised while a test exercised the submission."""
+def describe_failure(error: BaseException, submission_dir: Path | None, memory_mb: int | None = None,
+                     processes: int | None = None) -> str:
+    """Markdown explaining `error`, raised while a test exercised the submission; `memory_mb` and
+    `processes` are the grader's limits, named when the error says one was hit."""
     error = _first_leaf(error)
     if isinstance(error, SubmissionProblem):
         return str(error)
@@ -32,6 +34,10 @@ def describe_failure(error: BaseException, submission_dir: Path | None, memory_m
         text = f"{function} ran out of memory{limit}."
     elif isinstance(error, RecursionError):
         text = f"{function} recursed too deeply (`RecursionError`); look for a call that never stops."
+    elif isinstance(error, OSError) and error.errno == errno.EAGAIN:
+        limit = f" ({processes})" if processes else ""
+        text = (f"{function} started more processes than the grader allows{limit}; graded functions "
+                f"must not start processes.")
     elif isinstance(error, OSError) and error.errno == errno.EFBIG:
         text = f"{function} printed or wrote more output than the grader allows; remove large prints."
     elif isinstance(error, SystemExit):

@@ -33,10 +33,14 @@ class SubmissionProblem(Exception):
 
 class SubmissionFileMissing(SubmissionProblem):
     def __init__(self, filename: str):
-        super().__init__(
-            f"`{filename}` was not found in your submission, so its items could not be graded. "
-            f"Upload it at the top level of your submission (or in a single folder)."
-        )
+        if filename.endswith(".py"):
+            text = (f"`{filename}` was not found in your submission, so its items could not be "
+                    f"graded. Upload it at the top level of your submission (or in a single folder).")
+        else:
+            text = (f"Not implemented yet: the trained weights `{filename}` are not in your "
+                    f"submission. Train your network, save it as `{filename}` and upload it with "
+                    f"your code.")
+        super().__init__(text)
         self.filename = filename
 
 

@@ -7,7 +7,10 @@ Two ways in:
   After collection the plugin drops privileges if asked, then for every test: arms a watchdog
   that dumps the stack and exits when the test's timeout passes, snapshots the functions the
   tests rely on (numpy, builtins, pytest, ...), and sends one result event with a readable
-  message. A test during which the submission replaced one of those functions fails.
+  message. A test during which the submission replaced one of those functions fails, and the
+  grading process then exits: whatever else the submission changed in it is gone when a fresh
+  process grades the remaining tests. A copy of the process that the submission forked exits as
+  soon as it returns into pytest, so only the grading process itself reports.
 """
 from __future__ import annotations
 
@@ -87,6 +90,8 @@ class GradingReporter:
         self.output_limit = int(plan["output_limit_bytes"])
         self.timeout_report = open(plan["timeout_report"], "w")  # opened before dropping rights
         self.start_dir = os.getcwd()
+        self.pid = os.getpid()
+        self.partial_credit: set[str] = set()
         self.baseline: dict[str, dict[str, object]] = {}
         self.failures: dict[str, str] = {}
         self.captured: dict[str, str] = {}
@@ -97,6 +102,9 @@ class GradingReporter:
         decorated = {item.nodeid: found for item in items if (found := gradescope_decorations(item))}
         channel.send(self.fd, {"event": "collected", "tests": [item.nodeid for item in items],
                                "decorated": _json_safe(decorated)})
+        # Read now, before any submission code runs: a test function's `__score__` counts only
+        # for tests that were decorated with `@partial_credit` to begin with.
+        self.partial_credit = {node for node, found in decorated.items() if "weight" in found}
         select = self.plan.get("select")
         done = set(self.plan.get("done", ()))
         keep = [item for item in items if item.nodeid not in done
@@ -130,6 +138,7 @@ class GradingReporter:
             yield
         finally:
             faulthandler.cancel_dump_traceback_later()
+        self._exit_if_forked_copy()
         self._restore_working_directory()
         tampered = _restore_tampered(self.baseline, self.submission_dir)
         if tampered:
@@ -138,15 +147,22 @@ class GradingReporter:
                 f"not modify libraries, builtins or the grader; this check scores 0."
             )
         self._send_result(node, item)
+        if tampered:
+            os._exit(0)
+
+    def _exit_if_forked_copy(self) -> None:
+        if os.getpid() != self.pid:
+            os._exit(0)
 
     def pytest_runtest_makereport(self, item, call):
+        self._exit_if_forked_copy()
         if call.excinfo is None or item.nodeid in self.failures:
             return
         if call.excinfo.errisinstance(pytest.skip.Exception):
             self.failures[item.nodeid] = "This check was skipped by the grader (a grader problem)."
             return
         self.failures[item.nodeid] = describe_failure(
-            call.excinfo.value, self.submission_dir, self.plan.get("memory_mb"))
+            call.excinfo.value, self.submission_dir, self.plan.get("memory_mb"), self.plan.get("processes"))
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" or (report.when == "setup" and report.failed):
@@ -169,7 +185,8 @@ class GradingReporter:
             "message": message or "",
             "stdout": stdout,
             "properties": _json_safe(self.properties.pop(node, [])),
-            "set_score": _number_or_none(getattr(function, "__score__", None)),
+            "set_score": _number_or_none(getattr(function, "__score__", None))
+                         if node in self.partial_credit else None,
             "leaderboard_value": _number_or_none(getattr(function, "__leaderboard_value__", None)),
         })
 

@@ -283,11 +283,13 @@ class _Session:
             "tests": tests,
             "output_limit_bytes": self.rubric.limits.output_kb * 1024,
             "memory_mb": self.rubric.limits.memory_mb,
+            "processes": self.rubric.limits.processes,
             "drop_to": {"uid": self.user.uid, "gid": self.user.gid} if self.user else None,
             "timeout_report": str(self.layout.grading / "timeout-report.txt"),
         }
         path = self.layout.grading / "plan.json"
         path.write_text(json.dumps(plan))
+        os.chmod(path, 0o600)  # test names and item configs: not for the student's eyes
         return path
 
     def _command(self) -> list[str]:

@@ -101,8 +101,9 @@ def limit_setter(limits: Limits, user: SandboxUser | None, cpu_seconds: int):
 def start_grading_process(command: list[str], env: dict[str, str], cwd: Path, log: Path,
                           channel_fd: int, limits: Limits, user: SandboxUser | None,
                           cpu_seconds: int) -> subprocess.Popen:
-    """Start `command` in its own session with the limits; stdout and stderr go to `log`."""
-    with open(log, "ab") as log_file:
+    """Start `command` in its own session with the limits; stdout and stderr go to `log`
+    (readable by us only: it holds what earlier grading processes printed)."""
+    with open(log, "ab", opener=lambda path, flags: os.open(path, flags, 0o600)) as log_file:
         return subprocess.Popen(
             command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log_file,
             stderr=subprocess.STDOUT, pass_fds=(channel_fd,), start_new_session=True,

@@ -2,6 +2,7 @@
 process of the run), each the median of several runs.
 
     .venv/bin/python bench/bench.py [--runs 5]
+    .venv/bin/python bench/bench.py --batch [--submissions 50]   # grade-all throughput instead
 
 Gradescope's default container has 0.5 vCPU and 768 MB: grading the reference must fit in
 768 MB and in 60 CPU-seconds (about two minutes of wall time there).
@@ -9,6 +10,8 @@ Gradescope's default container has 0.5 vCPU and 768 MB: grading the reference mu
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -81,7 +84,11 @@ def report(label: str, samples: list[tuple[float, float, float]]) -> tuple[float
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--batch", action="store_true", help="measure grade-all throughput instead")
+    parser.add_argument("--submissions", type=int, default=50, help="class size for --batch")
     args = parser.parse_args()
+    if args.batch:
+        return batch_throughput(args.submissions)
     out = Path(tempfile.mkdtemp(prefix="bench-"))
     figures = {}
     for label, submission in [("grading the reference", "reference"),
@@ -91,6 +98,38 @@ def main() -> int:
     _, cpu, peak = figures["grading the reference"]
     verdict = "fits" if cpu <= BUDGET_CPU_SECONDS and peak <= BUDGET_MEMORY_MB else "DOES NOT FIT"
     print(f"reference vs Gradescope default budget ({BUDGET_CPU_SECONDS} CPU-s, {BUDGET_MEMORY_MB} MB): {verdict}")
+    return 0
+
+
+# ---- grade-all throughput (--batch) ----
+BATCH_ITEMS = ("activations_sigmoid", "activations_relu")
+
+
+def batch_throughput(count: int) -> int:
+    """Wall time of `grade-all` on `count` copies of a one-file submission graded on two items
+    (cheap runs, so the figure is the per-submission overhead: process start, staging, a child
+    pytest), at -j 1 and -j 2, and how well it scales."""
+    export = Path(tempfile.mkdtemp(prefix="bench-class-"))
+    for index in range(count):
+        folder = export / f"submission_{index:03d}"
+        folder.mkdir()
+        shutil.copy(PROJECT / "reference" / "activations.py", folder)
+    per_minute = {}
+    try:
+        for jobs in (1, 2):
+            out = export.with_name(export.name + f"-graded-j{jobs}")
+            started = time.monotonic()
+            subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(export), "-j", str(jobs),
+                            "--out", str(out), "--items", *BATCH_ITEMS], cwd=PROJECT, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wall = time.monotonic() - started
+            shutil.rmtree(out, ignore_errors=True)
+            per_minute[jobs] = 60 * count / wall
+            print(f"grade-all, {count} submissions, -j {jobs}: wall {wall:6.1f} s   "
+                  f"{per_minute[jobs]:5.1f} submissions/min")
+    finally:
+        shutil.rmtree(export, ignore_errors=True)
+    print(f"scaling -j 2 / -j 1: x{per_minute[2] / per_minute[1]:.2f} on {os.cpu_count()} CPUs (2.0 is perfect)")
     return 0
 
 

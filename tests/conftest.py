@@ -5,7 +5,7 @@ Run directly with `pytest tests --submission DIR`, or through `python -m autogra
 """
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from autograder.grading_api import submission_module
 
@@ -16,6 +16,9 @@ settings.register_profile(
     deadline=None,
     max_examples=25,
     print_blob=False,
+    # No "explain" phase: the shrunk failing input is what students see, and explaining costs
+    # seconds per failing test.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                            HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
 )

@@ -31,13 +31,15 @@ def check_matrix(confusion, y_true, y_pred, k):
             f"{getattr(got, 'shape', type(got).__name__)}; expected ({k}, {k}): one row and one "
             f"column per class, even for classes that never occur.")
     if not np.issubdtype(got.dtype, np.integer):
-        raise AssertionError(f"`confusion_matrix` returned dtype `{got.dtype}`; expected an "
-                             f"integer dtype (counts). Hint: create it with `dtype=int`.")
+        raise AssertionError(f"`confusion_matrix` for {where} returned dtype `{got.dtype}`; "
+                             f"expected an integer dtype (counts).\n"
+                             f"Hint: create the matrix with `np.zeros((K, K), dtype=int)`.")
     if not np.array_equal(got, want):
         hint = ("\nHint: your matrix is transposed: rows must be the true class and columns "
                 "the predicted class." if np.array_equal(got, want.T) else "")
-        raise AssertionError(f"`confusion_matrix` for {where} returned\n{show(got)}\nexpected "
-                             f"(rows = true class, columns = predicted class)\n{show(want)}{hint}")
+        raise AssertionError(f"`confusion_matrix` for {where} returned\n{show(got, 100)}\n"
+                             f"expected (rows = true class, columns = predicted class)\n"
+                             f"{show(want, 100)}{hint}")
 
 
 def test_rows_are_true_class_columns_predicted(confusion):

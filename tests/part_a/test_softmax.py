@@ -11,7 +11,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.support import assert_allclose, assert_gradient_close, expected, numerical_gradient
+from tests.support import (assert_allclose, assert_gradient_close, describe_shape, expected,
+                           numerical_gradient, show)
 from tests.support.linecount import count_executed_lines
 
 GRAD_TOL = 1e-7
@@ -179,9 +180,21 @@ def test_vectorized_has_no_loop_over_examples(softmax):
 
 @given(case=classifier_cases())
 def test_naive_and_vectorized_agree(softmax, case):
+    W, X, y, reg = case
     naive_loss, naive_dW = call(softmax, "softmax_loss_naive", *case)
     loss, dW = call(softmax, "softmax_loss_vectorized", *case)
-    assert_allclose("softmax_loss_vectorized", loss, naive_loss, describe(*case),
-                    name="loss (the expected value is `softmax_loss_naive`'s)", rtol=1e-9)
-    assert_allclose("softmax_loss_vectorized", dW, naive_dW, describe(*case),
-                    name="`dW` (the expected value is `softmax_loss_naive`'s)", rtol=1e-9, atol=1e-12)
+    correct = expected_loss(*case)
+    if not np.isclose(float(loss), float(naive_loss), rtol=1e-9, atol=1e-12):
+        raise AssertionError(
+            f"For {describe(*case)} the two functions disagree on the loss: "
+            f"`softmax_loss_naive` returned {show(naive_loss)}, `softmax_loss_vectorized` "
+            f"returned {show(loss)} (the correct loss is {show(correct)}).")
+    if getattr(dW, "shape", None) != W.shape or getattr(naive_dW, "shape", None) != W.shape:
+        raise AssertionError(
+            f"For {describe(*case)} `dW` must have `W`'s shape {W.shape}: `softmax_loss_naive` "
+            f"returned {describe_shape(naive_dW)}, `softmax_loss_vectorized` "
+            f"{describe_shape(dW)}.")
+    if not np.allclose(dW, naive_dW, rtol=1e-9, atol=1e-12):
+        raise AssertionError(
+            f"For {describe(*case)} the two functions return different `dW`:\n"
+            f"`softmax_loss_naive`: {show(naive_dW)}\n`softmax_loss_vectorized`: {show(dW)}")

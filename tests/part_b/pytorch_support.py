@@ -177,12 +177,12 @@ def fixed_loss() -> float:
     return cross_entropy(FIXED_X @ FIXED_WEIGHT.T + FIXED_BIAS, FIXED_Y)
 
 
-def separable_problem(n_per_class=8):
+def separable_problem(n_per_class=8, seed=0):
     """Two well separated Gaussian blobs and a poor starting point for a linear classifier.
 
-    Returns (X (2n, 2), y (2n,), weight (2, 2), bias (2,)).
+    Returns (X (2n, 2), y (2n,), weight (2, 2), bias (2,)); `seed` draws other points.
     """
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     centres = np.repeat(np.array([[1.5, 1.0], [-1.5, -1.0]]), n_per_class, axis=0)
     X = centres + 0.5 * rng.standard_normal(centres.shape)
     y = np.repeat([0, 1], n_per_class)
@@ -212,18 +212,29 @@ class ForwardCall:
 
 
 class RecordingLinear(nn.Module):
-    """A linear model that records every forward call (see `ForwardCall`) in `self.calls`."""
+    """A linear model that records every forward call (see `ForwardCall`) in `self.calls`.
 
-    def __init__(self, weight, bias):
+    frozen=True: the logits are the same, but their gradient with respect to every parameter
+    is exactly 0, so training (any learning rate, batching or number of steps) leaves the
+    model, and hence every loss and accuracy, unchanged.
+    """
+
+    def __init__(self, weight, bias, frozen=False):
         super().__init__()
         self.linear = linear_model(weight, bias)
+        self.frozen = frozen
         self.calls: list[ForwardCall] = []
 
     def forward(self, inputs):
         self.calls.append(ForwardCall(self.training, torch.is_grad_enabled(),
                                       inputs.detach().cpu().clone()))
-        return self.linear(inputs)
+        logits = self.linear(inputs)
+        return logits.detach() + 0.0 * logits if self.frozen else logits
 
-    def training_calls(self) -> list[ForwardCall]:
-        """Calls made with gradient tracking on, i.e. the training passes."""
-        return [call for call in self.calls if call.grad_enabled]
+    def training_calls(self, train_X) -> list[ForwardCall]:
+        """The training passes: calls with gradient tracking on whose input rows all come from
+        `train_X` (N, D), in call order (the tests validate on other examples)."""
+        rows = torch.as_tensor(train_X, dtype=torch.float32)
+        return [call for call in self.calls
+                if call.grad_enabled and len(call.inputs) and bool(
+                    (call.inputs[:, None, :] == rows[None]).all(dim=2).any(dim=1).all())]

@@ -2,13 +2,15 @@
 import numpy as np
 
 
-def show(value) -> str:
-    """A short, readable rendering of an array (or scalar) for a feedback message."""
+def show(value, threshold=20) -> str:
+    """A short, readable rendering of an array (or scalar) for a feedback message; arrays with
+    more than `threshold` entries are summarised."""
     array = np.asarray(value)
     if array.ndim == 0:
         return np.format_float_positional(float(array), precision=6, trim="-") \
             if np.issubdtype(array.dtype, np.floating) else str(array.item())
-    return np.array2string(array, precision=6, threshold=20, edgeitems=2, suppress_small=True)
+    return np.array2string(array, precision=6, threshold=threshold, edgeitems=2,
+                           suppress_small=True)
 
 
 def describe_shape(value) -> str:
@@ -50,3 +52,10 @@ def assert_allclose(function, got, expected, case="", name="result", rtol=1e-7, 
                        f"Yours: {show(got_values)}\nExpected: {show(expected)}")
     hint = hint_fn(got, expected) if hint_fn else None
     raise AssertionError(f"{message}\n{hint}" if hint else message)
+
+
+def first_hint(*hint_fns):
+    """Combine hint functions: the first non-empty hint among them (or None)."""
+    def hint(got, want):
+        return next((text for text in (fn(got, want) for fn in hint_fns) if text), None)
+    return hint

@@ -1,0 +1,596 @@
+"""Hostile submissions: the real entrypoint grades them safely and honestly.
+
+Each case builds a submission in a temporary folder (the reference with hostile code appended to
+one file, or a hand-made folder) and grades a few rubric items of a small project: Part A only,
+4 s per test, 60 s per run, 16 processes. Behaviours that hit different items share one grading
+run (the module-scoped fixtures below); each test then checks one behaviour: the run exits 0, its
+results.json is valid, every item earns what honest code would (the hostile item 0, the others
+their points), the message names the limit or the problem, nothing secret reaches the results,
+and no process of the run is left.
+
+Leftover processes are found two ways: this test process becomes a child subreaper, so whatever
+the run leaves behind becomes our child when the harness exits; and every run gets a unique token
+in its `PATH`, which the grading process and everything it starts inherit.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import textwrap
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+import yaml
+
+from autograder import sandbox
+from autograder.rubric import load_rubric
+from harness_tests.conftest import PROJECT, read_results, run_entrypoint
+
+ITEM_TIMEOUT_S = 4
+SMALL_LIMITS = {"total_timeout": 60, "memory_mb": 700, "processes": 16, "output_kb": 64}
+SANDBOXED = sandbox.sandbox_user() is not None
+needs_sandbox_user = pytest.mark.skipif(
+    not SANDBOXED, reason="student code runs as another user only when started as root with a system-wide Python")
+# RLIMIT_NPROC does not bind root: a fork bomb is only safe to run when the child is unprivileged.
+FORKS_ARE_CAPPED = SANDBOXED or os.geteuid() != 0
+REFERENCE_LAYERS = (PROJECT / "reference" / "layers.py").read_text()
+# A line of the reference that a stubbed template does not have: if it shows up, the reference leaked.
+REFERENCE_SECRET = next(line.strip() for line in REFERENCE_LAYERS.splitlines()
+                        if line.startswith("    ") and "dx = " in line)
+
+
+# -- the small project ------------------------------------------------------------------------
+@pytest.fixture(scope="module", autouse=True)
+def adopt_orphans():
+    """Orphans of a grading run become children of this process instead of init's."""
+    sandbox.become_subreaper()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """The repository's Part A with small limits: links to its folders and a trimmed rubric."""
+    root = tmp_path_factory.mktemp("small-project")
+    for name in ("reference", "student_template"):
+        (root / name).symlink_to(PROJECT / name)
+    tests = root / "tests"
+    tests.mkdir()
+    for name in ("conftest.py", "support", "part_a"):
+        (tests / name).symlink_to(PROJECT / "tests" / name)
+    # The full suite imports torch while collecting Part B; without it the first test of every
+    # grading process would pay for importing torch within its 4 s.
+    (tests / "__init__.py").write_text("import torch  # noqa: F401\n")
+    rubric = yaml.safe_load((PROJECT / "rubric.yaml").read_text())
+    rubric["groups"] = [group for group in rubric["groups"]
+                        if all(test.startswith("part_a/") for item in group["items"] for test in item["tests"])]
+    rubric["defaults"]["timeout"] = ITEM_TIMEOUT_S
+    rubric["limits"] = SMALL_LIMITS
+    (root / "rubric.yaml").write_text(yaml.safe_dump(rubric, sort_keys=False))
+    return root
+
+
+@pytest.fixture(scope="module")
+def rubric(project):
+    return load_rubric(project / "rubric.yaml")
+
+
+def reference_submission(folder: Path, **appended: str) -> Path:
+    """The reference's modules in `folder`, with hostile code appended to some (by module name);
+    appended code runs when the module is imported and may redefine its functions."""
+    folder.mkdir(parents=True)
+    for source in sorted((PROJECT / "reference").glob("*.py")):
+        text = source.read_text()
+        if source.stem in appended:
+            text += "\n\n" + textwrap.dedent(appended[source.stem])
+        (folder / source.name).write_text(text)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def open_folder():
+    """A folder the sandbox user can pass through (pytest's temporary folders are private to
+    their owner), so that whatever stops the student code is the harness's doing."""
+    folder = Path(tempfile.mkdtemp(prefix="hostile-"))
+    os.chmod(folder, 0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- one grading run --------------------------------------------------------------------------
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+    results: dict
+    results_text: str
+    by_id: dict[str, dict]
+    leftovers: list[str]
+
+    def score(self, item_id: str) -> float:
+        return self.by_id[item_id]["score"]
+
+    def output(self, item_id: str) -> str:
+        return self.by_id[item_id]["output"]
+
+
+def grade(project: Path, items: list[str], results: Path, submission: Path | None = None,
+          env: dict | None = None) -> Run:
+    """Run the real entrypoint on the small project; `submission=None` means a Gradescope tree in
+    `env["AUTOGRADER_ROOT"]`."""
+    token = f"hostile-run-{uuid.uuid4().hex}"
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", ""), f"/{token}"])
+    args = ["--rubric", str(project / "rubric.yaml"), "--items", *items]
+    if submission is not None:
+        args += ["--submission", str(submission), "--results", str(results)]
+    finished = run_entrypoint(args, {"PATH": path, **(env or {})}, timeout=300)
+    leftovers = processes_of_run(token)
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    parsed = read_results(results)
+    numbers = {item.number: item.id for item in load_rubric(project / "rubric.yaml").items}
+    by_id = {numbers[test["number"]]: test for test in parsed["tests"]}
+    assert sorted(by_id) == sorted(items)
+    return Run(finished.returncode, finished.stdout, finished.stderr, parsed, results.read_text(),
+               by_id, leftovers)
+
+
+def processes_of_run(token: str) -> list[str]:
+    """Processes the run left: our (adopted) children, and any process carrying the run's token
+    in its command line or environment (whatever its user). Kills them, so a failing case
+    cannot leave a fork bomb or a sleeper behind."""
+    _reap_children()
+    found = {child.pid: child for child in psutil.Process().children(recursive=True)}
+    for process in psutil.process_iter(["cmdline", "environ"]):
+        text = " ".join(process.info.get("cmdline") or []) + str(process.info.get("environ") or {})
+        if token in text and process.pid != os.getpid():
+            found[process.pid] = process
+    described = []
+    for process in found.values():
+        try:
+            described.append(f"{process.pid} {process.username()} {' '.join(process.cmdline())}")
+            process.send_signal(signal.SIGKILL)
+        except psutil.Error:
+            continue
+    _reap_children()
+    return described
+
+
+def _reap_children() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def sandbox_pids() -> set[int]:
+    user = sandbox.sandbox_user()
+    return {p.pid for p in psutil.process_iter(["uids"]) if user and p.info["uids"].real == user.uid}
+
+
+def assert_clean(run: Run) -> None:
+    """Nothing left running; no traceback, no reference source in what students or staff see."""
+    assert run.leftovers == []
+    for text in (run.results_text, run.stdout):
+        assert REFERENCE_SECRET not in text
+        assert "Traceback" not in text
+
+
+# -- 1. exiting the grading process ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def exits_run(project, tmp_path_factory) -> Run:
+    folder = tmp_path_factory.mktemp("exits")
+    submission = reference_submission(
+        folder / "submission",
+        activations="import sys\nsys.exit(0)\n",
+        layers="import os\nos._exit(0)\n",
+        softmax="""
+            import os
+
+            def softmax_loss_naive(W, X, y, reg):
+                os._exit(0)
+            """,
+    )
+    return grade(project, ["activations_tanh", "relu_forward", "softmax_naive_vectorized_agree",
+                           "confusion_matrix"], folder / "results.json", submission)
+
+
+def test_sys_exit_at_import_fails_that_file_with_its_line(exits_run):
+    assert exits_run.score("activations_tanh") == 0
+    lines = (PROJECT / "reference" / "activations.py").read_text().count("\n")
+    assert (f"`activations.py` called `exit()` / `sys.exit()` while being imported (line {lines + 4})"
+            in exits_run.output("activations_tanh"))
+
+
+def test_os_exit_at_import_scores_zero_and_says_so(exits_run):
+    assert exits_run.score("relu_forward") == 0
+    assert "ended the grading process (exit code 0)" in exits_run.output("relu_forward")
+
+
+def test_os_exit_inside_a_function_scores_zero_and_others_still_graded(exits_run):
+    assert exits_run.score("softmax_naive_vectorized_agree") == 0
+    assert "ended the grading process (exit code 0)" in exits_run.output("softmax_naive_vectorized_agree")
+    assert exits_run.score("confusion_matrix") == 2
+    assert_clean(exits_run)
+
+
+# -- 2. limits: time, stack, crash, processes, memory, output ----------------------------------
+LIMITS_CODE = {
+    "layers": """
+        def relu_backward(dout, cache):
+            while True:
+                pass
+
+        def affine_forward(x, w, b):
+            return affine_forward(x, w, b)
+        """,
+    "softmax": """
+        import ctypes
+
+        def softmax_loss_naive(W, X, y, reg):
+            return ctypes.string_at(0)
+        """,
+    "activations": """
+        import os
+
+        def sigmoid(z):
+            return np.ones(int(50e9 / 8))
+
+        def tanh(z):
+            print("x" * 100_000_000)
+            return np.tanh(z)
+
+        def relu(z):
+            while True:
+                os.fork()
+        """,
+}
+
+
+@pytest.fixture(scope="module")
+def limits_run(project, tmp_path_factory) -> Run:
+    if not FORKS_ARE_CAPPED:
+        pytest.skip("as root with a private Python, student code runs as root: no process cap")
+    folder = tmp_path_factory.mktemp("limits")
+    submission = reference_submission(folder / "submission", **LIMITS_CODE)
+    return grade(project, ["relu_backward", "affine_forward", "softmax_naive_vectorized_agree",
+                           "activations_sigmoid", "activations_tanh", "activations_relu",
+                           "relu_forward", "confusion_matrix"], folder / "results.json", submission)
+
+
+def test_infinite_loop_times_out_naming_the_function(limits_run):
+    assert limits_run.score("relu_backward") == 0
+    assert f"Timed out after {ITEM_TIMEOUT_S} s in `layers.relu_backward`" in limits_run.output("relu_backward")
+
+
+def test_deep_recursion_is_reported_as_such(limits_run):
+    assert limits_run.score("affine_forward") == 0
+    assert "`layers.affine_forward` recursed too deeply" in limits_run.output("affine_forward")
+
+
+def test_segfault_scores_zero_with_the_signal(limits_run):
+    assert limits_run.score("softmax_naive_vectorized_agree") == 0
+    assert "crashed the grading process (segmentation fault)" in limits_run.output("softmax_naive_vectorized_agree")
+
+
+def test_fork_bomb_stops_at_the_process_cap(limits_run):
+    assert limits_run.score("activations_relu") == 0
+    assert (f"more processes than the grader allows ({SMALL_LIMITS['processes']})"
+            in limits_run.output("activations_relu"))
+
+
+def test_allocating_50_gb_fails_with_the_memory_limit(limits_run):
+    assert limits_run.score("activations_sigmoid") == 0
+    assert (f"`activations.sigmoid` ran out of memory (the grader allows {SMALL_LIMITS['memory_mb']} MB)"
+            in limits_run.output("activations_sigmoid"))
+
+
+def test_printing_100_mb_is_cut_and_named(limits_run):
+    assert limits_run.score("activations_tanh") == 0
+    output = limits_run.output("activations_tanh")
+    assert "`activations.tanh` printed or wrote more output than the grader allows" in output
+    assert len(limits_run.results_text) < 200_000
+
+
+def test_items_next_to_hostile_code_keep_their_points(limits_run):
+    assert limits_run.score("relu_forward") == 1
+    assert limits_run.score("confusion_matrix") == 2
+    assert_clean(limits_run)
+
+
+# -- 3. tampering: the grader's functions, files, results, processes, working directory --------
+# Stubs that return zeros, with patches that make every check of their results pass.
+CHEAT = """
+    import builtins
+    import sys
+
+    import _pytest.runner
+    import numpy.testing
+    import pytest
+
+    def _cheat():
+        np.allclose = lambda *args, **kwargs: True
+        np.isclose = lambda *args, **kwargs: np.True_
+        numpy.testing.assert_allclose = lambda *args, **kwargs: None
+        pytest.approx = lambda expected, *args, **kwargs: expected
+        builtins.all = lambda iterable: True
+        _pytest.runner.call_and_report = _passing_report
+        for name, module in list(sys.modules.items()):
+            if not name.startswith("tests"):
+                continue
+            if hasattr(module, "assert_allclose"):
+                module.assert_allclose = lambda *args, **kwargs: None
+            for attribute, value in list(vars(module).items()):
+                if attribute.startswith("test_"):
+                    value.__score__ = 1000  # gradescope-utils' partial credit
+
+    def _passing_report(item, when, log=True, **kwargs):
+        from _pytest.reports import TestReport
+        report = TestReport(item.nodeid, item.location, {}, "passed", None, when, [])
+        item.ihook.pytest_runtest_logreport(report=report)
+        return report
+    """
+TAMPER_CODE = {
+    # Patches on every call of a stub; `tanh` is honest but changes the working directory.
+    "activations": CHEAT + """
+        import os
+
+        def sigmoid(z):
+            _cheat()
+            return np.zeros_like(np.asarray(z, dtype=float))
+
+        _honest_tanh = tanh
+
+        def tanh(z):
+            os.chdir("/")
+            return _honest_tanh(z)
+        """,
+    # Patches once, on import.
+    "softmax": CHEAT + """
+        _cheat()
+
+        def softmax_loss_vectorized(W, X, y, reg):
+            return 0.0, np.zeros_like(W)
+        """,
+    "layers": """
+        import os
+        import sys
+
+        def _attempt(label, action):
+            try:
+                action()
+                print(f"{label}: done")
+            except Exception as error:
+                print(f"{label}: {type(error).__name__}")
+
+        def _read(path):
+            with open(path) as file:
+                print(file.read())
+
+        def _overwrite(path):
+            with open(path, "w") as file:
+                file.write("def test_nothing(): pass\\n")
+
+        _honest_relu_forward = relu_forward
+        _honest_affine_forward = affine_forward
+
+        def relu_forward(x):
+            grading = os.path.dirname(os.environ["AUTOGRADER_PLAN"])
+            _attempt("read reference", lambda: _read(PROJECT + "/reference/layers.py"))
+            _attempt("read rubric", lambda: _read(PROJECT + "/rubric.yaml"))
+            _attempt("read repo tests", lambda: _read(PROJECT + "/tests/part_a/test_layers.py"))
+            _attempt("read private tests", lambda: _read(sys.modules["tests.part_a.test_layers"].__file__))
+            _attempt("read plan", lambda: _read(os.environ["AUTOGRADER_PLAN"]))
+            _attempt("read log", lambda: _read(os.path.join(grading, "grading-process.log")))
+            return _honest_relu_forward(x)
+
+        def affine_forward(x, w, b):
+            private = sys.modules["tests.part_a.test_layers"].__file__
+            _attempt("delete private tests", lambda: os.remove(private))
+            _attempt("edit private tests", lambda: _overwrite(private))
+            _attempt("delete repo tests", lambda: os.remove(PROJECT + "/tests/part_a/test_layers.py"))
+            _attempt("edit repo tests", lambda: _overwrite(PROJECT + "/tests/part_a/test_layers.py"))
+            return _honest_affine_forward(x, w, b)
+        """,
+    # Starts a daemon (double fork, new session) on import; fakes results.json when called.
+    "confusion": """
+        import json
+        import os
+        import sys
+
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                os.execve(sys.executable, [sys.executable, "-c", "import time; time.sleep(300)", MARKER], {})
+            os._exit(0)
+        os.wait()
+
+        _honest_confusion_matrix = confusion_matrix
+
+        def _fake_results(path):
+            with open(path, "w") as file:
+                json.dump({"score": 1000, "tests": []}, file)
+
+        def confusion_matrix(y_true, y_pred, num_classes):
+            for path in (RESULTS, "results.json"):
+                try:
+                    _fake_results(path)
+                    print(f"wrote {path}")
+                except OSError as error:
+                    print(f"could not write {path}: {type(error).__name__}")
+            return _honest_confusion_matrix(y_true, y_pred, num_classes)
+        """,
+}
+TAMPER_ITEMS = ["activations_sigmoid", "activations_tanh", "relu_forward", "affine_forward",
+                "confusion_matrix", "softmax_naive_vectorized_agree"]
+
+
+def tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class TamperRun:
+    run: Run
+    root: Path
+    marker: str
+    tests_before: str
+    sandbox_pids_before: set[int]
+
+
+@pytest.fixture(scope="module")
+def tamper_run(project, open_folder) -> TamperRun:
+    """Graded as on Gradescope: an AUTOGRADER_ROOT tree whose results folder the student targets."""
+    root = open_folder / "autograder"
+    marker = f"hostile-sleeper-{uuid.uuid4().hex}"
+    constants = (f"PROJECT = {str(PROJECT)!r}\nRESULTS = {str(root / 'results' / 'results.json')!r}\n"
+                 f"MARKER = {marker!r}\n")
+    reference_submission(root / "submission", **{name: constants + textwrap.dedent(code)
+                                                  for name, code in TAMPER_CODE.items()})
+    tests_before = tree_digest(PROJECT / "tests")
+    pids_before = sandbox_pids()
+    run = grade(project, TAMPER_ITEMS, root / "results" / "results.json", env={"AUTOGRADER_ROOT": str(root)})
+    return TamperRun(run, root, marker, tests_before, pids_before)
+
+
+def test_patched_numpy_pytest_and_builtins_earn_nothing(tamper_run):
+    run = tamper_run.run
+    assert run.score("activations_sigmoid") == 0
+    output = run.output("activations_sigmoid")
+    assert "Your code replaced `" in output and "which the grader relies on" in output
+    assert run.score("activations_tanh") == 1  # patches undone: the next item is graded honestly
+
+
+def test_patching_on_import_fails_the_items_of_that_file(tamper_run):
+    run = tamper_run.run
+    assert run.score("softmax_naive_vectorized_agree") == 0
+    assert "Your code replaced `" in run.output("softmax_naive_vectorized_agree")
+
+
+def test_changing_directory_is_undone(tamper_run):
+    assert tamper_run.run.score("activations_tanh") == 1
+    assert tamper_run.run.score("affine_forward") == 2
+
+
+@needs_sandbox_user
+def test_reference_rubric_tests_and_plan_are_unreadable(tamper_run):
+    output = tamper_run.run.output("relu_forward")
+    for label in ("read reference", "read rubric", "read repo tests", "read private tests", "read plan",
+                  "read log"):
+        assert f"{label}: PermissionError" in output
+    assert tamper_run.run.score("relu_forward") == 1
+    assert REFERENCE_SECRET not in tamper_run.run.results_text
+
+
+@needs_sandbox_user
+def test_test_files_cannot_be_deleted_or_edited(tamper_run, project, tmp_path):
+    output = tamper_run.run.output("affine_forward")
+    for label in ("delete private tests", "edit private tests", "delete repo tests", "edit repo tests"):
+        assert f"{label}: PermissionError" in output
+    assert tree_digest(PROJECT / "tests") == tamper_run.tests_before
+    again = grade(project, ["affine_forward", "relu_forward"], tmp_path / "results.json", PROJECT / "reference")
+    assert again.score("affine_forward") == 2 and again.score("relu_forward") == 1
+    assert_clean(again)
+
+
+@needs_sandbox_user
+def test_fake_results_cannot_replace_the_real_ones(tamper_run):
+    run = tamper_run.run
+    output = run.output("confusion_matrix")
+    assert f"could not write {tamper_run.root}/results/results.json: PermissionError" in output
+    assert "wrote results.json" in output  # the grading process's own working folder: harmless
+    assert run.results["score"] == sum(run.score(i) for i in TAMPER_ITEMS) < 1000
+    assert run.score("confusion_matrix") == 2
+
+
+def test_background_process_does_not_outlive_the_run(tamper_run):
+    run = tamper_run.run
+    assert run.score("confusion_matrix") == 2
+    assert run.leftovers == []
+    assert [p.pid for p in psutil.process_iter(["cmdline"])
+            if tamper_run.marker in " ".join(p.info["cmdline"] or [])] == []
+    assert_clean(run)
+
+
+@needs_sandbox_user
+def test_no_sandbox_user_process_started_by_the_run_remains(tamper_run):
+    user = sandbox.sandbox_user()
+    new = sandbox_pids() - tamper_run.sandbox_pids_before
+    ours = [pid for pid in new if _started_by_us(pid)]
+    assert ours == [], f"processes of {user.name} left by the run"
+
+
+def _started_by_us(pid: int) -> bool:
+    try:
+        process = psutil.Process(pid)
+        return any(parent.pid == os.getpid() for parent in process.parents())
+    except psutil.Error:
+        return False
+
+
+# -- 4. uploads: odd names, nothing, a zip, a notebook ------------------------------------------
+def test_non_utf8_file_names(project, tmp_path):
+    submission = tmp_path / "submission"
+    folder = os.fsencode(submission / "proj") + b"\xff"
+    os.makedirs(folder)
+    with open(folder + b"/activations.py", "wb") as file:
+        file.write((PROJECT / "reference" / "activations.py").read_bytes())
+    for junk in (folder + b"/\xe9t\xe9.py", os.fsencode(submission) + b"/notes\xfe.txt"):
+        with open(junk, "wb") as file:
+            file.write(b"x = 1\n")
+    run = grade(project, ["activations_relu"], tmp_path / "results.json", submission)
+    assert run.score("activations_relu") == 1
+    assert "Your files were found in the folder `proj?/`" in run.results["output"]
+    assert_clean(run)
+
+
+def test_empty_submission_scores_zero_and_names_the_missing_files(project, tmp_path):
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    run = grade(project, ["activations_relu", "relu_forward"], tmp_path / "results.json", submission)
+    assert run.results["score"] == 0
+    assert "`activations.py` was not found in your submission" in run.output("activations_relu")
+    assert "`layers.py`" in run.results["output"] and "`activations.py`" in run.results["output"]
+    assert_clean(run)
+
+
+def test_zip_with_the_files_one_folder_down(project, tmp_path):
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    with zipfile.ZipFile(submission / "upload.zip", "w") as archive:
+        archive.write(PROJECT / "reference" / "activations.py", "my-project/activations.py")
+        archive.writestr("__MACOSX/my-project/._activations.py", b"\x00\x05\x16\x07")
+    run = grade(project, ["activations_relu"], tmp_path / "results.json", submission)
+    assert run.score("activations_relu") == 1
+    assert "`upload.zip`" in run.results["output"]
+    assert_clean(run)
+
+
+def test_notebook_instead_of_python_file(project, tmp_path):
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    code = (PROJECT / "reference" / "activations.py").read_text()
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# My activations"]},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,
+         "source": ["%matplotlib inline\n", "!pip install numpy\n", code]},
+    ]}
+    (submission / "activations.ipynb").write_text(json.dumps(notebook))
+    run = grade(project, ["activations_relu"], tmp_path / "results.json", submission)
+    assert run.score("activations_relu") == 1
+    assert "made from your notebook `activations.ipynb`" in run.results["output"]
+    assert_clean(run)
