@@ -130,15 +130,17 @@ def _check_find(path: Path, mutant: Mutant, reference: Path) -> None:
                              f"{mutant.file} (it must occur exactly once):\n{mutant.find}")
 
 
-def make_mutant(reference: Path, mutant: Mutant, dest: Path) -> Path:
+def make_mutant(reference: Path, mutants: tuple[Mutant, ...], dest: Path) -> Path:
     """Copy the reference into `dest` (links resolved: `data.py` becomes a real file) and apply
-    the mutant's edit there. Returns `dest`."""
+    every mutant's edit there (each to a different file). Returns `dest`."""
     shutil.copytree(reference, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    target = dest / mutant.file
-    source = target.read_text(encoding="utf-8")
-    if source.count(mutant.find) != 1:
-        raise CatalogueError(f"mutant '{mutant.id}': 'find' no longer occurs exactly once in {mutant.file}")
-    target.write_text(source.replace(mutant.find, mutant.replace), encoding="utf-8")
+    for mutant in mutants:
+        target = dest / mutant.file
+        source = target.read_text(encoding="utf-8")
+        if source.count(mutant.find) != 1:
+            raise CatalogueError(f"mutant '{mutant.id}': 'find' no longer occurs exactly once in "
+                                 f"{mutant.file}")
+        target.write_text(source.replace(mutant.find, mutant.replace), encoding="utf-8")
     return dest
 
 
@@ -275,37 +277,117 @@ def grade(name: str, submission: Path, rubric_path: Path, workdir: Path,
 # -- the audit --------------------------------------------------------------------------------
 @dataclass
 class Job:
+    """One grading run: the reference (no mutants) or a copy of it carrying `mutants`, edits
+    of different files that cannot affect each other's items."""
+
     name: str
     items: frozenset[str]
-    mutant: Mutant | None = None
+    mutants: tuple[Mutant, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    """`owned[mutant id]`: the items a mutant is judged on (those that can see its file)."""
+
+    jobs: list[Job]
+    owned: dict[str, frozenset[str]]
+
+
+def plan_jobs(rubric: Rubric, mutants: list[Mutant], flaky_runs: int,
+              reference_items: set[str] | None) -> Plan:
+    """Pack the mutants into as few grading runs as possible, and add the reference runs.
+
+    A mutant owns the items that can see its file (plus its `expect_lost`, whole test files).
+    Mutants share a run when they edit different files and own disjoint items: then no edit
+    can change the grade of another's items. A run also grades the items of every file its
+    files import (so that those files are staged). The reference runs grade every item of
+    the mutant runs, plus `reference_items` or, with `flaky_runs`, every item."""
+    fixtures = fixtures_of_items(rubric)
+    owned = {m.id: frozenset(whole_test_files(rubric, items_seeing(rubric, m.file, fixtures)
+                                              | set(m.expect_lost))) for m in mutants}
+    batches: list[list[Mutant]] = []
+    for mutant in mutants:
+        batch = next((b for b in batches if all(
+            other.file != mutant.file and not owned[other.id] & owned[mutant.id] for other in b)), None)
+        if batch is None:
+            batches.append(batch := [])
+        batch.append(mutant)
+    jobs = []
+    for index, batch in enumerate(batches):
+        items = set().union(*(owned[m.id] for m in batch))
+        jobs.append(Job(f"mutants-{index + 1}", frozenset(with_imported_files(rubric, items, fixtures)),
+                        tuple(batch)))
+    wanted = set().union(*(job.items for job in jobs))
+    if reference_items is not None:
+        wanted |= reference_items
+    elif flaky_runs:
+        wanted = {item.id for item in rubric.items}
+    if wanted:
+        items = frozenset(with_imported_files(rubric, wanted, fixtures))
+        for run in range(max(flaky_runs, 1)):
+            jobs.append(Job(f"{REFERENCE_RUN}-{run + 1}", items, env={"PYTHONHASHSEED": str(run)}))
+    # The longest runs first keeps every worker busy until the end.
+    return Plan(sorted(jobs, key=lambda job: -len(job.items)), owned)
+
+
+def with_imported_files(rubric: Rubric, item_ids: set[str], fixtures: dict[str, set[str]]) -> set[str]:
+    """`item_ids` plus the items of every file their modules import (the harness stages only
+    the files of the items it grades), as whole test files."""
+    reference = rubric.root / rubric.reference
+    modules = {path.stem for path in reference.glob("*.py")}
+    used = set()
+    for item in rubric.items:
+        if item.id in item_ids:
+            used |= fixtures.get(item.id, set()) & modules
+            used |= {Path(item.file).stem} if item.file and item.file.endswith(".py") else set()
+    needed = set().union(*(imported_modules(reference, module) for module in used)) if used else set()
+    extra = {item.id for item in rubric.items if item.file and Path(item.file).stem in needed}
+    return whole_test_files(rubric, item_ids | extra)
+
+
+def imported_modules(reference: Path, module: str) -> set[str]:
+    """`module` and every module of the reference it imports, directly or not."""
+    found, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        path = reference / f"{name}.py"
+        if name in found or not path.is_file():
+            continue
+        found.add(name)
+        todo.extend(_imported_names(path))
+    return found
 
 
 @dataclass
 class Audit:
     mutants: list[Mutant]
-    gradings: dict[str, Grading]
+    owned: dict[str, frozenset[str]]
+    mutant_runs: dict[str, Grading]
     reference_runs: list[Grading]
 
     def verdict(self, mutant: Mutant) -> dict:
-        """What the mutant did against what the catalogue expects."""
-        graded = self.gradings[mutant.id]
-        lost = graded.lost_items
+        """What the mutant did (on the items it owns) against what the catalogue expects."""
+        run = self.mutant_runs[mutant.id]
+        graded = {item: run.lost[item] for item in self.owned[mutant.id] if item in run.lost}
+        lost = {item for item, was_lost in graded.items() if was_lost}
+        missing = sorted(self.owned[mutant.id] - set(graded))
+        error = run.error or (f"no result for {missing}" if missing else None)
         expected = set(mutant.expect_lost)
         return {
             "id": mutant.id,
             "file": mutant.file,
             "description": mutant.description,
-            "error": graded.error,
-            "graded": sorted(graded.lost),
+            "run": run.name,
+            "error": error,
+            "graded": sorted(graded),
             "lost": sorted(lost),
             "expect_lost": sorted(expected),
-            "survived": not graded.error and not lost,
+            "survived": not error and not lost,
             "xfail": mutant.xfail,
             "unexpectedly_lost": sorted(lost - expected),
             "unexpectedly_kept": sorted(expected - lost),
-            "feedback": graded.feedback,
-            "seconds": round(graded.seconds, 1),
+            "feedback": {item: run.feedback[item] for item in sorted(lost) if item in run.feedback},
         }
 
     def problems(self) -> list[str]:
@@ -321,29 +403,29 @@ class Audit:
             found.append(f"flaky: '{item}' lost points in {outcomes.count(True)} of {len(outcomes)} "
                          f"reference runs: {self._reference_feedback(item)}")
         for mutant in self.mutants:
-            verdict = self.verdict(mutant)
-            if verdict["error"]:
-                found.append(f"mutant '{mutant.id}' could not be graded: {verdict['error']}")
-            elif mutant.xfail:
-                if verdict["lost"]:
-                    found.append(f"mutant '{mutant.id}' (listed as a known survivor: {mutant.xfail}) now "
-                                 f"loses points on {verdict['lost']}: move them to its 'expect_lost'")
-            elif verdict["survived"]:
-                found.append(f"SURVIVOR: mutant '{mutant.id}' ({mutant.description}) loses no points")
-            else:
-                if verdict["unexpectedly_kept"]:
-                    found.append(f"mutant '{mutant.id}' keeps full marks on {verdict['unexpectedly_kept']}, "
-                                 f"which its 'expect_lost' says must lose points")
-                for item in verdict["unexpectedly_lost"]:
-                    found.append(f"mutant '{mutant.id}' also loses points on '{item}': "
-                                 f"{verdict['feedback'].get(item, '')}")
+            found += self._mutant_problems(mutant, self.verdict(mutant))
+        return found
+
+    @staticmethod
+    def _mutant_problems(mutant: Mutant, verdict: dict) -> list[str]:
+        if verdict["error"]:
+            return [f"mutant '{mutant.id}' could not be graded: {verdict['error']}"]
+        if mutant.xfail:
+            return [f"mutant '{mutant.id}' (listed as a known survivor: {mutant.xfail}) now loses "
+                    f"points on {verdict['lost']}: move them to its 'expect_lost'"] if verdict["lost"] else []
+        if verdict["survived"]:
+            return [f"SURVIVOR: mutant '{mutant.id}' ({mutant.description}) loses no points"]
+        found = []
+        if verdict["unexpectedly_kept"]:
+            found.append(f"mutant '{mutant.id}' keeps full marks on {verdict['unexpectedly_kept']}, "
+                         f"which its 'expect_lost' says must lose points")
+        found += [f"mutant '{mutant.id}' also loses points on '{item}': {verdict['feedback'].get(item, '')}"
+                  for item in verdict["unexpectedly_lost"]]
         return found
 
     def reference_lost(self) -> set[str]:
         runs = [run for run in self.reference_runs if not run.error]
-        if not runs:
-            return set()
-        return set.intersection(*(run.lost_items for run in runs))
+        return set.intersection(*(run.lost_items for run in runs)) if runs else set()
 
     def flaky(self) -> dict[str, list[bool]]:
         """Items whose outcome differed between reference runs -> lost in each run."""
@@ -358,6 +440,7 @@ class Audit:
     def to_json(self) -> dict:
         return {
             "mutants": [self.verdict(mutant) for mutant in self.mutants],
+            "runs": [asdict(run) for run in {id(r): r for r in self.mutant_runs.values()}.values()],
             "reference_runs": [asdict(run) for run in self.reference_runs],
             "reference_lost": sorted(self.reference_lost()),
             "flaky": self.flaky(),
@@ -365,102 +448,80 @@ class Audit:
         }
 
 
-def plan_jobs(rubric: Rubric, mutants: list[Mutant], flaky_runs: int,
-              reference_items: set[str] | None) -> list[Job]:
-    """One job per mutant (the items that can see its file, whole test files) and the
-    reference runs (the union of those items, plus `reference_items` or, with
-    `flaky_runs`, every item)."""
-    fixtures = fixtures_of_items(rubric)
-    jobs = []
-    for mutant in mutants:
-        seen = items_seeing(rubric, mutant.file, fixtures) | set(mutant.expect_lost)
-        jobs.append(Job(mutant.id, frozenset(whole_test_files(rubric, seen)), mutant))
-    wanted = set().union(*(job.items for job in jobs)) if jobs else set()
-    if reference_items is not None:
-        wanted |= set(reference_items)
-    elif flaky_runs:
-        wanted = {item.id for item in rubric.items}
-    if wanted:
-        items = frozenset(whole_test_files(rubric, wanted))
-        for run in range(max(flaky_runs, 1)):
-            jobs.append(Job(f"{REFERENCE_RUN}-{run + 1}", items, env={"PYTHONHASHSEED": str(run)}))
-    # The longest jobs first keeps every worker busy until the end.
-    return sorted(jobs, key=lambda job: -len(job.items))
-
-
 def run_audit(rubric: Rubric, mutants: list[Mutant], jobs: int = 2, flaky_runs: int = 0,
               reference_items: set[str] | None = None, progress: bool = True) -> Audit:
-    planned = plan_jobs(rubric, mutants, flaky_runs, reference_items)
+    plan = plan_jobs(rubric, mutants, flaky_runs, reference_items)
     reference = rubric.root / rubric.reference
     with tempfile.TemporaryDirectory(prefix="autograder-audit-") as tmp:
         root = Path(tmp)
         slices = {items: make_slice(rubric, set(items), root / f"slice-{index}")
-                  for index, items in enumerate({job.items for job in planned})}
+                  for index, items in enumerate({job.items for job in plan.jobs})}
 
         def run(job: Job) -> Grading:
-            workdir = root / "jobs" / job.name
+            workdir = root / "runs" / job.name
             workdir.mkdir(parents=True)
-            submission = reference if job.mutant is None else make_mutant(
-                reference, job.mutant, workdir / "submission")
+            submission = reference
+            if job.mutants:
+                submission = make_mutant(reference, job.mutants, workdir / "submission")
             return grade(job.name, submission, slices[job.items], workdir, job.env)
 
-        gradings = {}
+        finished: dict[str, Grading] = {}
         with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool, \
-                tqdm(total=len(planned), desc="grading", unit="run", file=sys.stderr,
+                tqdm(total=len(plan.jobs), desc="grading", unit="run", file=sys.stderr,
                      disable=not progress) as bar:
-            futures = {pool.submit(run, job): job for job in planned}
+            futures = [pool.submit(run, job) for job in plan.jobs]
             for future in as_completed(futures):
                 graded = future.result()
-                gradings[graded.name] = graded
+                finished[graded.name] = graded
                 bar.set_postfix_str(graded.name, refresh=False)
                 bar.update()
-    runs = sorted((g for name, g in gradings.items() if name.startswith(REFERENCE_RUN + "-")),
-                  key=lambda g: int(g.name.rsplit("-", 1)[1]))
-    return Audit(mutants, {m.id: gradings[m.id] for m in mutants}, runs)
+    mutant_runs = {m.id: finished[job.name] for job in plan.jobs for m in job.mutants}
+    reference_runs = sorted((finished[job.name] for job in plan.jobs if not job.mutants),
+                            key=lambda run: int(run.name.rsplit("-", 1)[1]))
+    return Audit(mutants, plan.owned, mutant_runs, reference_runs)
 
 
 # -- the report -------------------------------------------------------------------------------
 def kill_matrix(audit: Audit, rubric: Rubric) -> str:
-    """Mutants x items: 'X' lost points, '.' full marks, ' ' not graded, '?' not gradable.
+    """Mutants x items: 'X' lost points, '.' full marks, blank: not judged on that item.
     Column headers are item numbers, written downwards."""
-    graded_items = set().union(*(g.items for g in audit.gradings.values())) if audit.gradings else set()
-    columns = [item for item in rubric.items if item.id in graded_items]
-    width = max([len("mutant")] + [len(m.id) for m in audit.mutants])
+    columns = [item for item in rubric.items if any(item.id in owned for owned in audit.owned.values())]
+    width = max([len("item")] + [len(m.id) for m in audit.mutants])
     depth = max([len(item.number) for item in columns], default=0)
     lines = []
     for row in range(depth):
         label = "item" if row == depth - 1 else ""
         cells = " ".join(item.number.rjust(depth)[row] for item in columns)
-        lines.append(f"{label:<{width}}    {cells}")
+        lines.append(f"{label:<{width}}  {cells}".rstrip())
     for mutant in audit.mutants:
-        graded = audit.gradings[mutant.id]
-        cells = " ".join(_cell(graded, item.id) for item in columns)
         verdict = audit.verdict(mutant)
-        mark = ("ERROR" if verdict["error"] else "known survivor" if mutant.xfail
-                else "SURVIVED" if verdict["survived"]
-                else "unexpected" if verdict["unexpectedly_lost"] or verdict["unexpectedly_kept"] else "")
-        lines.append(f"{mutant.id:<{width}}    {cells}  {mark}".rstrip())
+        cells = " ".join("X" if item.id in verdict["lost"] else "." if item.id in verdict["graded"]
+                         else " " for item in columns)
+        lines.append(f"{mutant.id:<{width}}  {cells}  {_mark(mutant, verdict)}".rstrip())
     return "\n".join(lines)
 
 
-def _cell(graded: Grading, item_id: str) -> str:
-    if item_id not in graded.items:
-        return " "
-    if item_id not in graded.lost:
-        return "?"
-    return "X" if graded.lost[item_id] else "."
+def _mark(mutant: Mutant, verdict: dict) -> str:
+    if verdict["error"]:
+        return "ERROR"
+    if mutant.xfail:
+        return "known survivor" if verdict["survived"] else "known survivor KILLED"
+    if verdict["survived"]:
+        return "SURVIVED"
+    return "unexpected" if verdict["unexpectedly_lost"] or verdict["unexpectedly_kept"] else ""
 
 
 def format_report(audit: Audit, rubric: Rubric) -> str:
     parts = []
     if audit.mutants:
         killed = sum(1 for m in audit.mutants if audit.verdict(m)["lost"])
-        parts.append(f"Kill matrix ({killed} of {len(audit.mutants)} mutants lose points; "
-                     f"X = lost points, . = full marks, blank = not graded):\n\n"
-                     + kill_matrix(audit, rubric))
-        legend = [f"{item.number:>5}  {item.id}" for item in rubric.items
-                  if any(item.id in g.items for g in audit.gradings.values())]
-        parts.append("Items:\n" + "\n".join(legend))
+        runs = len({run.name for run in audit.mutant_runs.values()})
+        parts.append(f"Kill matrix: {killed} of {len(audit.mutants)} mutants lose points "
+                     f"(graded in {runs} runs; X = lost points, . = full marks, blank = not "
+                     f"judged on that item):\n\n" + kill_matrix(audit, rubric))
+        judged = set().union(*audit.owned.values())
+        parts.append("Items:\n" + "\n".join(f"{item.number:>6}  {item.id}" for item in rubric.items
+                                             if item.id in judged))
         survivors = [m for m in audit.mutants if m.xfail]
         if survivors:
             parts.append("Known survivors (weaknesses of the grading tests):\n" + "\n".join(
@@ -472,7 +533,8 @@ def format_report(audit: Audit, rubric: Rubric) -> str:
                      + (f" (harness hash seeds 0..{count - 1})" if count > 1 else "") + ".")
     problems = audit.problems()
     parts.append("Problems:\n" + "\n".join(f"  - {p}" for p in problems) if problems
-                 else "No problems: every mutant loses points exactly where expected.")
+                 else "No problems: the reference earns full marks and every mutant loses points "
+                      "exactly where expected.")
     return "\n\n".join(parts)
 
 

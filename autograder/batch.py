@@ -10,8 +10,9 @@ wall-clock limit. Output, in `--out`:
     scores.csv               student, name, email, total, one column per item number, error
     report.md, report.png    score histogram and per-item full-marks rates
 
-Resumable: a student whose results.json exists and is valid is not graded again (unless
-`--force`); a run that failed is retried. The exit code is 1 when some run failed.
+Resumable: a student whose results.json exists, is valid and grades every wanted item is not
+graded again (unless `--force`); a run that failed is retried. The exit code is 1 when some run
+failed.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ import yaml
 from tqdm import tqdm
 
 from autograder import results as results_module
-from autograder.rubric import Rubric, load_rubric
+from autograder.rubric import Rubric, RubricError, load_rubric
 from autograder.submission import IGNORED_FOLDERS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -87,19 +88,24 @@ def register(subparsers) -> None:
 
 
 def grade_all_command(args) -> int:
-    rubric = load_rubric(args.rubric)
+    try:
+        rubric = load_rubric(args.rubric.resolve())
+    except RubricError as error:
+        print(f"rubric error: {error}", file=sys.stderr)
+        return 2
     unknown = [item for item in args.items or [] if item not in {i.id for i in rubric.items}]
     if unknown:
         print(f"unknown rubric items: {', '.join(unknown)}", file=sys.stderr)
         return 2
-    students = find_students(args.submissions)
+    out = args.out.resolve()
+    students = find_students(args.submissions, exclude=out) if args.submissions.is_dir() else []
     if not students:
         print(f"no submissions (folders or zips) in {args.submissions}", file=sys.stderr)
         return 2
     selected = tuple(i for i in rubric.items if args.items is None or i.id in args.items)
+    timeout = args.timeout or rubric.limits.total_timeout + STARTUP_ALLOWANCE_S
     settings = Settings(rubric=dataclasses.replace(rubric, items=selected), items=args.items,
-                        out=args.out.resolve(), timeout=args.timeout or rubric.limits.total_timeout + STARTUP_ALLOWANCE_S,
-                        force=args.force)
+                        out=out, timeout=timeout, force=args.force)
     outcomes = grade_all(students, settings, max(1, args.jobs))
     paths = write_reports(outcomes, settings)
     failed = [o for o in outcomes if o.error]
@@ -113,12 +119,14 @@ def grade_all_command(args) -> int:
     return 1 if failed else 0
 
 
-def find_students(export: Path) -> list[Student]:
-    """One `Student` per folder or zip at the top of `export`, named from the export's metadata."""
+def find_students(export: Path, exclude: Path | None = None) -> list[Student]:
+    """One `Student` per folder or zip at the top of `export` (but not `exclude`, the output
+    folder when it lies there), named from the export's metadata."""
     people = read_export_metadata(export / EXPORT_METADATA)
     students: dict[str, Student] = {}
     for entry in sorted(export.iterdir()):
-        if entry.name.startswith(".") or entry.name in IGNORED_FOLDERS or entry.is_symlink():
+        if (entry.name.startswith(".") or entry.name in IGNORED_FOLDERS or entry.is_symlink()
+                or entry.resolve() == exclude):
             continue
         if entry.is_dir():
             key = entry.name
@@ -189,7 +197,7 @@ def grade_student(student: Student, settings: Settings) -> Outcome:
     folder = settings.out / student.key
     results_path = folder / "results.json"
     previous = _valid_results(results_path)
-    if previous is not None and not settings.force and BATCH_ERROR_KEY not in previous.get("extra_data", {}):
+    if previous is not None and not settings.force and can_keep(previous, settings.rubric):
         return Outcome(student, previous, skipped=True)
     folder.mkdir(parents=True, exist_ok=True)
     results_path.unlink(missing_ok=True)
@@ -202,6 +210,12 @@ def grade_student(student: Student, settings: Settings) -> Outcome:
         results["extra_data"] = {BATCH_ERROR_KEY: error}
         results_module.write_results(results, results_path)
     return Outcome(student, results, error)
+
+
+def can_keep(results: dict, rubric: Rubric) -> bool:
+    """Whether earlier results can stand: not a failed run, and they grade every wanted item."""
+    numbers = {test.get("number") for test in results.get("tests", [])}
+    return BATCH_ERROR_KEY not in results.get("extra_data", {}) and {i.number for i in rubric.items} <= numbers
 
 
 @contextmanager

@@ -60,13 +60,15 @@ def _assertion_text(error: AssertionError) -> str:
     """The test's own message, without pytest's rewritten-assert introspection lines."""
     text = str(error.args[0]) if error.args else ""
     marker = text.find("\nassert ")
-    if marker >= 0:
-        text = text[:marker]
+    if marker >= 0:  # a rewritten `assert cond, msg`: pytest indents msg's later lines by two
+        first, *rest = text[:marker].split("\n")
+        text = "\n".join([first] + [line.removeprefix("  ") for line in rest])
     return text.strip() or "A check on your function's result failed."
 
 
 def _falsifying_example(error: BaseException) -> str:
-    notes = [n for n in getattr(error, "__notes__", ()) if n.startswith("Falsifying")]
+    notes = [n for n in getattr(error, "__notes__", ())
+             if n.startswith(("Falsifying", "Failing test case"))]
     if not notes:
         return ""
     return "\n\nFailing input (the smallest the grader found):\n```\n" + _clip(notes[0], 1200) + "\n```"

@@ -10,7 +10,8 @@ Two ways in:
   message. A test during which the submission replaced one of those functions fails, and the
   grading process then exits: whatever else the submission changed in it is gone when a fresh
   process grades the remaining tests. A copy of the process that the submission forked exits as
-  soon as it returns into pytest, so only the grading process itself reports.
+  soon as it returns into pytest, so only the grading process itself reports; processes a test
+  started (daemons included: the grading process is a subreaper) are killed when it ends.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import channel
+from autograder import channel, sandbox
 from autograder.feedback import describe_failure
 from autograder.grading_api import SUBMISSION_DIR_ENV
 
@@ -114,6 +115,7 @@ class GradingReporter:
         items[:] = keep
 
     def pytest_collection_finish(self, session):
+        sandbox.become_subreaper()
         self._drop_privileges()
         self.baseline = _snapshot_functions()
 
@@ -139,6 +141,7 @@ class GradingReporter:
         finally:
             faulthandler.cancel_dump_traceback_later()
         self._exit_if_forked_copy()
+        _end_leftover_processes()
         self._restore_working_directory()
         tampered = _restore_tampered(self.baseline, self.submission_dir)
         if tampered:
@@ -166,8 +169,9 @@ class GradingReporter:
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" or (report.when == "setup" and report.failed):
-            self.captured[report.nodeid] = report.capstdout
+            self.captured[report.nodeid] = report.capstdout[: self.output_limit + 1]
             self.properties[report.nodeid] = [list(p) for p in report.user_properties]
+        report.sections = []  # a flood of output must not stay in memory for the later tests
 
     def _send_result(self, node: str, item) -> None:
         message = self.failures.pop(node, None)
@@ -213,6 +217,14 @@ def gradescope_decorations(item) -> dict:
 
 def _number_or_none(value):
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _end_leftover_processes() -> None:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return  # no child at all: the usual case, found without listing every process
+    sandbox.kill_descendants()
 
 
 def _watched_modules() -> dict[str, object]:

@@ -122,6 +122,8 @@ def _sandbox_note(user, rubric: Rubric) -> str:
             f"{limits.total_timeout:g} s in all")
     if user:
         return f"Student code ran as the unprivileged user `{user.name}` with at most {caps}."
+    if os.geteuid() == 0 and os.environ.get(sandbox.NO_DROP_ENV) == "1":
+        return f"WARNING: {sandbox.NO_DROP_ENV}=1, so student code ran as root. Limits applied: {caps}."
     if os.geteuid() == 0:
         return (f"WARNING: running as root, but this Python ({sandbox.unreadable_python()} is private) "
                 f"cannot be used by an unprivileged user, so student code ran as root. Use a system-wide "
@@ -233,7 +235,8 @@ class _Session:
             return "deadline"
         if current and now - current_started > self._timeout_of(current) + GRACE_SECONDS:
             return "timeout"
-        if sandbox.peak_memory_mb(process) > self.rubric.limits.memory_mb * MEMORY_SLACK:
+        limit = self.rubric.limits.memory_mb * MEMORY_SLACK
+        if sandbox.peak_memory_mb(process) > limit and sandbox.peak_memory_mb(process, proportional=True) > limit:
             return "memory"
         return None
 

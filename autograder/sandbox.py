@@ -24,6 +24,7 @@ import psutil
 from autograder.rubric import Limits
 
 SANDBOX_USER_ENV = "AUTOGRADER_SANDBOX_USER"
+NO_DROP_ENV = "AUTOGRADER_NO_DROP"  # "1": keep root's rights (to measure what the drop costs)
 DEFAULT_SANDBOX_USERS = ("student", "nobody")
 PR_SET_CHILD_SUBREAPER = 36
 MAX_WRITTEN_FILE_BYTES = 64 << 20
@@ -37,9 +38,10 @@ class SandboxUser:
 
 
 def sandbox_user() -> SandboxUser | None:
-    """The unprivileged user student code runs as; `None` when we are not root, or when that
-    user could not even read the Python installation (see `unreadable_python`)."""
-    if os.geteuid() != 0 or unreadable_python():
+    """The unprivileged user student code runs as; `None` when we are not root, when
+    `AUTOGRADER_NO_DROP=1`, or when that user could not even read the Python installation (see
+    `unreadable_python`)."""
+    if os.geteuid() != 0 or os.environ.get(NO_DROP_ENV) == "1" or unreadable_python():
         return None
     names = [os.environ[SANDBOX_USER_ENV]] if os.environ.get(SANDBOX_USER_ENV) else DEFAULT_SANDBOX_USERS
     for name in names:
@@ -111,8 +113,10 @@ def start_grading_process(command: list[str], env: dict[str, str], cwd: Path, lo
         )
 
 
-def peak_memory_mb(process: subprocess.Popen) -> float:
-    """Resident memory of the process and everything below it, in MB."""
+def peak_memory_mb(process: subprocess.Popen, proportional: bool = False) -> float:
+    """Memory of the process and everything below it, in MB: resident sizes summed, or with
+    `proportional` proportional set sizes (slower, but pages that forked copies share are
+    counted once, where resident sizes count them once per copy)."""
     try:
         root = psutil.Process(process.pid)
         members = [root] + root.children(recursive=True)
@@ -121,7 +125,7 @@ def peak_memory_mb(process: subprocess.Popen) -> float:
     total = 0
     for member in members:
         try:
-            total += member.memory_info().rss
+            total += member.memory_full_info().pss if proportional else member.memory_info().rss
         except psutil.Error:
             continue
     return total / 2**20

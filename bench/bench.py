@@ -5,7 +5,8 @@ process of the run), each the median of several runs.
     .venv/bin/python bench/bench.py --batch [--submissions 50]   # grade-all throughput instead
 
 Gradescope's default container has 0.5 vCPU and 768 MB: grading the reference must fit in
-768 MB and in 60 CPU-seconds (about two minutes of wall time there).
+768 MB and in 60 CPU-seconds (about two minutes of wall time there). Run as root, it also
+reports what running student code as an unprivileged user costs (`AUTOGRADER_NO_DROP=1`).
 """
 from __future__ import annotations
 
@@ -22,15 +23,17 @@ from pathlib import Path
 
 import psutil
 
+from autograder.sandbox import NO_DROP_ENV
+
 PROJECT = Path(__file__).resolve().parent.parent
 BUDGET_CPU_SECONDS = 60
 BUDGET_MEMORY_MB = 768
 
 
-def measure(command: list[str]) -> tuple[float, float, float]:
+def measure(command: list[str], env: dict | None = None) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds of all processes, peak summed RSS in MB) of one command."""
     started = time.monotonic()
-    process = psutil.Popen(command, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = psutil.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak, cpu_by_pid = 0.0, {}
     done = threading.Event()
 
@@ -95,6 +98,14 @@ def main() -> int:
                               ("grading the empty template", "student_template")]:
         samples = [measure(grading_command(submission, out / "results.json")) for _ in range(args.runs)]
         figures[label] = report(label, samples)
+    if os.geteuid() == 0:
+        no_drop = {**os.environ, NO_DROP_ENV: "1"}
+        samples = [measure(grading_command("student_template", out / "results.json"), no_drop)
+                   for _ in range(args.runs)]
+        wall, cpu, _ = report("the template, no user drop", samples)
+        with_drop = figures["grading the empty template"]
+        print(f"isolation (unprivileged user) costs {with_drop[0] - wall:+.1f} s wall, "
+              f"{with_drop[1] - cpu:+.1f} CPU-s per submission")
     _, cpu, peak = figures["grading the reference"]
     verdict = "fits" if cpu <= BUDGET_CPU_SECONDS and peak <= BUDGET_MEMORY_MB else "DOES NOT FIT"
     print(f"reference vs Gradescope default budget ({BUDGET_CPU_SECONDS} CPU-s, {BUDGET_MEMORY_MB} MB): {verdict}")

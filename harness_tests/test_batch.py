@@ -1,5 +1,6 @@
 """`python -m autograder grade-all` on a small class laid out as Gradescope's export."""
 import csv
+import dataclasses
 import shutil
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.batch import read_export_metadata
+from autograder.batch import can_keep, read_export_metadata
 from autograder.rubric import load_rubric
 from harness_tests.conftest import PROJECT, items_by_number, read_results
 
@@ -145,3 +146,11 @@ def test_export_metadata_names_groups_and_tolerates_ruby_tags(tmp_path):
     assert read_export_metadata(tmp_path / "absent.yml") == {}
     path.write_text("{ not: yaml")
     assert read_export_metadata(path) == {}
+
+
+def test_earlier_results_are_kept_only_when_they_grade_every_wanted_item():
+    wanted = dataclasses.replace(RUBRIC, items=tuple(ACTIVATION_ITEMS))
+    tests = [{"name": i.name, "number": i.number, "score": 0, "max_score": i.points} for i in ACTIVATION_ITEMS]
+    assert can_keep({"score": 0, "tests": tests}, wanted)
+    assert not can_keep({"score": 0, "tests": tests[1:]}, wanted)
+    assert not can_keep({"score": 0, "tests": tests, "extra_data": {"batch_error": "timed out"}}, wanted)

@@ -37,9 +37,8 @@ from harness_tests.conftest import PROJECT, read_results, run_entrypoint
 
 ITEM_TIMEOUT_S = 4
 SMALL_LIMITS = {"total_timeout": 60, "memory_mb": 700, "processes": 16, "output_kb": 64}
+# Student code runs as another user only when started as root with a system-wide Python.
 SANDBOXED = sandbox.sandbox_user() is not None
-needs_sandbox_user = pytest.mark.skipif(
-    not SANDBOXED, reason="student code runs as another user only when started as root with a system-wide Python")
 # RLIMIT_NPROC does not bind root: a fork bomb is only safe to run when the child is unprivileged.
 FORKS_ARE_CAPPED = SANDBOXED or os.geteuid() != 0
 REFERENCE_LAYERS = (PROJECT / "reference" / "layers.py").read_text()
@@ -131,8 +130,9 @@ def grade(project: Path, items: list[str], results: Path, submission: Path | Non
     args = ["--rubric", str(project / "rubric.yaml"), "--items", *items]
     if submission is not None:
         args += ["--submission", str(submission), "--results", str(results)]
+    sandbox_before = sandbox_pids()
     finished = run_entrypoint(args, {"PATH": path, **(env or {})}, timeout=300)
-    leftovers = processes_of_run(token)
+    leftovers = processes_of_run(token, sandbox_before)
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
     parsed = read_results(results)
     numbers = {item.number: item.id for item in load_rubric(project / "rubric.yaml").items}
@@ -142,17 +142,19 @@ def grade(project: Path, items: list[str], results: Path, submission: Path | Non
                by_id, leftovers)
 
 
-def processes_of_run(token: str) -> list[str]:
-    """Processes the run left: our (adopted) children, and any process carrying the run's token
-    in its command line or environment (whatever its user). Kills them, so a failing case
-    cannot leave a fork bomb or a sleeper behind."""
+def processes_of_run(token: str, sandbox_before: set[int]) -> list[str]:
+    """Processes the run left: our (adopted) children, any process carrying the run's token in
+    its command line or environment, and the sandbox user's processes that did not exist before
+    the run and are one of those. Kills them, so that a failing case cannot leave a fork bomb
+    or a sleeper behind."""
     _reap_children()
     found = {child.pid: child for child in psutil.Process().children(recursive=True)}
     for process in psutil.process_iter(["cmdline", "environ"]):
         text = " ".join(process.info.get("cmdline") or []) + str(process.info.get("environ") or {})
         if token in text and process.pid != os.getpid():
             found[process.pid] = process
-    described = []
+    started_by_run = (sandbox_pids() - sandbox_before) & set(found)
+    described = [f"{pid} (a process of the sandbox user)" for pid in sorted(started_by_run)]
     for process in found.values():
         try:
             described.append(f"{process.pid} {process.username()} {' '.join(process.cmdline())}")
@@ -175,7 +177,9 @@ def _reap_children() -> None:
 
 def sandbox_pids() -> set[int]:
     user = sandbox.sandbox_user()
-    return {p.pid for p in psutil.process_iter(["uids"]) if user and p.info["uids"].real == user.uid}
+    if user is None:
+        return set()
+    return {p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == user.uid}
 
 
 def assert_clean(run: Run) -> None:
@@ -247,7 +251,8 @@ LIMITS_CODE = {
             return np.ones(int(50e9 / 8))
 
         def tanh(z):
-            print("x" * 100_000_000)
+            for _ in range(100):
+                print("x" * 1_000_000)
             return np.tanh(z)
 
         def relu(z):
@@ -310,7 +315,7 @@ def test_items_next_to_hostile_code_keep_their_points(limits_run):
 
 # -- 3. tampering: the grader's functions, files, results, processes, working directory --------
 # Stubs that return zeros, with patches that make every check of their results pass.
-CHEAT = """
+CHEAT = textwrap.dedent("""
     import builtins
     import sys
 
@@ -339,32 +344,28 @@ CHEAT = """
         report = TestReport(item.nodeid, item.location, {}, "passed", None, when, [])
         item.ihook.pytest_runtest_logreport(report=report)
         return report
-    """
+    """)
 TAMPER_CODE = {
-    # Patches on every call of a stub; `tanh` is honest but changes the working directory.
-    "activations": CHEAT + """
+    # Honest, but changes the working directory.
+    "activations": textwrap.dedent("""
         import os
-
-        def sigmoid(z):
-            _cheat()
-            return np.zeros_like(np.asarray(z, dtype=float))
 
         _honest_tanh = tanh
 
         def tanh(z):
             os.chdir("/")
             return _honest_tanh(z)
-        """,
+        """),
     # Patches once, on import.
-    "softmax": CHEAT + """
+    "softmax": CHEAT + textwrap.dedent("""
         _cheat()
 
         def softmax_loss_vectorized(W, X, y, reg):
             return 0.0, np.zeros_like(W)
-        """,
-    "layers": """
+        """),
+    # Reads and writes what it should not, and patches on every call of a stub.
+    "layers": CHEAT + textwrap.dedent("""
         import os
-        import sys
 
         def _attempt(label, action):
             try:
@@ -401,7 +402,11 @@ TAMPER_CODE = {
             _attempt("delete repo tests", lambda: os.remove(PROJECT + "/tests/part_a/test_layers.py"))
             _attempt("edit repo tests", lambda: _overwrite(PROJECT + "/tests/part_a/test_layers.py"))
             return _honest_affine_forward(x, w, b)
-        """,
+
+        def relu_backward(dout, cache):
+            _cheat()
+            return np.zeros_like(dout)
+        """),
     # Starts a daemon (double fork, new session) on import; fakes results.json when called.
     "confusion": """
         import json
@@ -431,7 +436,7 @@ TAMPER_CODE = {
             return _honest_confusion_matrix(y_true, y_pred, num_classes)
         """,
 }
-TAMPER_ITEMS = ["activations_sigmoid", "activations_tanh", "relu_forward", "affine_forward",
+TAMPER_ITEMS = ["activations_tanh", "relu_forward", "affine_forward", "relu_backward",
                 "confusion_matrix", "softmax_naive_vectorized_agree"]
 
 
@@ -449,12 +454,14 @@ class TamperRun:
     root: Path
     marker: str
     tests_before: str
-    sandbox_pids_before: set[int]
 
 
 @pytest.fixture(scope="module")
 def tamper_run(project, open_folder) -> TamperRun:
-    """Graded as on Gradescope: an AUTOGRADER_ROOT tree whose results folder the student targets."""
+    """Graded as on Gradescope: an AUTOGRADER_ROOT tree whose results folder the student targets.
+    Only as an unprivileged user: as the current user, this code would delete the repo's tests."""
+    if not SANDBOXED:
+        pytest.skip("the tampering submission deletes files it can reach; it needs the sandbox user")
     root = open_folder / "autograder"
     marker = f"hostile-sleeper-{uuid.uuid4().hex}"
     constants = (f"PROJECT = {str(PROJECT)!r}\nRESULTS = {str(root / 'results' / 'results.json')!r}\n"
@@ -462,17 +469,15 @@ def tamper_run(project, open_folder) -> TamperRun:
     reference_submission(root / "submission", **{name: constants + textwrap.dedent(code)
                                                   for name, code in TAMPER_CODE.items()})
     tests_before = tree_digest(PROJECT / "tests")
-    pids_before = sandbox_pids()
     run = grade(project, TAMPER_ITEMS, root / "results" / "results.json", env={"AUTOGRADER_ROOT": str(root)})
-    return TamperRun(run, root, marker, tests_before, pids_before)
+    return TamperRun(run, root, marker, tests_before)
 
 
 def test_patched_numpy_pytest_and_builtins_earn_nothing(tamper_run):
     run = tamper_run.run
-    assert run.score("activations_sigmoid") == 0
-    output = run.output("activations_sigmoid")
+    assert run.score("relu_backward") == 0  # though every test function's `__score__` says 1000
+    output = run.output("relu_backward")
     assert "Your code replaced `" in output and "which the grader relies on" in output
-    assert run.score("activations_tanh") == 1  # patches undone: the next item is graded honestly
 
 
 def test_patching_on_import_fails_the_items_of_that_file(tamper_run):
@@ -482,11 +487,13 @@ def test_patching_on_import_fails_the_items_of_that_file(tamper_run):
 
 
 def test_changing_directory_is_undone(tamper_run):
-    assert tamper_run.run.score("activations_tanh") == 1
-    assert tamper_run.run.score("affine_forward") == 2
+    run = tamper_run.run
+    assert run.score("activations_tanh") == 1
+    # confusion.py is graded next, in the same process: it writes into its working directory,
+    # which it could not do in `/`.
+    assert "wrote results.json" in run.output("confusion_matrix")
 
 
-@needs_sandbox_user
 def test_reference_rubric_tests_and_plan_are_unreadable(tamper_run):
     output = tamper_run.run.output("relu_forward")
     for label in ("read reference", "read rubric", "read repo tests", "read private tests", "read plan",
@@ -496,7 +503,6 @@ def test_reference_rubric_tests_and_plan_are_unreadable(tamper_run):
     assert REFERENCE_SECRET not in tamper_run.run.results_text
 
 
-@needs_sandbox_user
 def test_test_files_cannot_be_deleted_or_edited(tamper_run, project, tmp_path):
     output = tamper_run.run.output("affine_forward")
     for label in ("delete private tests", "edit private tests", "delete repo tests", "edit repo tests"):
@@ -507,7 +513,6 @@ def test_test_files_cannot_be_deleted_or_edited(tamper_run, project, tmp_path):
     assert_clean(again)
 
 
-@needs_sandbox_user
 def test_fake_results_cannot_replace_the_real_ones(tamper_run):
     run = tamper_run.run
     output = run.output("confusion_matrix")
@@ -524,22 +529,6 @@ def test_background_process_does_not_outlive_the_run(tamper_run):
     assert [p.pid for p in psutil.process_iter(["cmdline"])
             if tamper_run.marker in " ".join(p.info["cmdline"] or [])] == []
     assert_clean(run)
-
-
-@needs_sandbox_user
-def test_no_sandbox_user_process_started_by_the_run_remains(tamper_run):
-    user = sandbox.sandbox_user()
-    new = sandbox_pids() - tamper_run.sandbox_pids_before
-    ours = [pid for pid in new if _started_by_us(pid)]
-    assert ours == [], f"processes of {user.name} left by the run"
-
-
-def _started_by_us(pid: int) -> bool:
-    try:
-        process = psutil.Process(pid)
-        return any(parent.pid == os.getpid() for parent in process.parents())
-    except psutil.Error:
-        return False
 
 
 # -- 4. uploads: odd names, nothing, a zip, a notebook ------------------------------------------

@@ -87,8 +87,8 @@ def test_sigmoid_large_inputs_no_overflow(activations):
             except (FloatingPointError, RuntimeWarning) as problem:
                 raise AssertionError(
                     f"`sigmoid` overflowed or warned for z = {show(z)}: `{problem}`.\n"
-                    f"Hint: only ever exponentiate non-positive numbers, e.g. use "
-                    f"`exp(-|z|)` and treat z >= 0 and z < 0 separately."
+                    f"Hint: only ever exponentiate non-positive numbers, e.g. `np.exp(-np.abs(z))`"
+                    f" (`np.where` computes both of its branches for every entry)."
                 ) from None
     assert_allclose("sigmoid", got, expected_sigmoid(z), case(z), atol=1e-12)
 

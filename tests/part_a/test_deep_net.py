@@ -226,8 +226,6 @@ def backprop_hint(name, param, reg_lambda, num_examples):
     def hint(analytic, numeric):
         data_grad = numeric - reg_grad
         return matching_hint(analytic, numeric, [
-            (numeric * num_examples, too_large),
-            (data_grad * num_examples, too_large),
             (data_grad, "Hint: dW lacks the regularisation term `reg_lambda / N * W`."),
             (data_grad + 2 * reg_grad,
              "Hint: the regularisation term of dW is twice too large: the gradient of "
@@ -235,6 +233,8 @@ def backprop_hint(name, param, reg_lambda, num_examples):
             (data_grad + reg_lambda * param,
              "Hint: the regularisation term of dW must be divided by N, like the loss: "
              "`reg_lambda / N * W`."),
+            (numeric * num_examples, too_large),
+            (data_grad * num_examples, too_large),
         ])
 
     return hint

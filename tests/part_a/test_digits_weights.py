@@ -31,8 +31,8 @@ def loaded_outputs(xor_net, filename, n_outputs, X):
     if getattr(outputs, "shape", None) != (len(X), n_outputs):
         raise AssertionError(
             f"After {call}, `test(X)` on the test digits (X of shape {X.shape}) returned shape "
-            f"{describe_shape(outputs)}; expected {(len(X), n_outputs)}. Was `{filename}` saved from "
-            f"a net with {n_outputs} output{'s' if n_outputs > 1 else ''}?")
+            f"{describe_shape(outputs)}; expected {(len(X), n_outputs)}. Was `{filename}` saved "
+            f"from a net with {n_outputs} output{'s' if n_outputs > 1 else ''}?")
     return np.asarray(outputs, dtype=np.float64)
 
 

@@ -48,13 +48,12 @@ def affine_dx_hint(x):
     return hint
 
 
-def transposed_hint(name, formula):
-    def hint(got, numeric):
-        got = np.asarray(got)
-        if got.ndim == 2 and got.T.shape == numeric.shape and np.allclose(got.T, numeric):
-            return f"Hint: `{name}` looks transposed; it should be `{formula}`."
-        return None
-    return hint
+def dw_transposed_hint(got, numeric):
+    got = np.asarray(got)
+    if got.ndim == 2 and got.T.shape == numeric.shape and np.allclose(got.T, numeric):
+        return ("Hint: `dw` looks transposed; it should be `x_flat.T @ dout`, shaped (D, M) "
+                "like `w`.")
+    return None
 
 
 def bias_hint(name, summed_axes):
@@ -103,7 +102,7 @@ def test_affine_forward_linear_in_x(layers, case, other_seed):
 
 
 def affine_gradients(layers, case):
-    """(student's (dx, dw, db), numerical (dx, dw, db), dout) for one affine case."""
+    """(student's (dx, dw, db), numerical (dx, dw, db)) for one affine case."""
     x, w, b = case
     dout = np.random.default_rng(1).standard_normal((len(x), w.shape[1]))
     _, cache = layers.affine_forward(x.copy(), w.copy(), b.copy())
@@ -123,8 +122,7 @@ def test_affine_backward_dx(layers, case):
 @given(case=affine_cases())
 def test_affine_backward_dw(layers, case):
     (_, dw, _), (_, num_dw, _) = affine_gradients(layers, case)
-    assert_gradient_close("dw", dw, num_dw, GRAD_TOL, "affine_backward",
-                          transposed_hint("dw", "x_flat.T @ dout, shape (D, M)"),
+    assert_gradient_close("dw", dw, num_dw, GRAD_TOL, "affine_backward", dw_transposed_hint,
                           affine_case(*case))
 
 

@@ -16,18 +16,15 @@ def trained_xor_net(xor_net, seed, iterations=10000):
     return net
 
 
-def checked_outputs(net, X, n_outputs, call):
-    """net.test(X), checked to be an (N, n_outputs) array strictly inside (0, 1)."""
+def shaped_outputs(net, X, n_outputs, call):
+    """net.test(X), checked to be an (N, n_outputs) array."""
     outputs = net.test(X)
     expected_shape = (len(X), n_outputs)
     if getattr(outputs, "shape", None) != expected_shape:
         raise AssertionError(
-            f"`{call}.test(X)` with X of shape {X.shape} returned shape {describe_shape(outputs)}; "
-            f"expected {expected_shape}, one row of {n_outputs} outputs per pattern.")
-    if not np.all((outputs > 0) & (outputs < 1)):
-        raise AssertionError(
-            f"`{call}.test(X)` returned values outside (0, 1): {show(outputs)}.\n"
-            f"Hint: the output units are sigmoids, so every output lies strictly between 0 and 1.")
+            f"`{call}.test(X)` with X of shape {X.shape} returned shape "
+            f"{describe_shape(outputs)}; expected {expected_shape}, one row of {n_outputs} "
+            f"output(s) per pattern.")
     return outputs
 
 
@@ -36,28 +33,33 @@ def test_learns_xor(xor_net, item_config):
     false_max, true_min = item_config["false_max"], item_config["true_min"]
     results, passing = [], 0
     for seed in seeds:
-        net = trained_xor_net(xor_net, seed)
-        outputs = checked_outputs(net, XOR_INPUTS, 1, "Backprop(2, 3, 1)")[:, 0]
-        ok = outputs[~XOR_TRUE_ROWS].max() <= false_max and outputs[XOR_TRUE_ROWS].min() >= true_min
+        outputs = shaped_outputs(trained_xor_net(xor_net, seed), XOR_INPUTS, 1,
+                                 "Backprop(2, 3, 1)")[:, 0]
+        ok = (outputs[~XOR_TRUE_ROWS].max() <= false_max
+              and outputs[XOR_TRUE_ROWS].min() >= true_min)
         passing += bool(ok)
         results.append(f"seed {seed}: {show(outputs)}{'' if ok else ' (fails)'}")
-    report = "\n".join(results)
     if passing < min_passing:
+        report = "\n".join(results)
         raise AssertionError(
             f"`Backprop(2, 3, 1).train(X, T, iterations=10000, eta=0.5)` on XOR (inputs "
-            f"[[0, 0], [0, 1], [1, 0], [1, 1]], targets [0, 1, 1, 0]) learned XOR for {passing} of "
-            f"{len(seeds)} seeds (`np.random.seed(s)` before building the net); at least "
+            f"[[0, 0], [0, 1], [1, 0], [1, 1]], targets [0, 1, 1, 0]) learned XOR for {passing} "
+            f"of {len(seeds)} seeds (`np.random.seed(s)` before building the net); at least "
             f"{min_passing} must. A seed passes when the False rows give <= {false_max} and the "
             f"True rows >= {true_min}. Outputs of `test(X)` after training:\n{report}\n"
             f"Hint: each iteration must move every weight and bias against the error gradient, "
-            f"including the biases and the hidden layer's weights.")
+            f"the hidden layer's included.")
 
 
 def test_outputs_shape_and_range(xor_net):
     np.random.seed(0)
     net = xor_net.Backprop(3, 4, 2)
-    X = 3 * np.random.randn(6, 3)
-    checked_outputs(net, X, 2, "Backprop(3, 4, 2)")
+    outputs = shaped_outputs(net, 3 * np.random.randn(6, 3), 2, "Backprop(3, 4, 2)")
+    if not np.all((outputs > 0) & (outputs < 1)):
+        raise AssertionError(
+            f"`Backprop(3, 4, 2).test(X)` (X: (6, 3)) returned values outside (0, 1): "
+            f"{show(outputs)}.\n"
+            f"Hint: the output units are sigmoids, so every output lies strictly between 0 and 1.")
 
 
 def test_save_load_round_trip(xor_net, tmp_path):
@@ -70,10 +72,11 @@ def test_save_load_round_trip(xor_net, tmp_path):
     expected, got = net.test(XOR_INPUTS), restored.test(XOR_INPUTS)
     if not (getattr(got, "shape", None) == expected.shape and np.array_equal(got, expected)):
         raise AssertionError(
-            f"After `net.save(path)` and `Backprop(2, 3, 1).load(path)` (a fresh instance with other "
-            f"random weights), `test(X)` on the XOR inputs returned {show(got)}; the saved net gives "
-            f"{show(expected)}. They must be identical.\n"
-            f"Hint: save every weight AND bias, and make `load` replace the instance's own attributes.")
+            f"After `net.save(path)` and `Backprop(2, 3, 1).load(path)` (a fresh instance with "
+            f"other random weights), `test(X)` on the XOR inputs returned {show(got)}; the saved "
+            f"net gives {show(expected)}. They must be identical.\n"
+            f"Hint: save every weight AND bias, and make `load` replace the instance's own "
+            f"attributes.")
 
 
 def test_load_adopts_saved_sizes(xor_net, tmp_path):
@@ -85,12 +88,12 @@ def test_load_adopts_saved_sizes(xor_net, tmp_path):
     net.save(str(path))
     other = xor_net.Backprop(2, 2, 1)
     other.load(str(path))
-    expected = net.test(X)
-    got = other.test(X)
+    expected, got = net.test(X), other.test(X)
     if not (getattr(got, "shape", None) == expected.shape and np.array_equal(got, expected)):
         raise AssertionError(
-            f"A `Backprop(4, 5, 3)` was saved and loaded into a `Backprop(2, 2, 1)`; on X of shape "
-            f"{X.shape} the loaded net's `test(X)` returned shape {describe_shape(got)}: {show(got)}; "
-            f"expected the saved net's outputs, shape {expected.shape}: {show(expected)}.\n"
-            f"Hint: `load` must adopt the saved sizes (`n_inputs`, `n_hidden`, `n_outputs`) along "
-            f"with the weights, whatever sizes the instance was built with.")
+            f"A `Backprop(4, 5, 3)` was saved and loaded into a `Backprop(2, 2, 1)`; on X of "
+            f"shape {X.shape} the loaded net's `test(X)` returned shape {describe_shape(got)}: "
+            f"{show(got)}; expected the saved net's outputs, shape {expected.shape}: "
+            f"{show(expected)}.\n"
+            f"Hint: `load` must adopt the saved sizes (`n_inputs`, `n_hidden`, `n_outputs`) "
+            f"along with the weights, whatever sizes the instance was built with.")

@@ -47,6 +47,11 @@ def call_run_model_train(run_model, model, **kwargs):
             f"`{function}` returned `{name}` as "
             f"{sorted(value) if isinstance(value, dict) else type(value).__name__}; expected a dict "
             f"with keys \"train\" and \"valid\", each a list with one value per epoch.")
+        for split in ("train", "valid"):
+            assert isinstance(value[split], (list, tuple)), (
+                f"`{function}` returned `{name}[\"{split}\"]` as `{type(value[split]).__name__}`; "
+                f"expected a list with one value per epoch (an empty list when there is no "
+                f"validation set).")
     return trained, result[1], result[2]
 
 
@@ -203,11 +208,11 @@ def test_test_disables_gradient_tracking(run_model):
 # -- 9.4 run_model: results -----------------------------------------------------------------
 def test_run_model_train_returns_per_epoch_lists(run_model):
     # Frozen model, validation set = training set: every epoch of both lists has the fixed
-    # model's loss and accuracy.
+    # model's loss and accuracy. stop_thr = -1: no early stopping under any reading.
     data = dataset(FIXED_X, FIXED_Y)
     _, loss, acc = call_run_model_train(run_model, frozen_fixed_model(), train_set=data,
                                         valid_set=data, batch_size=FIXED_BATCH, n_epochs=2,
-                                        shuffle=False)
+                                        stop_thr=-1.0, shuffle=False)
     for split in ("train", "valid"):
         assert len(loss[split]) == 2 and len(acc[split]) == 2, (
             f"`run_model(..., n_epochs=2)` with a validation set returned {len(loss[split])} "
@@ -318,10 +323,12 @@ def test_run_model_trains_in_train_mode_after_validation(run_model):
                                          batch_size=FIXED_BATCH, n_epochs=3, stop_thr=-1.0,
                                          shuffle=False)
     passes = training_calls(trained, model, FIXED_X)
+    seen = sum(len(call.inputs) for call in passes)
     in_eval = sum(not call.training for call in passes)
-    assert len(passes) == 6 and in_eval == 0, (
+    assert seen == 3 * len(FIXED_Y) and in_eval == 0, (
         f"`run_model(..., n_epochs=3)` with a validation set ran {in_eval} of its {len(passes)} "
-        f"training forward passes in eval mode (expected 6 passes, all in train mode).\n"
+        f"training forward passes in eval mode, on {seen} training examples; expected 3 epochs "
+        f"of {len(FIXED_Y)} examples, all in train mode.\n"
         f"Hint: `_test` switches the model to eval mode; call `model.train()` at the start of "
         f"every training epoch.")
 
@@ -369,18 +376,25 @@ def check_early_stopping(run_model, model, learning_rate, stop_thr, n_epochs, in
     if epochs in allowed:
         return
     expected = min(allowed)
-    if expected < n_epochs:
-        rule = (f"expected to stop after epoch {expected}, the first epoch whose validation loss "
-                f"changed by less than `stop_thr` from the previous one")
+    message = (f"`{call}` ({intended}) ran {plural(epochs, 'epoch')}, with validation losses "
+               f"{show(np.asarray(valid))}; ")
+    if epochs < expected:
+        message += (f"it stopped although no change of the validation loss so far was below "
+                    f"`stop_thr`.")
+        if epochs == 1:
+            message += ("\nHint: there is no previous validation loss after epoch 1; compare from "
+                        "epoch 2 on.")
     else:
-        rule = f"expected all {n_epochs} epochs: no change was below `stop_thr`"
-    hints = {expected - 1: "\nHint: there is no previous validation loss after epoch 1; compare "
-                           "from epoch 2 on, and stop after the epoch whose change is small.",
-             expected + 1: "\nHint: stop right after the epoch whose validation loss changed by "
-                           "less than `stop_thr`; do not run one more epoch."}
-    raise AssertionError(
-        f"`{call}` ({intended}) ran {epochs} epochs, with validation losses "
-        f"{show(np.asarray(valid))}; {rule}.{hints.get(epochs, '')}")
+        message += (f"expected to stop after epoch {expected}, the first epoch whose validation "
+                    f"loss changed by less than `stop_thr` from the previous one.")
+        if epochs == expected + 1:
+            message += ("\nHint: stop right after the epoch whose validation loss changed by less "
+                        "than `stop_thr`; do not run one more epoch.")
+    raise AssertionError(message)
+
+
+def plural(count, noun) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def test_early_stopping_when_loss_is_constant(run_model):

@@ -6,9 +6,10 @@ def show(value, threshold=20) -> str:
     """A short, readable rendering of an array (or scalar) for a feedback message; arrays with
     more than `threshold` entries are summarised."""
     array = np.asarray(value)
+    if array.ndim == 0 and np.issubdtype(array.dtype, np.floating):
+        return np.format_float_positional(float(array), precision=6, trim="-")
     if array.ndim == 0:
-        return np.format_float_positional(float(array), precision=6, trim="-") \
-            if np.issubdtype(array.dtype, np.floating) else str(array.item())
+        return str(array.item())
     return np.array2string(array, precision=6, threshold=threshold, edgeitems=2,
                            suppress_small=True)
 
@@ -29,29 +30,34 @@ def assert_allclose(function, got, expected, case="", name="result", rtol=1e-7, 
     Python or NumPy number.
     """
     expected = np.asarray(expected, dtype=np.float64)
-    where = f" for {case}" if case else ""
     if expected.ndim == 0 and isinstance(got, (int, float, np.number)):
         got = np.asarray(got)
-    if not hasattr(got, "shape"):
-        message = (f"`{function}`{where} returned a `{type(got).__name__}` as its {name}; "
-                   f"expected an array of shape {expected.shape}.")
-    elif got.shape != expected.shape:
-        message = (f"`{function}`{where} returned its {name} with shape {got.shape}; "
-                   f"expected shape {expected.shape}.")
-    else:
-        got_values = np.asarray(got, dtype=np.float64)
-        close = np.isclose(got_values, expected, rtol=rtol, atol=atol)
-        if close.all():
-            return
-        if expected.ndim == 0:
-            message = f"`{function}`{where} returned {name} {show(got_values)}; expected {show(expected)}."
-        else:
-            worst = np.unravel_index(np.argmax(np.abs(got_values - expected) * ~close), close.shape)
-            message = (f"`{function}`{where} returned a wrong {name}: entry [{', '.join(map(str, worst))}] "
-                       f"is {show(got_values[worst])}, expected {show(expected[worst])}.\n"
-                       f"Yours: {show(got_values)}\nExpected: {show(expected)}")
+    problem = _mismatch(got, expected, name, rtol, atol)
+    if problem is None:
+        return
+    where = f" for {case}" if case else ""
     hint = hint_fn(got, expected) if hint_fn else None
+    message = f"`{function}`{where} {problem}"
     raise AssertionError(f"{message}\n{hint}" if hint else message)
+
+
+def _mismatch(got, expected, name, rtol, atol):
+    """How `got` differs from `expected` ("returned ..."), or None when they match."""
+    if not hasattr(got, "shape"):
+        return (f"returned a `{type(got).__name__}` as its {name}; expected an array of shape "
+                f"{expected.shape}.")
+    if got.shape != expected.shape:
+        return f"returned its {name} with shape {got.shape}; expected shape {expected.shape}."
+    values = np.asarray(got, dtype=np.float64)
+    close = np.isclose(values, expected, rtol=rtol, atol=atol)
+    if close.all():
+        return None
+    if expected.ndim == 0:
+        return f"returned {name} {show(values)}; expected {show(expected)}."
+    worst = np.unravel_index(np.argmax(np.abs(values - expected) * ~close), close.shape)
+    return (f"returned a wrong {name}: entry [{', '.join(map(str, worst))}] is "
+            f"{show(values[worst])}, expected {show(expected[worst])}.\n"
+            f"Yours: {show(values)}\nExpected: {show(expected)}")
 
 
 def first_hint(*hint_fns):

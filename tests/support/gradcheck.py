@@ -7,7 +7,7 @@ Always use float64 arrays.
 """
 import numpy as np
 
-from .feedback import describe_shape, show
+from .feedback import show
 
 
 def numerical_gradient(f, x, h=1e-5):
@@ -37,7 +37,8 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
 
 def relative_errors(analytic, numeric):
     """Entrywise |a - n| / max(1e-8, |a| + |n|)."""
-    analytic, numeric = np.asarray(analytic, dtype=np.float64), np.asarray(numeric, dtype=np.float64)
+    analytic = np.asarray(analytic, dtype=np.float64)
+    numeric = np.asarray(numeric, dtype=np.float64)
     return np.abs(analytic - numeric) / np.maximum(1e-8, np.abs(analytic) + np.abs(numeric))
 
 
@@ -64,8 +65,11 @@ def assert_gradient_close(name, analytic, numeric, tol, function, hint_fn=None, 
     """
     where = f" (input {case})" if case else ""
     numeric = np.asarray(numeric, dtype=np.float64)
-    if getattr(analytic, "shape", None) != numeric.shape:
-        _fail(f"`{function}`{where} returned `{name}` with shape {describe_shape(analytic)}; "
+    if not hasattr(analytic, "shape"):
+        _fail(f"`{function}`{where} returned a `{type(analytic).__name__}` as `{name}`; "
+              f"expected an array of shape {numeric.shape}.", hint_fn, analytic, numeric)
+    if analytic.shape != numeric.shape:
+        _fail(f"`{function}`{where} returned `{name}` with shape {analytic.shape}; "
               f"expected {numeric.shape}.", hint_fn, analytic, numeric)
     analytic = np.asarray(analytic, dtype=np.float64)
     if not np.all(np.isfinite(analytic)):
