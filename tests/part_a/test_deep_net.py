@@ -157,7 +157,7 @@ def test_network_feedforward(deep_net, input_dim, hidden, num_classes, num_examp
 
     assert_allclose("DeepNeuralNetwork.feedforward", net.feedforward(X), expected,
                     case=describe_net(sizes, activation, reg_lambda, num_examples),
-                    name="probabilities", hint_fn=hint)
+                    name="`probs`", hint_fn=hint)
 
 
 # -- 5.3 DeepNeuralNetwork.calculate_loss ---------------------------------------------------
