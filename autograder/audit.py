@@ -7,8 +7,8 @@ subprocesses) on every item whose tests can see the mutated file, and the mutant
 on exactly its `expect_lost` items. A mutant with `xfail: <reason>` is a known weakness of the
 tests: it is expected to lose nothing, and is reported as such.
 
-The reference is graded too, once (or `--flaky N` times, each under another hash seed): it must
-earn full marks on every item, every time.
+The reference is graded too, once (or `--flaky N` times, each with another PYTHONHASHSEED for
+the harness): it must earn full marks on every item, every time.
 """
 from __future__ import annotations
 
@@ -440,7 +440,7 @@ class Audit:
     def to_json(self) -> dict:
         return {
             "mutants": [self.verdict(mutant) for mutant in self.mutants],
-            "runs": [asdict(run) for run in {id(r): r for r in self.mutant_runs.values()}.values()],
+            "runs": [asdict(run) for run in {r.name: r for r in self.mutant_runs.values()}.values()],
             "reference_runs": [asdict(run) for run in self.reference_runs],
             "reference_lost": sorted(self.reference_lost()),
             "flaky": self.flaky(),
@@ -449,7 +449,8 @@ class Audit:
 
 
 def run_audit(rubric: Rubric, mutants: list[Mutant], jobs: int = 2, flaky_runs: int = 0,
-              reference_items: set[str] | None = None, progress: bool = True) -> Audit:
+              reference_items: set[str] | None = None) -> Audit:
+    """Grade the planned runs, `jobs` at a time, with a progress bar on stderr."""
     plan = plan_jobs(rubric, mutants, flaky_runs, reference_items)
     reference = rubric.root / rubric.reference
     with tempfile.TemporaryDirectory(prefix="autograder-audit-") as tmp:
@@ -467,8 +468,7 @@ def run_audit(rubric: Rubric, mutants: list[Mutant], jobs: int = 2, flaky_runs: 
 
         finished: dict[str, Grading] = {}
         with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool, \
-                tqdm(total=len(plan.jobs), desc="grading", unit="run", file=sys.stderr,
-                     disable=not progress) as bar:
+                tqdm(total=len(plan.jobs), desc="grading", unit="run", file=sys.stderr) as bar:
             futures = [pool.submit(run, job) for job in plan.jobs]
             for future in as_completed(futures):
                 graded = future.result()
@@ -548,11 +548,11 @@ def register(subparsers) -> None:
     parser.add_argument("--mutants", nargs="*", metavar="ID",
                         help="grade only these mutants (no ID: none, e.g. with --flaky alone)")
     parser.add_argument("--flaky", type=int, default=0, metavar="N",
-                        help="grade the reference N times (hash seeds 0..N-1) and report items "
-                             "whose outcome changes")
+                        help="grade the reference N times (harness PYTHONHASHSEED 0..N-1) and "
+                             "report items whose outcome changes")
     parser.add_argument("--items", nargs="+", metavar="ID",
-                        help="the reference runs grade these items (default: those the mutants "
-                             "are graded on; with --flaky and no mutants: every item)")
+                        help="the reference runs grade these items too (default: those the "
+                             "mutants are graded on; with --flaky: every item)")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2,
                         help="grading processes at once (default: one per CPU)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the findings as JSON")

@@ -70,7 +70,8 @@ def _student_output(rubric: Rubric, run: runner.GradingRun, graded: list[GradedI
         lines.append("The autograder had a problem running the tests (not your fault). "
                      "Course staff can see the details; please let them know.")
     lines += run.staged.notes
-    missing = [f"`{name}`" for name in run.staged.missing]
+    graded_files = {g.item.file for g in graded}
+    missing = [f"`{name}`" for name in run.staged.missing if name in graded_files]
     if missing:
         lines.append(f"Not found in your submission: {', '.join(missing)} (the items of those files score 0).")
     return "\n\n".join(lines)

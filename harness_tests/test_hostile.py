@@ -14,7 +14,6 @@ in its `PATH`, which the grading process and everything it starts inherit.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -62,11 +61,8 @@ def project(tmp_path_factory) -> Path:
         (root / name).symlink_to(PROJECT / name)
     tests = root / "tests"
     tests.mkdir()
-    for name in ("conftest.py", "support", "part_a"):
+    for name in ("__init__.py", "conftest.py", "support", "part_a"):
         (tests / name).symlink_to(PROJECT / "tests" / name)
-    # The full suite imports torch while collecting Part B; without it the first test of every
-    # grading process would pay for importing torch within its 4 s.
-    (tests / "__init__.py").write_text("import torch  # noqa: F401\n")
     rubric = yaml.safe_load((PROJECT / "rubric.yaml").read_text())
     rubric["groups"] = [group for group in rubric["groups"]
                         if all(test.startswith("part_a/") for item in group["items"] for test in item["tests"])]
@@ -74,11 +70,6 @@ def project(tmp_path_factory) -> Path:
     rubric["limits"] = SMALL_LIMITS
     (root / "rubric.yaml").write_text(yaml.safe_dump(rubric, sort_keys=False))
     return root
-
-
-@pytest.fixture(scope="module")
-def rubric(project):
-    return load_rubric(project / "rubric.yaml")
 
 
 def reference_submission(folder: Path, **appended: str) -> Path:
@@ -106,9 +97,7 @@ def open_folder():
 # -- one grading run --------------------------------------------------------------------------
 @dataclass
 class Run:
-    returncode: int
     stdout: str
-    stderr: str
     results: dict
     results_text: str
     by_id: dict[str, dict]
@@ -138,8 +127,7 @@ def grade(project: Path, items: list[str], results: Path, submission: Path | Non
     numbers = {item.number: item.id for item in load_rubric(project / "rubric.yaml").items}
     by_id = {numbers[test["number"]]: test for test in parsed["tests"]}
     assert sorted(by_id) == sorted(items)
-    return Run(finished.returncode, finished.stdout, finished.stderr, parsed, results.read_text(),
-               by_id, leftovers)
+    return Run(finished.stdout, parsed, results.read_text(), by_id, leftovers)
 
 
 def processes_of_run(token: str, sandbox_before: set[int]) -> list[str]:
@@ -440,12 +428,7 @@ TAMPER_ITEMS = ["activations_tanh", "relu_forward", "affine_forward", "relu_back
                 "confusion_matrix", "softmax_naive_vectorized_agree"]
 
 
-def tree_digest(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
-    return digest.hexdigest()
+TARGETED_TESTS = PROJECT / "tests" / "part_a" / "test_layers.py"
 
 
 @dataclass
@@ -453,7 +436,7 @@ class TamperRun:
     run: Run
     root: Path
     marker: str
-    tests_before: str
+    tests_before: bytes
 
 
 @pytest.fixture(scope="module")
@@ -468,7 +451,7 @@ def tamper_run(project, open_folder) -> TamperRun:
                  f"MARKER = {marker!r}\n")
     reference_submission(root / "submission", **{name: constants + textwrap.dedent(code)
                                                   for name, code in TAMPER_CODE.items()})
-    tests_before = tree_digest(PROJECT / "tests")
+    tests_before = TARGETED_TESTS.read_bytes()
     run = grade(project, TAMPER_ITEMS, root / "results" / "results.json", env={"AUTOGRADER_ROOT": str(root)})
     return TamperRun(run, root, marker, tests_before)
 
@@ -507,7 +490,7 @@ def test_test_files_cannot_be_deleted_or_edited(tamper_run, project, tmp_path):
     output = tamper_run.run.output("affine_forward")
     for label in ("delete private tests", "edit private tests", "delete repo tests", "edit repo tests"):
         assert f"{label}: PermissionError" in output
-    assert tree_digest(PROJECT / "tests") == tamper_run.tests_before
+    assert TARGETED_TESTS.read_bytes() == tamper_run.tests_before
     again = grade(project, ["affine_forward", "relu_forward"], tmp_path / "results.json", PROJECT / "reference")
     assert again.score("affine_forward") == 2 and again.score("relu_forward") == 1
     assert_clean(again)

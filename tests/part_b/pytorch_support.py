@@ -123,6 +123,13 @@ def output_mistake_hint(got, expected, chain=None, x=None) -> str | None:
     return None
 
 
+def describe_output(value) -> str:
+    """"a float32 tensor of shape (5, 10)", or the type name of a non-tensor."""
+    if isinstance(value, torch.Tensor):
+        return f"a {str(value.dtype).removeprefix('torch.')} tensor of shape {tuple(value.shape)}"
+    return f"a `{type(value).__name__}`"
+
+
 def as_float(value, function: str, name: str) -> float:
     """One number returned by `function` (Python/NumPy number or one-element tensor)."""
     try:

@@ -13,8 +13,8 @@ import torch.nn.functional as F
 
 from tests.part_b.pytorch_support import (affine_chain_forward, chain_sizes,
                                           dense_parameter_count, describe_linear_layers,
-                                          describe_sizes, linear_chain, linear_layers,
-                                          output_mistake_hint, parameter_count)
+                                          describe_output, describe_sizes, linear_chain,
+                                          linear_layers, output_mistake_hint, parameter_count)
 from tests.support import show
 
 N = 5
@@ -70,16 +70,16 @@ def check_affine_relu_forward(model, name, x, num_classes):
         f"could not be checked.")
     got = run_forward(model, x)
     assert isinstance(got, torch.Tensor) and tuple(got.shape) == (len(x), num_classes), (
-        f"`{name}.forward` on input of shape {tuple(x.shape)} returned "
-        f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}; "
+        f"`{name}.forward` on input of shape {tuple(x.shape)} returned {describe_output(got)}; "
         f"expected a tensor of shape {(len(x), num_classes)}.")
     got = got.double().numpy()
     expected = affine_chain_forward(chain, x.numpy())
     if np.allclose(got, expected, rtol=1e-4, atol=1e-5):
         return
+    layers = describe_sizes(chain_sizes(chain, x.shape[1]))
     message = (f"`{name}.forward` on random input of shape {tuple(x.shape)} does not compute "
-               f"affine → ReLU → … → affine through its layers {describe_sizes(chain_sizes(chain, x.shape[1]))} "
-               f"with raw logits out.\nYours (first row): {show(got[0])}\n"
+               f"affine → ReLU → … → affine through its layers {layers} with raw logits out.\n"
+               f"Yours (first row): {show(got[0])}\n"
                f"Expected (first row): {show(expected[0])}")
     hint = output_mistake_hint(got, expected, chain, x.numpy())
     raise AssertionError(f"{message}\n{hint}" if hint else message)
@@ -93,7 +93,8 @@ def test_digit_classifier_layers(models):
 
 
 def test_digit_classifier_forward(models):
-    check_affine_relu_forward(models.Digit_Classifier(), "Digit_Classifier", random_inputs(N, 784), 10)
+    check_affine_relu_forward(models.Digit_Classifier(), "Digit_Classifier",
+                              random_inputs(N, 784), 10)
 
 
 # -- 8.2 Dog_Classifier_FC -----------------------------------------------------------------
@@ -115,9 +116,8 @@ def test_dog_classifier_image_input(models):
     from_rows = run_forward(model, images.reshape(N, -1))
     assert isinstance(from_images, torch.Tensor) and tuple(from_images.shape) == (N, 10), (
         f"`Dog_Classifier_FC.forward` on image-shaped input {(N, 64, 64, 3)} returned "
-        f"{tuple(from_images.shape) if isinstance(from_images, torch.Tensor) else type(from_images).__name__}; "
-        f"expected shape {(N, 10)}.\nHint: flatten each example inside `forward`, "
-        f"e.g. `inputs.reshape(len(inputs), -1)`.")
+        f"{describe_output(from_images)}; expected shape {(N, 10)}.\nHint: flatten each example "
+        f"inside `forward`, e.g. `inputs.reshape(len(inputs), -1)`.")
     assert torch.allclose(from_images, from_rows, rtol=1e-5, atol=1e-6), (
         f"`Dog_Classifier_FC.forward` gives different logits for images of shape {(N, 64, 64, 3)} "
         f"and for the same images flattened to {(N, 64 * 64 * 3)}.\n"
@@ -149,7 +149,8 @@ def test_logistic_regression(models, input_size, num_classes):
     name = f"LogisticRegression({input_size}, {num_classes})"
     model = models.LogisticRegression(input_size, num_classes)
     layers = linear_layers(model)
-    assert len(layers) == 1 and (layers[0].in_features, layers[0].out_features) == (input_size, num_classes), (
+    shapes = [(layer.in_features, layer.out_features) for layer in layers]
+    assert shapes == [(input_size, num_classes)], (
         f"`{name}` has {describe_linear_layers(model)}; expected exactly one "
         f"`Linear({input_size}, {num_classes})` and no hidden layer.")
     check_parameter_count(model, name, dense_parameter_count([input_size, num_classes]))
@@ -204,19 +205,23 @@ def test_deep_conv_net_forward(models, input_shape):
     model = models.DeepConvNet().eval()
     images = torch.as_tensor(np.random.default_rng(2).random((2, 1, 28, 28)), dtype=torch.float32)
     expected = deep_conv_expected(model, images).numpy()
-    got = run_forward(model, images.reshape(input_shape))
+    inputs = images.reshape(input_shape)
+    got, again = run_forward(model, inputs), run_forward(model, inputs)
     assert isinstance(got, torch.Tensor) and tuple(got.shape) == (2, 10), (
         f"`DeepConvNet.forward` (eval mode) on input of shape {input_shape} returned "
-        f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}; expected "
-        f"shape (2, 10).\nHint: reshape the input to (N, 1, 28, 28) first, "
-        f"e.g. `inputs.reshape(-1, 1, 28, 28)`.")
+        f"{describe_output(got)}; expected shape (2, 10).\nHint: reshape the input to "
+        f"(N, 1, 28, 28) first, e.g. `inputs.reshape(-1, 1, 28, 28)`.")
     got = got.double().numpy()
     if np.allclose(got, expected, rtol=1e-4, atol=1e-5):
         return
-    message = (f"`DeepConvNet.forward` (eval mode) on random images given with shape {input_shape} "
-               f"does not compute conv(pad 2) → ReLU → max-pool 2×2 → conv(pad 2) → ReLU → max-pool "
-               f"2×2 → flatten → fc → ReLU → dropout → fc with raw logits out.\n"
-               f"Yours: {show(got)}\nExpected: {show(expected)}")
+    message = (f"`DeepConvNet.forward` (eval mode) on random images given with shape "
+               f"{input_shape} does not compute conv(pad 2) → ReLU → max-pool 2×2 → conv(pad 2) → "
+               f"ReLU → max-pool 2×2 → flatten → fc → ReLU → dropout → fc with raw logits out.\n"
+               f"Yours (first row): {show(got[0])}\nExpected (first row): {show(expected[0])}")
+    if not torch.equal(again, torch.as_tensor(got, dtype=again.dtype)):
+        raise AssertionError(f"{message}\nHint: two calls gave different logits: dropout must be "
+                             f"off in eval mode (`nn.Dropout(0.5)` module, or "
+                             f"`F.dropout(x, 0.5, training=self.training)`).")
     hint = output_mistake_hint(got, expected) or (
         "Hint: flatten the (N, 64, 7, 7) feature maps with `x.reshape(len(x), -1)` (channel, "
         "row, column order), and use `padding=2` so each convolution keeps the image size.")
@@ -232,14 +237,15 @@ def test_deep_conv_net_dropout(models):
     model = models.DeepConvNet()
     last = deep_conv_parts(model)[-1]
     seen = []
-    last.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0].detach().clone()))
+    last.register_forward_hook(
+        lambda module, inputs, output: seen.append(inputs[0].detach().clone()))
     images = torch.as_tensor(np.random.default_rng(3).random((4, 1, 28, 28)), dtype=torch.float32)
     model.eval()
     first, second = run_forward(model, images), run_forward(model, images)
     assert torch.equal(first, second), (
         "`DeepConvNet` in eval mode (`model.eval()`) gave different logits for the same 4 images "
-        "on two calls.\nHint: dropout must be off in eval mode: use an `nn.Dropout(0.5)` module, or "
-        "`F.dropout(x, 0.5, training=self.training)`.")
+        "on two calls.\nHint: dropout must be off in eval mode: use an `nn.Dropout(0.5)` module, "
+        "or `F.dropout(x, 0.5, training=self.training)`.")
     model.train()
     run_forward(model, images)
     hidden_eval, hidden_train = seen[0].double(), seen[-1].double()
@@ -276,7 +282,8 @@ def test_outputs_are_raw_logits(models, name):
     model = build(models).eval()
     chain, _ = linear_chain(model, dense_width)
     assert chain and chain[-1].bias is not None, (
-        f"`{name}`: found no output `nn.Linear` with a bias (it has {describe_linear_layers(model)}).")
+        f"`{name}`: found no output `nn.Linear` with a bias (it has "
+        f"{describe_linear_layers(model)}).")
     with torch.no_grad():
         chain[-1].bias.copy_(torch.linspace(-3, 3, chain[-1].out_features))
     got = run_forward(model, torch.as_tensor(np.random.default_rng(4).random(input_shape),
@@ -293,7 +300,8 @@ def test_outputs_are_raw_logits(models, name):
         hint = "the rows are log-probabilities: remove the log-softmax"
     else:
         hint = "no value is negative: remove the activation (ReLU/sigmoid) after the last layer"
-    raise AssertionError(f"{message}\nHint: {hint}; `nn.CrossEntropyLoss` applies log-softmax itself.")
+    raise AssertionError(f"{message}\nHint: {hint}; `nn.CrossEntropyLoss` applies log-softmax "
+                         f"itself.")
 
 
 # -- 8.7 load_classifier -------------------------------------------------------------------
@@ -312,7 +320,8 @@ def test_load_classifier_round_trip(models, tmp_path, input_size, hidden_sizes, 
     assert parameter_count(loaded) == parameter_count(original), (
         f"`load_classifier` on {case} returned a model with {parameter_count(loaded):,} parameters "
         f"({describe_linear_layers(loaded)}); expected {parameter_count(original):,}.\n"
-        f"Hint: read every layer size off the weight shapes (`weight` is (out_features, in_features)).")
+        f"Hint: read every layer size off the weight shapes (each `weight` is "
+        f"(out_features, in_features)).")
     x = random_inputs(N, input_size, seed=5)
     expected, got = run_forward(original, x), run_forward(loaded.eval(), x)
     assert torch.equal(got, expected), (
@@ -326,5 +335,6 @@ def test_get_device(models):
     expected = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
     got = models.get_device()
     assert isinstance(got, torch.device) and got == expected, (
-        f"`get_device()` returned {got!r} (a `{type(got).__name__}`); expected {expected!r} on the "
-        f"grading machine (CUDA available: {torch.cuda.is_available()}).")
+        f"`get_device()` returned {got!r} (a `{type(got).__name__}`); expected "
+        f"`torch.device(\"{expected}\")` on the grading machine (CUDA available: "
+        f"{torch.cuda.is_available()}).")

@@ -12,13 +12,15 @@ import torch
 from tests.part_b.pytorch_support import (CPU, FIXED_ACCURACY, FIXED_BIAS, FIXED_CASE,
                                           FIXED_PREDICTIONS, FIXED_WEIGHT, FIXED_X, FIXED_Y,
                                           RecordingLinear, as_float, cross_entropy_gradient,
-                                          dataset, fixed_loss, fixed_model, indexed_problem,
-                                          layer_arrays, linear_layers, linear_model, loader,
-                                          returned_model, separable_problem, unpack)
+                                          dataset, describe_output, fixed_loss, fixed_model,
+                                          indexed_problem, layer_arrays, linear_layers,
+                                          linear_model, loader, returned_model,
+                                          separable_problem, unpack)
 from tests.support import show
 from tests.support.expected import cross_entropy
 
 FIXED_BATCH = 4  # FIXED_X's 8 examples make 2 batches of 4
+RUN_TRAIN = 'run_model(model, "train", ...)'
 
 
 def call_train(run_model, model, data_loader, learning_rate):
@@ -33,44 +35,44 @@ def call_train(run_model, model, data_loader, learning_rate):
 def call_test(run_model, model, data_loader):
     result = unpack(run_model._test(model, data_loader, CPU), 2, "_test",
                     "`(test_loss, test_accuracy)`")
-    return as_float(result[0], "_test", "`test_loss`"), as_float(result[1], "_test", "`test_accuracy`")
+    return (as_float(result[0], "_test", "`test_loss`"),
+            as_float(result[1], "_test", "`test_accuracy`"))
 
 
 def call_run_model_train(run_model, model, **kwargs):
-    """run_model(model, "train", ..., device=cpu) -> (model, loss dict, acc dict), checked."""
-    function = "run_model(model, \"train\", ...)"
-    result = unpack(run_model.run_model(model, "train", device=CPU, **kwargs), 3, function,
+    """run_model(model, "train", ..., device=cpu) -> (model, loss, acc), the model checked."""
+    result = unpack(run_model.run_model(model, "train", device=CPU, **kwargs), 3, RUN_TRAIN,
                     "`(model, loss, acc)`")
-    trained = returned_model(result[0], function)
-    for name, value in (("loss", result[1]), ("acc", result[2])):
+    return returned_model(result[0], RUN_TRAIN), result[1], result[2]
+
+
+def epochs_recorded(loss, acc, split="train") -> int:
+    """Number of epochs the `split` lists of the returned dicts describe (they must agree)."""
+    for name, value in (("loss", loss), ("acc", acc)):
         assert isinstance(value, dict) and {"train", "valid"} <= set(value), (
-            f"`{function}` returned `{name}` as "
-            f"{sorted(value) if isinstance(value, dict) else type(value).__name__}; expected a dict "
-            f"with keys \"train\" and \"valid\", each a list with one value per epoch.")
-        for split in ("train", "valid"):
-            assert isinstance(value[split], (list, tuple)), (
-                f"`{function}` returned `{name}[\"{split}\"]` as `{type(value[split]).__name__}`; "
-                f"expected a list with one value per epoch (an empty list when there is no "
-                f"validation set).")
-    return trained, result[1], result[2]
+            f"`{RUN_TRAIN}` returned `{name}` as "
+            f"{sorted(value) if isinstance(value, dict) else type(value).__name__}; expected a "
+            f"dict with keys \"train\" and \"valid\", each a list with one value per epoch.")
+        assert isinstance(value[split], (list, tuple)), (
+            f"`{RUN_TRAIN}` returned `{name}[\"{split}\"]` as `{type(value[split]).__name__}`; "
+            f"expected a list with one value per epoch (an empty list when there is no "
+            f"validation set).")
+    assert len(loss[split]) == len(acc[split]), (
+        f"`{RUN_TRAIN}` returned {len(loss[split])} losses but {len(acc[split])} accuracies under "
+        f"\"{split}\"; expected one of each per epoch.")
+    return len(loss[split])
 
 
-def epochs_recorded(loss, acc) -> int:
-    """Number of training epochs the returned lists describe (they must agree)."""
-    lengths = {len(loss["train"]), len(acc["train"])}
-    assert len(lengths) == 1, (
-        f"`run_model` returned {len(loss['train'])} training losses but {len(acc['train'])} "
-        f"training accuracies; expected one of each per epoch.")
-    return lengths.pop()
-
-
-def check_metrics(function, loss, accuracy, expected_loss, n_batches, case):
-    """Loss = mean over batches; accuracy = percentage. Hints name the usual mistakes."""
-    mistakes = [(expected_loss * n_batches, "the batch losses are summed; average them over "
-                                            "the batches"),
-                (expected_loss / FIXED_BATCH, "the loss is divided by the number of examples; "
-                                              "`nn.CrossEntropyLoss` already averages within a batch, "
-                                              "so average the batch losses over the batches")]
+def check_metrics(function, loss, accuracy, case):
+    """The fixed problem's figures: loss = mean of the 2 batch losses, accuracy = 62.5 (%).
+    Hints name the usual mistakes."""
+    expected_loss, n_batches = fixed_loss(), len(FIXED_Y) // FIXED_BATCH
+    mistakes = [
+        (expected_loss * n_batches, "the batch losses are summed; average them over the batches"),
+        (expected_loss / FIXED_BATCH, "the loss is divided by the number of examples; "
+                                      "`nn.CrossEntropyLoss` already averages within a batch, so "
+                                      "average the batch losses over the batches"),
+    ]
     if not np.isclose(loss, expected_loss, rtol=1e-5):
         hint = next((f"\nHint: {text}." for value, text in mistakes
                      if np.isclose(loss, value, rtol=1e-5)), "")
@@ -95,6 +97,15 @@ def parameters_of(model):
     return [parameter.detach().clone() for parameter in model.parameters()]
 
 
+def affine(model, X):
+    """Logits of a linear model (its single nn.Linear) on X, in float64."""
+    layers = linear_layers(model)
+    assert len(layers) == 1, (f"`_train` returned a model with {len(layers)} linear layers; "
+                              f"expected the linear model it was given.")
+    weight, bias = layer_arrays(layers[0])
+    return X @ weight.T + bias
+
+
 # -- 9.1 _train: SGD steps ------------------------------------------------------------------
 def test_train_lowers_loss(run_model):
     X, y, weight, bias = separable_problem()
@@ -107,14 +118,6 @@ def test_train_lowers_loss(run_model):
         f"{0.8 * before:.4f}."
         + ("\nHint: the parameters did not change: call `loss.backward()` and `optimizer.step()` "
            "for every batch." if np.isclose(after, before) else ""))
-
-
-def affine(model, X):
-    """Logits of a linear model (its single nn.Linear) on X, in float64."""
-    layers = linear_layers(model)
-    assert len(layers) == 1, f"`_train` returned a model with {len(layers)} linear layers; expected the model it was given."
-    weight, bias = layer_arrays(layers[0])
-    return X @ weight.T + bias
 
 
 def test_train_steps_once_per_batch_with_fresh_gradients(run_model):
@@ -132,25 +135,33 @@ def test_train_steps_once_per_batch_with_fresh_gradients(run_model):
     weight_1, bias_1 = step(FIXED_WEIGHT, FIXED_BIAS, gradient_1)
     gradient_2 = cross_entropy_gradient(weight_1, bias_1, FIXED_X[second], FIXED_Y[second])
     expected = step(weight_1, bias_1, gradient_2)
-    if np.allclose(got_weight, expected[0], atol=1e-5) and np.allclose(got_bias, expected[1], atol=1e-5):
+    if close(got_weight, got_bias, expected):
         return
     accumulated = step(weight_1, bias_1, add_gradients(gradient_1, gradient_2))
-    gradient_2_at_start = cross_entropy_gradient(FIXED_WEIGHT, FIXED_BIAS, FIXED_X[second], FIXED_Y[second])
+    gradient_2_at_start = cross_entropy_gradient(FIXED_WEIGHT, FIXED_BIAS, FIXED_X[second],
+                                                 FIXED_Y[second])
     one_step = step(FIXED_WEIGHT, FIXED_BIAS, add_gradients(gradient_1, gradient_2_at_start))
     mistakes = [
         (accumulated, "the second step used the sum of both batches' gradients: call "
                       "`optimizer.zero_grad()` before every `loss.backward()`"),
-        (one_step, "there was a single step after both batches: call `optimizer.step()` once per batch"),
+        (one_step, "there was a single step after both batches: call `optimizer.step()` once "
+                   "per batch"),
         ((FIXED_WEIGHT, FIXED_BIAS), "the parameters did not change: call `loss.backward()` and "
                                      "`optimizer.step()` for every batch"),
         (step(FIXED_WEIGHT, FIXED_BIAS, gradient_1), "only the first batch led to a step"),
     ]
-    hint = next((f"\nHint: {text}." for (weight, bias), text in mistakes
-                 if np.allclose(got_weight, weight, atol=1e-5) and np.allclose(got_bias, bias, atol=1e-5)), "")
+    hint = next((f"\nHint: {text}." for candidate, text in mistakes
+                 if close(got_weight, got_bias, candidate)), "")
     raise AssertionError(
-        f"`_train` with `SGD(lr={learning_rate})` on {FIXED_CASE} should take one SGD step per batch "
-        f"on that batch's mean cross-entropy gradient.\nWeights after the epoch: {show(got_weight)}\n"
-        f"Expected: {show(expected[0])}{hint}")
+        f"`_train` with `SGD(lr={learning_rate})` on {FIXED_CASE} should take one SGD step per "
+        f"batch on that batch's mean cross-entropy gradient.\n"
+        f"Weights after the epoch: {show(got_weight)}\nExpected: {show(expected[0])}{hint}")
+
+
+def close(weight, bias, candidate) -> bool:
+    """(weight, bias) equal to candidate = (weight, bias) up to float32 rounding."""
+    return (np.allclose(weight, candidate[0], atol=1e-5)
+            and np.allclose(bias, candidate[1], atol=1e-5))
 
 
 # -- 9.2 _train: loss and accuracy ----------------------------------------------------------
@@ -159,7 +170,7 @@ def test_train_reports_mean_loss_and_percent_accuracy(run_model):
     # the epoch they are measured.
     _, loss, accuracy = call_train(run_model, frozen_fixed_model(),
                                    loader(FIXED_X, FIXED_Y, FIXED_BATCH), 0.1)
-    check_metrics("_train", loss, accuracy, fixed_loss(), 2, FIXED_CASE)
+    check_metrics("_train", loss, accuracy, FIXED_CASE)
 
 
 def frozen_fixed_model() -> RecordingLinear:
@@ -170,7 +181,7 @@ def frozen_fixed_model() -> RecordingLinear:
 # -- 9.3 _test ------------------------------------------------------------------------------
 def test_test_reports_mean_loss_and_percent_accuracy(run_model):
     loss, accuracy = call_test(run_model, fixed_model(), loader(FIXED_X, FIXED_Y, FIXED_BATCH))
-    check_metrics("_test", loss, accuracy, fixed_loss(), 2, FIXED_CASE)
+    check_metrics("_test", loss, accuracy, FIXED_CASE)
 
 
 def test_test_leaves_parameters_untouched(run_model):
@@ -184,7 +195,8 @@ def test_test_leaves_parameters_untouched(run_model):
     frozen = [name for name, parameter in model.named_parameters() if not parameter.requires_grad]
     assert not frozen, (
         f"`_test` switched off `requires_grad` of {frozen}; leave the parameters as they are.\n"
-        f"Hint: use `with torch.no_grad():` instead, which stops tracking without touching the model.")
+        f"Hint: use `with torch.no_grad():` instead, which stops tracking without touching the "
+        f"model.")
 
 
 def test_test_runs_in_eval_mode(run_model):
@@ -214,13 +226,13 @@ def test_run_model_train_returns_per_epoch_lists(run_model):
                                         valid_set=data, batch_size=FIXED_BATCH, n_epochs=2,
                                         stop_thr=-1.0, shuffle=False)
     for split in ("train", "valid"):
-        assert len(loss[split]) == 2 and len(acc[split]) == 2, (
-            f"`run_model(..., n_epochs=2)` with a validation set returned {len(loss[split])} "
-            f"losses and {len(acc[split])} accuracies under \"{split}\"; expected 2 each (one per "
-            f"epoch).")
+        epochs = epochs_recorded(loss, acc, split)
+        assert epochs == 2, (
+            f"`run_model(..., n_epochs=2)` with a validation set returned {epochs} values under "
+            f"\"{split}\"; expected 2 (one per epoch).")
         for epoch in range(2):
             check_metrics("run_model", as_float(loss[split][epoch], "run_model", "a loss"),
-                          as_float(acc[split][epoch], "run_model", "an accuracy"), fixed_loss(), 2,
+                          as_float(acc[split][epoch], "run_model", "an accuracy"),
                           f"{FIXED_CASE} (\"{split}\" list, epoch {epoch + 1})")
 
 
@@ -231,7 +243,7 @@ def test_run_model_without_validation_set(run_model):
     assert epochs_recorded(loss, acc) == 1, (
         f"`run_model(..., n_epochs=1)` without a validation set returned {len(loss['train'])} "
         f"training losses; expected 1.")
-    assert len(loss["valid"]) == 0 and len(acc["valid"]) == 0, (
+    assert epochs_recorded(loss, acc, "valid") == 0, (
         f"`run_model` without a validation set returned {len(loss['valid'])} validation losses and "
         f"{len(acc['valid'])} accuracies; expected empty lists.")
 
@@ -243,7 +255,7 @@ def test_run_model_test_mode(run_model):
     function = "run_model(model, \"test\", ...)"
     loss, accuracy = unpack(result, 2, function, "`(test_loss, test_accuracy)`")
     check_metrics(function, as_float(loss, function, "a loss"),
-                  as_float(accuracy, function, "an accuracy"), fixed_loss(), 2, FIXED_CASE)
+                  as_float(accuracy, function, "an accuracy"), FIXED_CASE)
     assert np.array_equal(layer_arrays(model)[0], FIXED_WEIGHT), (
         f"`{function}` changed the model's weights; test mode only evaluates.")
 
@@ -277,7 +289,7 @@ def test_run_model_shuffle(run_model, shuffle):
     trained, _, _ = call_run_model_train(run_model, model, train_set=dataset(X, y),
                                          batch_size=batch_size, n_epochs=2, shuffle=shuffle)
     calls = training_calls(trained, model, X)
-    order = torch.cat([call.inputs for call in calls])[:, 0].round().long().tolist() if calls else []
+    order = [int(row[0].round()) for call in calls for row in call.inputs]
     epochs = [order[:n], order[n:]]
     assert len(order) == 2 * n and all(sorted(epoch) == list(range(n)) for epoch in epochs), (
         f"`run_model(..., n_epochs=2, shuffle={shuffle})` on {n} examples: each epoch should "
@@ -305,12 +317,14 @@ def test_run_model_learning_rate(run_model):
     if np.allclose(got, expected, atol=1e-6):
         return
     used = np.sum((FIXED_WEIGHT - got) * gradient) / np.sum(gradient ** 2)  # best-fitting rate
+    hint = ""
+    if np.allclose(got, FIXED_WEIGHT - used * gradient, atol=1e-6):
+        hint = (f"\nHint: that is a step with learning rate {used:.4g}: pass `lr=learning_rate` "
+                f"to `torch.optim.SGD`.")
     raise AssertionError(
         f"`run_model(..., learning_rate={learning_rate}, n_epochs=1)` on one example should take "
         f"one SGD step `w -= {learning_rate} * grad` of the cross-entropy.\n"
-        f"Weights after: {show(got)}\nExpected: {show(expected)}"
-        + (f"\nHint: that is a step with learning rate {used:.4g}: pass `lr=learning_rate` to "
-           f"`torch.optim.SGD`." if np.allclose(got, FIXED_WEIGHT - used * gradient, atol=1e-6) else ""))
+        f"Weights after: {show(got)}\nExpected: {show(expected)}{hint}")
 
 
 def test_run_model_trains_in_train_mode_after_validation(run_model):
@@ -367,7 +381,7 @@ def check_early_stopping(run_model, model, learning_rate, stop_thr, n_epochs, in
                                               stop_thr=stop_thr, shuffle=False)
     epochs = epochs_recorded(loss, acc)
     trained_epochs = sum(len(call.inputs) for call in training_calls(trained, model, X)) / len(y)
-    assert len(loss["valid"]) == epochs == trained_epochs, (
+    assert epochs_recorded(loss, acc, "valid") == epochs == trained_epochs, (
         f"`{call}` with a validation set trained {trained_epochs:g} epochs but returned "
         f"{epochs} training and {len(loss['valid'])} validation losses; expected one of each per "
         f"epoch trained.")
@@ -432,12 +446,12 @@ def test_predict(run_model):
     result = run_model.predict(fixed_model(), loader(FIXED_X, FIXED_Y, 3), CPU)
     preds, targets = unpack(result, 2, "predict", "`(preds, targets)`")
     for name, got, expected in (("preds", preds, FIXED_PREDICTIONS), ("targets", targets, FIXED_Y)):
-        assert isinstance(got, torch.Tensor) and got.ndim == 1 and not got.dtype.is_floating_point \
-            and got.dtype != torch.bool, (
-                f"`predict` returned `{name}` as "
-                f"{f'a {got.dtype} tensor of shape {tuple(got.shape)}' if isinstance(got, torch.Tensor) else type(got).__name__}; "
-                f"expected a 1-D integer tensor with one label per example."
-                + ("\nHint: take `logits.argmax(dim=1)`." if name == "preds" else ""))
+        is_labels = (isinstance(got, torch.Tensor) and got.ndim == 1
+                     and not got.dtype.is_floating_point and got.dtype != torch.bool)
+        assert is_labels, (
+            f"`predict` returned `{name}` as {describe_output(got)}; expected a 1-D integer tensor "
+            f"with one label per example."
+            + ("\nHint: take `logits.argmax(dim=1)`." if name == "preds" else ""))
         assert got.tolist() == expected.tolist(), (
-            f"`predict` on {FIXED_CASE} (loader batches of 3, 3, 2, not shuffled) returned `{name}` "
-            f"{got.tolist()}; expected {expected.tolist()}, in the loader's order.")
+            f"`predict` on {FIXED_CASE} (loader batches of 3, 3, 2, not shuffled) returned "
+            f"`{name}` {got.tolist()}; expected {expected.tolist()}, in the loader's order.")
