@@ -517,8 +517,9 @@ def format_report(audit: Audit, rubric: Rubric) -> str:
         killed = sum(1 for m in audit.mutants if audit.verdict(m)["lost"])
         runs = len({run.name for run in audit.mutant_runs.values()})
         parts.append(f"Kill matrix: {killed} of {len(audit.mutants)} mutants lose points "
-                     f"(graded in {runs} runs; X = lost points, . = full marks, blank = not "
-                     f"judged on that item):\n\n" + kill_matrix(audit, rubric))
+                     f"(graded in {runs} run{'s' if runs > 1 else ''}; X = lost points, "
+                     f". = full marks, blank = not judged on that item):\n\n"
+                     + kill_matrix(audit, rubric))
         judged = set().union(*audit.owned.values())
         parts.append("Items:\n" + "\n".join(f"{item.number:>6}  {item.id}" for item in rubric.items
                                              if item.id in judged))
@@ -532,9 +533,11 @@ def format_report(audit: Audit, rubric: Rubric) -> str:
                      f"{len(audit.reference_runs[0].items)} items"
                      + (f" (harness hash seeds 0..{count - 1})" if count > 1 else "") + ".")
     problems = audit.problems()
-    parts.append("Problems:\n" + "\n".join(f"  - {p}" for p in problems) if problems
-                 else "No problems: the reference earns full marks and every mutant loses points "
-                      "exactly where expected.")
+    if problems:
+        parts.append("Problems:\n" + "\n".join(f"  - {problem}" for problem in problems))
+    else:
+        parts.append("No problems: the reference earns full marks every time"
+                     + (" and every mutant loses points exactly where expected." if audit.mutants else "."))
     return "\n\n".join(parts)
 
 

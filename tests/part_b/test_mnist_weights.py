@@ -9,7 +9,7 @@ import torch
 from autograder.grading_api import submission_file
 
 
-def test_mnist_accuracy(models, data, item_config):
+def test_mnist_accuracy(models, data, item_config, record_property):
     target = float(item_config["min_accuracy"])
     model = models.load_classifier(str(submission_file("mnist.pt")))
     X, y = data.load_mnist("test")
@@ -25,8 +25,8 @@ def test_mnist_accuracy(models, data, item_config):
     assert tuple(logits.shape) == (len(y), 10), (
         f"The network in `mnist.pt` returned outputs of shape {tuple(logits.shape)} for the "
         f"{len(y)} MNIST test images; expected {(len(y), 10)}, one score per digit.")
-    # The accuracy of the submitted weights; a leaderboard figure could be published from here.
     accuracy = 100.0 * float(np.mean(logits.argmax(dim=1).numpy() == y))
+    record_property("mnist_accuracy", round(accuracy, 2))  # published by rubric.yaml's leaderboard
     assert accuracy >= target, (
         f"The network in `mnist.pt` classifies {accuracy:.2f}% of the {len(y)} held-out MNIST test "
         f"images correctly; the target is {target:.2f}%.\nHint: train longer or with a different "
