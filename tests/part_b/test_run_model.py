@@ -328,9 +328,10 @@ def test_run_model_learning_rate(run_model):
 
 
 def test_run_model_trains_in_train_mode_after_validation(run_model):
-    """After a validation pass puts the model in eval mode, the next epoch must train in train
-    mode again (dropout on)."""
+    """Handed a model in eval mode, and after every validation pass, training epochs must run
+    in train mode (dropout on)."""
     model = frozen_fixed_model()
+    model.eval()
     # stop_thr = -1: no change can be smaller, so all 3 epochs run.
     trained, _, _ = call_run_model_train(run_model, model, train_set=dataset(FIXED_X, FIXED_Y),
                                          valid_set=dataset(-FIXED_X, FIXED_Y),
@@ -343,8 +344,8 @@ def test_run_model_trains_in_train_mode_after_validation(run_model):
         f"`run_model(..., n_epochs=3)` with a validation set ran {in_eval} of its {len(passes)} "
         f"training forward passes in eval mode, on {seen} training examples; expected 3 epochs "
         f"of {len(FIXED_Y)} examples, all in train mode.\n"
-        f"Hint: `_test` switches the model to eval mode; call `model.train()` at the start of "
-        f"every training epoch.")
+        f"Hint: the model may arrive in eval mode and `_test` switches it to eval mode; call "
+        f"`model.train()` at the start of every training epoch.")
 
 
 # -- 9.6 run_model: early stopping ----------------------------------------------------------
@@ -368,11 +369,11 @@ def stopping_epochs(valid, stop_thr, n_epochs) -> set:
     return ends
 
 
-def check_early_stopping(run_model, model, learning_rate, stop_thr, n_epochs, intended):
-    """Train on the separable problem (4 batches of 4, validation on other points of the same
-    blobs, no shuffling) and compare the epochs run with the stopping rule."""
+def check_early_stopping(run_model, model, learning_rate, stop_thr, n_epochs, intended, valid=None):
+    """Train on the separable problem (4 batches of 4, no shuffling), validate on `valid`
+    (default: other points of the same blobs) and compare the epochs run with the rule."""
     X, y, _, _ = separable_problem()
-    X_valid, y_valid, _, _ = separable_problem(seed=1)
+    X_valid, y_valid = valid if valid is not None else separable_problem(seed=1)[:2]
     call = (f"run_model(..., learning_rate={learning_rate}, n_epochs={n_epochs}, "
             f"stop_thr={stop_thr})")
     trained, loss, acc = call_run_model_train(run_model, model, train_set=dataset(X, y),
@@ -427,6 +428,18 @@ def test_early_stopping_not_triggered_while_loss_changes(run_model):
     _, _, weight, bias = separable_problem()
     check_early_stopping(run_model, RecordingLinear(weight, bias), 0.5, 1e-4, 4,
                          "the validation loss keeps falling by more than `stop_thr`")
+
+
+def test_early_stopping_watches_the_validation_loss(run_model):
+    # No bias and all-zero validation inputs: the validation logits stay 0 and the validation
+    # loss log(2) while training changes the weights and the training loss (catches stopping on
+    # the training loss).
+    X, y, weight, bias = separable_problem()
+    model = RecordingLinear(weight, np.zeros_like(bias))
+    model.linear.bias.requires_grad_(False)
+    check_early_stopping(run_model, model, 0.5, 1e-4, 5,
+                         "the validation loss cannot change while the training loss does",
+                         valid=(np.zeros_like(X), y))
 
 
 def test_no_early_stopping_without_validation_set(run_model):
