@@ -7,7 +7,7 @@ subprocesses) on every item whose tests can see the mutated file, and the mutant
 on exactly its `expect_lost` items. A mutant with `xfail: <reason>` is a known weakness of the
 tests: it is expected to lose nothing, and is reported as such.
 
-The reference is graded too, once (or `--flaky N` times, each with another PYTHONHASHSEED for
+The reference is graded too, once (or `--flaky N` times, each with another hash seed for
 the harness): it must earn full marks on every item, every time.
 """
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 from tqdm import tqdm
 
+from autograder.runner import HASH_SEED_ENV
 from autograder.rubric import Rubric, load_rubric
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -326,7 +327,7 @@ def plan_jobs(rubric: Rubric, mutants: list[Mutant], flaky_runs: int,
     if wanted:
         items = frozenset(with_imported_files(rubric, wanted, fixtures))
         for run in range(max(flaky_runs, 1)):
-            jobs.append(Job(f"{REFERENCE_RUN}-{run + 1}", items, env={"PYTHONHASHSEED": str(run)}))
+            jobs.append(Job(f"{REFERENCE_RUN}-{run + 1}", items, env={HASH_SEED_ENV: str(run)}))
     # The longest runs first keeps every worker busy until the end.
     return Plan(sorted(jobs, key=lambda job: -len(job.items)), owned)
 
@@ -551,7 +552,7 @@ def register(subparsers) -> None:
     parser.add_argument("--mutants", nargs="*", metavar="ID",
                         help="grade only these mutants (no ID: none, e.g. with --flaky alone)")
     parser.add_argument("--flaky", type=int, default=0, metavar="N",
-                        help="grade the reference N times (harness PYTHONHASHSEED 0..N-1) and "
+                        help="grade the reference N times (harness hash seed 0..N-1) and "
                              "report items whose outcome changes")
     parser.add_argument("--items", nargs="+", metavar="ID",
                         help="the reference runs grade these items too (default: those the "
