@@ -149,11 +149,12 @@ def kill_descendants() -> int:
             except psutil.Error:
                 continue
         psutil.wait_procs(children, timeout=1)
-        _reap_zombies()
+        reap_zombies()
     return killed
 
 
-def _reap_zombies() -> None:
+def reap_zombies() -> None:
+    """Collect the exit status of every finished child (orphans re-parented to us too)."""
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)

@@ -135,7 +135,7 @@ def processes_of_run(token: str, sandbox_before: set[int]) -> list[str]:
     its command line or environment, and the sandbox user's processes that did not exist before
     the run and are one of those. Kills them, so that a failing case cannot leave a fork bomb
     or a sleeper behind."""
-    _reap_children()
+    sandbox.reap_zombies()
     found = {child.pid: child for child in psutil.Process().children(recursive=True)}
     for process in psutil.process_iter(["cmdline", "environ"]):
         text = " ".join(process.info.get("cmdline") or []) + str(process.info.get("environ") or {})
@@ -149,18 +149,8 @@ def processes_of_run(token: str, sandbox_before: set[int]) -> list[str]:
             process.send_signal(signal.SIGKILL)
         except psutil.Error:
             continue
-    _reap_children()
+    sandbox.reap_zombies()
     return described
-
-
-def _reap_children() -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
 
 
 def sandbox_pids() -> set[int]:
