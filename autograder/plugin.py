@@ -105,7 +105,7 @@ class GradingReporter:
                                "decorated": _json_safe(decorated)})
         # Read now, before any submission code runs: a test function's `__score__` counts only
         # for tests that were decorated with `@partial_credit` to begin with.
-        self.partial_credit = {node for node, found in decorated.items() if "weight" in found}
+        self.partial_credit = {node for node, found in decorated.items() if found.get("partial_credit")}
         select = self.plan.get("select")
         done = set(self.plan.get("done", ()))
         keep = [item for item in items if item.nodeid not in done
@@ -209,6 +209,8 @@ def gradescope_decorations(item) -> dict:
     function = getattr(item, "obj", None)
     found = {name: getattr(function, attribute) for attribute, name in GRADESCOPE_ATTRIBUTES.items()
              if hasattr(function, attribute)}
+    if "set_score" in getattr(getattr(function, "__code__", None), "co_freevars", ()):
+        found["partial_credit"] = True  # @partial_credit's wrapper hands the test `set_score`
     if found:
         doc = (getattr(function, "__doc__", None) or "").strip()
         found["name"] = doc.splitlines()[0] if doc else item.name

@@ -37,6 +37,7 @@ class TestCalc(unittest.TestCase):
     @visibility("hidden")
     @hide_errors("A hidden check failed.")
     def test_secret(self):
+        TestCalc.test_secret.__score__ = 1.0  # a forged set_score on a test without partial credit
         self.assertEqual(import_submission("calc").add(1, 1), 3, "secret detail")
 
     @leaderboard("Speed", "asc")
