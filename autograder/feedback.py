@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import errno
 import linecache
+import re
 import traceback
 from pathlib import Path
 
 from autograder.grading_api import SubmissionProblem
 
 MAX_MESSAGE_CHARS = 3000
+MODULE_REPR = re.compile(r"<module '([\w.]+)' from '[^']*'>")
 NOT_IMPLEMENTED = "Not implemented yet"
 
 
@@ -71,7 +73,8 @@ def _falsifying_example(error: BaseException) -> str:
              if n.startswith(("Falsifying", "Failing test case"))]
     if not notes:
         return ""
-    return "\n\nFailing input (the smallest the grader found):\n```\n" + _clip(notes[0], 1200) + "\n```"
+    example = MODULE_REPR.sub(lambda match: f"<your {match.group(1)}.py>", notes[0])
+    return "\n\nFailing input (the smallest the grader found):\n```\n" + _clip(example, 1200) + "\n```"
 
 
 def _student_frame(error: BaseException, submission_dir: Path | None) -> tuple[str, str, int] | None:
