@@ -22,9 +22,14 @@ def send(fd: int, event: dict) -> None:
 
 
 def receive(stream) -> Iterator[dict]:
-    """Yield events from a binary stream until it closes; garbage lines are skipped."""
-    for line in stream:
-        if len(line) > MAX_EVENT_BYTES:
+    """Yield events from a binary stream until it closes. Garbage lines are skipped, and an
+    overlong line is dropped piece by piece, so the reader never holds more than
+    `MAX_EVENT_BYTES` of it."""
+    overlong = False
+    while line := stream.readline(MAX_EVENT_BYTES):
+        complete = line.endswith(b"\n")
+        if overlong or not complete:
+            overlong = not complete
             continue
         try:
             event = json.loads(line)

@@ -178,14 +178,16 @@ class _Session:
         reader = threading.Thread(target=_pump, args=(read_fd, events), daemon=True)
         reader.start()
         current, current_started, killed_for = None, 0.0, None
+        last_check = time.monotonic()
         while True:
             try:
-                event = events.get(timeout=POLL_SECONDS)
+                current, current_started = self._handle(events.get(timeout=POLL_SECONDS),
+                                                        current, current_started)
             except queue.Empty:
-                event = None
-            if event is not None:
-                current, current_started = self._handle(event, current, current_started)
-                continue
+                pass
+            if time.monotonic() - last_check < POLL_SECONDS:
+                continue  # a stream of events must not starve the checks below
+            last_check = time.monotonic()
             if process.poll() is not None:
                 break
             killed_for = self._limit_hit(process, current, current_started, deadline)
