@@ -33,3 +33,25 @@ def test_missing_or_odd_metadata_never_blocks_grading():
     assert over_limit({}, LIMIT) == (False, None)
     assert over_limit({"created_at": "yesterday", "previous_submissions": "x"}, LIMIT) == (False, None)
     assert over_limit(metadata("2026-11-20T12:00:00Z", ("garbage", 1.0)), LIMIT) == (False, None)
+
+
+def test_entrypoint_carries_the_previous_result_when_over_the_limit(tmp_path):
+    import json
+
+    from harness_tests.conftest import PROJECT, read_results, run_entrypoint
+
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text((PROJECT / "rubric.yaml").read_text()
+                      + "\nrate_limit:\n  submissions: 1\n  window_hours: 24\n")
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    previous = {"submission_time": "2026-11-20T09:00:00+00:00", "score": 42.0,
+                "results": {"score": 42.0, "tests": [{"name": "sigmoid", "number": "1.1", "score": 1.0,
+                                                      "max_score": 1.0}]}}
+    (root / "submission_metadata.json").write_text(json.dumps(
+        {"created_at": "2026-11-20T10:00:00+00:00", "previous_submissions": [previous]}))
+    finished = run_entrypoint(["--rubric", str(rubric)], {"AUTOGRADER_ROOT": str(root)})
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    results = read_results(root / "results" / "results.json")
+    assert results["score"] == 42.0 and results["tests"] == previous["results"]["tests"]
+    assert "1 graded submission(s) in the last 24 hours" in results["output"]
