@@ -82,6 +82,9 @@ def run_command(args) -> int:
         submission = rubric.root / rubric.reference
         print(f"No Gradescope submission here ({gradescope_root()}/submission): grading the reference "
               f"solution in {submission}.")
+    if not submission.is_dir():
+        print(f"warning: the submission folder {submission} does not exist; grading it as empty.",
+              file=sys.stderr)
     if on_tree and sandbox.sandbox_user():
         results_path.parent.mkdir(parents=True, exist_ok=True)
         sandbox.hide_from_sandbox([results_path.parent])
