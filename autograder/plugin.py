@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -62,17 +63,11 @@ def _configure_direct_run(config) -> None:
 
     rubric = load_rubric(Path(config.rootpath) / "rubric.yaml")
     staged = stage_submission(Path(config.getoption("submission")), rubric,
-                              Path(config.rootpath), _direct_stage_dir(config))
+                              Path(config.rootpath), Path(tempfile.mkdtemp(prefix="autograder-direct-")))
     os.environ[SUBMISSION_DIR_ENV] = str(staged.folder)
     for item in rubric.items:
         for node in rubric.node_ids(item):
             _item_configs[node] = item.config
-
-
-def _direct_stage_dir(config) -> Path:
-    import tempfile
-
-    return Path(tempfile.mkdtemp(prefix="autograder-direct-"))
 
 
 @pytest.fixture
