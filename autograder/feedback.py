@@ -11,7 +11,7 @@ import re
 import traceback
 from pathlib import Path
 
-from autograder.grading_api import SubmissionProblem
+from autograder.problems import SubmissionProblem
 
 MAX_MESSAGE_CHARS = 3000
 MODULE_REPR = re.compile(r"<module '([\w.]+)' from '[^']*'>")
@@ -24,9 +24,10 @@ def describe_failure(error: BaseException, submission_dir: Path | None, memory_m
     `processes` are the grader's limits, named when the error says one was hit."""
     error = _first_leaf(error)
     if isinstance(error, SubmissionProblem):
-        return str(error)
+        return _clip(str(error) + _falsifying_example(error))
     where = _student_frame(error, submission_dir)
-    function = f"`{where[0]}`" if where else "your code"
+    called = getattr(error, "remote_call", None)
+    function = f"`{where[0]}`" if where else f"`{called}`" if called else "your code"
     if isinstance(error, NotImplementedError):
         return f"{NOT_IMPLEMENTED}: {function} still raises `NotImplementedError`."
     if isinstance(error, AssertionError):
@@ -42,10 +43,12 @@ def describe_failure(error: BaseException, submission_dir: Path | None, memory_m
                 f"must not start processes.")
     elif isinstance(error, OSError) and error.errno == errno.EFBIG:
         text = f"{function} printed or wrote more output than the grader allows; remove large prints."
-    elif isinstance(error, SystemExit):
+    elif isinstance(error, SystemExit) or "SystemExit" in getattr(error, "remote_bases", ()):
         text = f"{function} called `exit()` / `sys.exit()`; graded functions must return instead."
     else:
-        text = f"{function} raised `{type(error).__name__}: {_one_line(str(error))}`."
+        kind = getattr(error, "remote_type", type(error).__name__)
+        message = getattr(error, "remote_message", None)
+        text = f"{function} raised `{kind}: {_one_line(str(error) if message is None else message)}`."
     if where and not isinstance(error, AssertionError):
         text += f"\n\n{_source_excerpt(*where[1:])}"
     return _clip(text + _falsifying_example(error))
@@ -77,22 +80,27 @@ def _falsifying_example(error: BaseException) -> str:
     return "\n\nFailing input (the smallest the grader found):\n```\n" + _clip(example, 1200) + "\n```"
 
 
-def _student_frame(error: BaseException, submission_dir: Path | None) -> tuple[str, str, int] | None:
-    """`(module.function, filename, line)` of the innermost frame inside the submission."""
-    if submission_dir is None:
-        return None
+def _student_frame(error: BaseException, submission_dir: Path | None) -> tuple[str, str, int, str] | None:
+    """`(module.function, filename, line, code)` of the innermost frame inside the submission:
+    from the worker's report for an exception raised there (its source line as the worker
+    read it: a file the worker names is never opened here), else from the traceback."""
     found = None
-    root = str(submission_dir)
-    for frame in traceback.extract_tb(error.__traceback__):
-        if frame.filename.startswith(root):
-            found = (f"{Path(frame.filename).stem}.{frame.name}", frame.filename, frame.lineno)
+    remote = getattr(error, "remote_frames", None)
+    if remote:
+        filename, line, name, code = remote[-1]
+        found = (f"{Path(filename).stem}.{name}", filename, line, code)
+    elif submission_dir is not None:
+        root = str(submission_dir)
+        for frame in traceback.extract_tb(error.__traceback__):
+            if frame.filename.startswith(root):
+                found = (f"{Path(frame.filename).stem}.{frame.name}", frame.filename, frame.lineno,
+                         linecache.getline(frame.filename, frame.lineno).strip())
     if found and found[0].endswith(".<module>"):
-        found = (found[0][: -len(".<module>")], found[1], found[2])
+        found = (found[0][: -len(".<module>")], *found[1:])
     return found
 
 
-def _source_excerpt(filename: str, line: int) -> str:
-    code = linecache.getline(filename, line).strip()
+def _source_excerpt(filename: str, line: int, code: str) -> str:
     shown = f"\n```python\n{code}\n```" if code else ""
     return f"At `{Path(filename).name}` line {line}:{shown}"
 

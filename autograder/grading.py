@@ -84,8 +84,11 @@ def _leaderboard(rubric: Rubric, run: runner.GradingRun) -> list[dict]:
         for outcome in run.outcomes.values():
             if entry.key == f"gradescope-utils:{outcome.test}" and outcome.leaderboard_value is not None:
                 value = outcome.leaderboard_value
+            reporter = rubric.item_for_node(outcome.test)
+            if entry.item is not None and (reporter is None or reporter.id != entry.item):
+                continue  # only the item that defines the figure may report it
             for key, recorded in outcome.properties:
-                if key == entry.key and isinstance(recorded, (int, float)):
+                if key == entry.key and isinstance(recorded, (int, float)) and not isinstance(recorded, bool):
                     value = recorded
         if value is not None:
             entries.append({"name": entry.name, "value": value, "order": entry.order})

@@ -1,10 +1,18 @@
 """What grading tests use to reach the submission under test.
 
 A grading test never imports a student file by name. It asks for a fixture made by
-`submission_module("activations")`; the fixture imports `activations.py` from the staged
-submission folder (the folder the harness selected, with the provided files such as `data.py`
-copied in) and turns every way that import can go wrong into a `SubmissionProblem` that the
-harness reports to the student in plain words.
+`submission_module("layers")`: a `RemoteModule` whose functions run in a student worker, a
+separate process (one fresh worker per test module). Before the worker imports the file, the
+grading process reads it itself (missing file, syntax error, forbidden import); every way the
+import can go wrong becomes a `SubmissionProblem` reported to the student in plain words.
+
+`provided_module("data")` is the instructor's own copy of a provided file, imported in the
+grading process; `legacy_module(name)` imports a submitted file into the grading process
+itself, for the tests that have not moved to workers yet (Part B, gradescope-utils suites).
+
+The rest of the API: `submission_file` (a submitted data file), `worker_tmp_path` (a folder
+the worker may write), and from `autograder.proxies` `fill`, `seed_numpy`,
+`count_executed_lines`, `call_options` and `SubmissionError`.
 """
 from __future__ import annotations
 
@@ -12,77 +20,30 @@ import ast
 import importlib.util
 import os
 import sys
-import traceback
+import tempfile
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from autograder.problems import (CallFailed, ForbiddenImport, SubmissionFileMissing,
+                                 SubmissionImportFailed, SubmissionProblem)
+from autograder.proxies import (RemoteModule, SubmissionError, WorkerSlot, call_options,
+                                count_executed_lines, fill, remote_type_name, seed_numpy,
+                                worker_library)
+
 SUBMISSION_DIR_ENV = "AUTOGRADER_SUBMISSION_DIR"
+PROVIDED_DIR_ENV = "AUTOGRADER_PROVIDED_DIR"
+
+__all__ = ["SubmissionError", "SubmissionProblem", "call_options", "count_executed_lines",
+           "fill", "legacy_module", "provided_module", "remote_type_name", "seed_numpy",
+           "submission_dir", "submission_file", "submission_module", "submitted_source",
+           "worker_library", "worker_slot_fixture", "worker_tmp_path"]
 
 _imported: dict[str, ModuleType] = {}
-_import_failures: dict[str, "SubmissionProblem"] = {}
-
-
-class SubmissionProblem(Exception):
-    """A problem with the submitted files themselves (not with one function's answer).
-
-    `str()` of it is a complete, student-readable sentence in markdown.
-    """
-
-
-class SubmissionFileMissing(SubmissionProblem):
-    def __init__(self, filename: str):
-        if filename.endswith(".py"):
-            text = (f"`{filename}` was not found in your submission, so its items could not be "
-                    f"graded. Upload it at the top level of your submission (or in a single folder).")
-        else:
-            text = (f"Not implemented yet: the trained weights `{filename}` are not in your "
-                    f"submission. Train your network, save it as `{filename}` and upload it with "
-                    f"your code.")
-        super().__init__(text)
-        self.filename = filename
-
-
-class ForbiddenImport(SubmissionProblem):
-    def __init__(self, filename: str, package: str, line: int):
-        super().__init__(
-            f"`{filename}` imports `{package}` (line {line}). This part of the assignment must be "
-            f"written with NumPy only, so none of `{filename}`'s items can earn points until that "
-            f"import is removed."
-        )
-
-
-class SubmissionImportFailed(SubmissionProblem):
-    def __init__(self, filename: str, error: BaseException):
-        self.filename = filename
-        self.error = error
-        super().__init__(describe_import_error(filename, error))
-
-
-def describe_import_error(filename: str, error: BaseException) -> str:
-    """One readable sentence saying where and why importing `filename` failed."""
-    if isinstance(error, SyntaxError):
-        where = f"line {error.lineno}" if error.lineno else "an unknown line"
-        text = (error.text or "").rstrip()
-        shown = f"\n\n```\n{text}\n```" if text else ""
-        return f"`{filename}` has a syntax error at {where}: {error.msg}.{shown}"
-    line = _last_line_in(filename, error)
-    where = f" (line {line})" if line else ""
-    if isinstance(error, SystemExit):
-        return f"`{filename}` called `exit()` / `sys.exit()` while being imported{where}; remove it."
-    return (
-        f"Importing `{filename}` raised `{type(error).__name__}: {error}`{where}. "
-        f"Code at the top level of a file runs on import: keep only definitions there."
-    )
-
-
-def _last_line_in(filename: str, error: BaseException) -> int | None:
-    line = None
-    for frame in traceback.extract_tb(error.__traceback__):
-        if Path(frame.filename).name == filename:
-            line = frame.lineno
-    return line
+_import_failures: dict[str, SubmissionProblem] = {}
+_provided: dict[str, ModuleType] = {}
+_sources: dict[str, str] = {}
 
 
 def submission_dir() -> Path:
@@ -94,6 +55,23 @@ def submission_dir() -> Path:
             f"or with `pytest tests --submission DIR`."
         )
     return Path(value)
+
+
+def snapshot_sources() -> None:
+    """Read every submitted `.py` file now, before any worker runs: what the grading process
+    reads of the source later is what was submitted, whatever a worker writes meanwhile."""
+    if _sources:
+        return
+    for path in sorted(submission_dir().glob("*.py")):
+        if path.is_file() and not path.is_symlink():
+            _sources[path.stem] = path.read_text(encoding="utf-8", errors="replace")
+    _sources.setdefault("", "")  # marks the snapshot as taken
+
+
+def submitted_source(name: str) -> str:
+    """The text of `<name>.py` as submitted ("" when there is none)."""
+    snapshot_sources()
+    return _sources.get(name, "")
 
 
 def find_forbidden_import(source: str, forbidden: tuple[str, ...]) -> tuple[str, int] | None:
@@ -117,31 +95,135 @@ def find_forbidden_import(source: str, forbidden: tuple[str, ...]) -> tuple[str,
     return None
 
 
-def import_submission(name: str, forbidden: tuple[str, ...] = ()) -> ModuleType:
-    """Import `<name>.py` from the submission folder once per grading process.
-
-    The module is registered in `sys.modules` under `name`, so the submission's own
-    `import activations` inside `deep_net.py` sees the same module the tests see.
-    Raises `SubmissionFileMissing` or `SubmissionImportFailed`; an import failure is
-    remembered, so every item of that file reports the same reason.
-    """
-    if name in _imported:
-        return _imported[name]
+def check_source(name: str, forbidden: tuple[str, ...] = ()) -> Path:
+    """Read `<name>.py` of the submission without running it: the path, or the problem
+    (missing, syntax error, forbidden import), remembered for every later test."""
     if name in _import_failures:
         raise _import_failures[name]
     filename = f"{name}.py"
     path = submission_dir() / filename
-    if not path.is_file():
+    snapshot_sources()
+    if name not in _sources:
         raise SubmissionFileMissing(filename)
     try:
-        found = find_forbidden_import(path.read_text(encoding="utf-8", errors="replace"), forbidden)
+        found = find_forbidden_import(_sources[name], forbidden)
     except SyntaxError as error:
-        found, problem = None, SubmissionImportFailed(filename, error)
-        _import_failures[name] = problem
-        raise problem from None
+        _import_failures[name] = SubmissionImportFailed(filename, error)
+        raise _import_failures[name] from None
     if found:
         _import_failures[name] = ForbiddenImport(filename, *found)
         raise _import_failures[name]
+    return path
+
+
+def open_remote_module(slot: WorkerSlot, name: str, forbidden: tuple[str, ...] = ()) -> RemoteModule:
+    """`name` imported in the slot's worker, after the grading process read its source."""
+    check_source(name, forbidden)
+    filename = f"{name}.py"
+    try:
+        slot.module(name)
+    except CallFailed as failed:
+        _import_failures[name] = SubmissionImportFailed(
+            filename, f"`{filename}` {failed.cause} while being imported. Code at the top level "
+                      f"of a file runs on import: keep only definitions there.")
+        raise _import_failures[name] from None
+    except Exception as error:  # noqa: BLE001 - the worker's exception, re-raised here
+        info = getattr(error, "remote_info", None)
+        if info is None:
+            raise
+        _import_failures[name] = SubmissionImportFailed(filename, info)
+        raise _import_failures[name] from None
+    return RemoteModule(slot, name)
+
+
+def worker_slot_fixture(preload: tuple[str, ...] = ()):
+    """A module-scoped `worker_slot` fixture: the student worker of the current test module (a
+    fresh process per module), forked after the fork server imported `preload` (e.g.
+    `("torch",)`, so that the workers share it)."""
+
+    @pytest.fixture(scope="module", name="worker_slot")
+    def _fixture():
+        snapshot_sources()
+        slot = WorkerSlot(submission_dir(), preload)
+        yield slot
+        slot.close()
+
+    return _fixture
+
+
+worker_slot = worker_slot_fixture()
+
+
+def submission_module(name: str, forbidden: tuple[str, ...] = ()):
+    """Make a fixture that yields the submission's module `name` (e.g. `"layers"`), run in the
+    test module's student worker. Use at module level of a conftest:
+    `layers = submission_module("layers")`. `forbidden`: top-level packages the file may not
+    import (e.g. `("torch",)`)."""
+
+    @pytest.fixture(scope="module", name=name)
+    def _fixture(worker_slot):
+        return open_remote_module(worker_slot, name, forbidden)
+
+    return _fixture
+
+
+@pytest.fixture
+def worker_tmp_path(tmp_path) -> Path:
+    """A fresh folder the student worker may write (e.g. for `save(path)`)."""
+    folder = Path(tempfile.mkdtemp(prefix="worker-", dir=tmp_path))
+    os.chmod(folder, 0o777)
+    return folder
+
+
+# -- provided files: the instructor's copy, in the grading process -----------------------------
+def provided_dir() -> Path:
+    """The instructor's copy of the provided files (e.g. `data.py`)."""
+    value = os.environ.get(PROVIDED_DIR_ENV)
+    return Path(value) if value else submission_dir()
+
+
+def provided_module(name: str) -> ModuleType:
+    """The provided module `name` from the instructor's copy, imported here once."""
+    if name not in _provided:
+        path = provided_dir() / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(f"autograder_provided_{name}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _provided[name] = module
+    return _provided[name]
+
+
+def provided_fixture(name: str):
+    """A session fixture yielding `provided_module(name)`."""
+
+    @pytest.fixture(scope="session", name=name)
+    def _fixture():
+        return provided_module(name)
+
+    return _fixture
+
+
+# -- submitted files read by the grading process -----------------------------------------------
+def submission_file(filename: str) -> Path:
+    """Path of a submitted data file (e.g. `mnist.pt`); raises `SubmissionFileMissing`."""
+    path = submission_dir() / filename
+    if not path.is_file():
+        raise SubmissionFileMissing(filename)
+    return path
+
+
+def legacy_module(name: str, forbidden: tuple[str, ...] = ()) -> ModuleType:
+    """Import `<name>.py` from the submission into this process, once.
+
+    Only for tests that have not moved to workers (Part B): the module runs here, next to the
+    tests. It is registered in `sys.modules` under `name`, so the submission's own imports
+    see the same module. Raises `SubmissionFileMissing` or `SubmissionImportFailed`; a failure
+    is remembered, so every item of that file reports the same reason.
+    """
+    if name in _imported:
+        return _imported[name]
+    path = check_source(name, forbidden)
+    filename = path.name
     folder = str(path.parent)
     if folder not in sys.path:
         sys.path.insert(0, folder)
@@ -152,30 +234,17 @@ def import_submission(name: str, forbidden: tuple[str, ...] = ()) -> ModuleType:
         spec.loader.exec_module(module)
     except BaseException as error:  # noqa: BLE001 - any failure, SystemExit included, is reported
         sys.modules.pop(name, None)
-        problem = SubmissionImportFailed(filename, error)
-        _import_failures[name] = problem
-        raise problem from None
+        _import_failures[name] = SubmissionImportFailed(filename, error)
+        raise _import_failures[name] from None
     _imported[name] = module
     return module
 
 
-def submission_file(filename: str) -> Path:
-    """Path of a submitted data file (e.g. `mnist.pt`); raises `SubmissionFileMissing`."""
-    path = submission_dir() / filename
-    if not path.is_file():
-        raise SubmissionFileMissing(filename)
-    return path
+def legacy_fixture(name: str, forbidden: tuple[str, ...] = ()):
+    """A session fixture yielding `legacy_module(name)` (code run in the grading process)."""
 
-
-def submission_module(name: str, forbidden: tuple[str, ...] = (), scope: str = "session"):
-    """Make a fixture that yields the submission's module `name` (e.g. `"layers"`).
-
-    Use at module level of a test file or conftest: `layers = submission_module("layers")`.
-    `forbidden`: top-level packages the file may not import (e.g. `("torch",)`).
-    """
-
-    @pytest.fixture(scope=scope, name=name)
+    @pytest.fixture(scope="session", name=name)
     def _fixture():
-        return import_submission(name, forbidden)
+        return legacy_module(name, forbidden)
 
     return _fixture

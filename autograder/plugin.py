@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import channel, sandbox
+from autograder import channel, grading_api, sandbox, workers
 from autograder.feedback import describe_failure
-from autograder.grading_api import SUBMISSION_DIR_ENV
+from autograder.grading_api import PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV
 
 PLAN_ENV = "AUTOGRADER_PLAN"
 WATCHED_MODULE_PREFIXES = ("builtins", "numpy", "math", "pytest", "_pytest", "hypothesis",
@@ -37,7 +37,9 @@ GRADESCOPE_ATTRIBUTES = {"__weight__": "weight", "__number__": "number", "__visi
                          "__leaderboard_column__": "leaderboard", "__leaderboard_sort_order__": "order",
                          "__tags__": "tags"}
 
+WATCHDOG_SLACK_SECONDS = 5   # the in-process watchdog fires after a worker call would have
 _item_configs: dict[str, dict] = {}
+_item_timeouts: dict[str, float] = {}
 _LIBRARY_ROOTS = tuple({sys.prefix, sys.base_prefix, *sysconfig.get_paths().values()})
 
 
@@ -65,9 +67,24 @@ def _configure_direct_run(config) -> None:
     staged = stage_submission(Path(config.getoption("submission")), rubric,
                               Path(config.rootpath), Path(tempfile.mkdtemp(prefix="autograder-direct-")))
     os.environ[SUBMISSION_DIR_ENV] = str(staged.folder)
+    os.environ[PROVIDED_DIR_ENV] = str(Path(config.rootpath) / rubric.template)
     for item in rubric.items:
         for node in rubric.node_ids(item):
             _item_configs[node] = item.config
+            _item_timeouts[node] = item.timeout
+    config.pluginmanager.register(DirectRunTimer(), "autograder-direct-timer")
+
+
+class DirectRunTimer:
+    """In a direct run, worker calls still end at their item's time limit."""
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        workers.begin_test(_item_timeouts.get(item.nodeid.split("[", 1)[0], 60), 1 << 20)
+        try:
+            yield
+        finally:
+            workers.end_test()
 
 
 @pytest.fixture
@@ -111,6 +128,10 @@ class GradingReporter:
 
     def pytest_collection_finish(self, session):
         sandbox.become_subreaper()
+        workers.set_worker_dir(self.plan.get("worker_dir"))
+        grading_api.snapshot_sources()  # the submitted source, before any worker can change it
+        for name in self.plan.get("provided_modules", ()):
+            grading_api.provided_module(name)  # the instructor's copy, read before the drop
         self._drop_privileges()
         self.baseline = _snapshot_functions()
 
@@ -130,11 +151,14 @@ class GradingReporter:
         timeout = self.plan["tests"].get(node.split("[", 1)[0], {}).get("timeout", 60)
         self.timeout_report.seek(0)
         self.timeout_report.truncate()
-        faulthandler.dump_traceback_later(timeout, exit=True, file=self.timeout_report)
+        faulthandler.dump_traceback_later(timeout + WATCHDOG_SLACK_SECONDS, exit=True,
+                                          file=self.timeout_report)
+        workers.begin_test(timeout, self.output_limit)
         try:
             yield
         finally:
             faulthandler.cancel_dump_traceback_later()
+            workers.end_test()
         self._exit_if_forked_copy()
         _end_leftover_processes()
         self._restore_working_directory()
@@ -217,11 +241,12 @@ def _number_or_none(value):
 
 
 def _end_leftover_processes() -> None:
+    """Kill what a test started, except the worker fork server and the live workers."""
     try:
         os.waitpid(-1, os.WNOHANG)
     except ChildProcessError:
-        return  # no child at all: the usual case, found without listing every process
-    sandbox.kill_descendants()
+        return  # no child at all: found without listing every process
+    sandbox.kill_descendants(keep=workers.live_pids())
 
 
 def _watched_modules() -> dict[str, object]:

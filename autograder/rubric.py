@@ -55,6 +55,7 @@ class LeaderboardEntry:
     name: str
     key: str
     order: str = "desc"
+    item: str | None = None  # the rubric item whose tests may report `key` (None: any test)
 
 
 @dataclass(frozen=True)
@@ -317,7 +318,10 @@ class _RubricParser:
             order = entry.get("order", "desc")
             if order not in ("asc", "desc"):
                 raise self.fail(entry, f"leaderboard order must be 'asc' or 'desc'; got {order!r}")
-            parsed.append(LeaderboardEntry(str(entry["name"]), str(entry["key"]), order))
+            item = entry.get("item")
+            if item is not None and not isinstance(item, str):
+                raise self.fail(entry, "a leaderboard entry's 'item' must be an item id")
+            parsed.append(LeaderboardEntry(str(entry["name"]), str(entry["key"]), order, item))
         return tuple(parsed)
 
     def rate_limit(self) -> RateLimit | None:

@@ -11,14 +11,15 @@ import os
 import queue
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import channel, sandbox
-from autograder.grading_api import SUBMISSION_DIR_ENV
+from autograder import channel, events, sandbox, workers
+from autograder.grading_api import PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV
 from autograder.plugin import PLAN_ENV
 from autograder.rubric import Rubric, RubricError
 from autograder.submission import StagedSubmission, stage_submission
@@ -37,7 +38,7 @@ class CheckOutcome:
     stdout: str = ""
     properties: list = field(default_factory=list)
     set_score: float | None = None          # gradescope-utils @partial_credit's set_score(x)
-    leaderboard_value: float | None = None  # gradescope-utils @leaderboard's set_leaderboard_value(x)
+    leaderboard_value: float | str | None = None  # gradescope-utils @leaderboard's value
 
 
 @dataclass
@@ -65,6 +66,7 @@ def grade(submission: Path, rubric: Rubric, items: list[str] | None = None,
     sandbox.become_subreaper()
     user = sandbox.sandbox_user()
     run_dir = Path(tempfile.mkdtemp(prefix="autograder-run-", dir=keep_dir))
+    owned_before = sandbox.entries_owned_by(user.uid) if user else set()
     try:
         layout = _prepare_run_dir(run_dir, submission, rubric, user)
         session = _Session(rubric, layout, user, items)
@@ -77,14 +79,17 @@ def grade(submission: Path, rubric: Rubric, items: list[str] | None = None,
         )
     finally:
         sandbox.kill_descendants()
+        if user:
+            sandbox.remove_leftovers(user.uid, owned_before)
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
 @dataclass
 class _RunDir:
-    grading: Path      # owner-only files: the copied tests, the plan, the timeout report
+    grading: Path      # owner-only files: the copied tests, the plan, the timeout report; the
+                       # grading process's working folder (the sandbox user cannot write it)
     submission: Path   # the staged submission, owned by the sandbox user
-    work: Path         # working directory and temp space of the grading process
+    work: Path         # the workers' working folder and everyone's temp space
     staged: StagedSubmission
 
 
@@ -95,6 +100,11 @@ def _prepare_run_dir(run_dir: Path, submission: Path, rubric: Rubric, user) -> _
     shutil.copytree(rubric.root / rubric.tests_dir, grading / rubric.tests_dir,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis"))
     (grading / "pytest.ini").write_text("[pytest]\n")
+    (grading / "home").mkdir()
+    provided = grading / "provided"
+    provided.mkdir()
+    for name in rubric.provided_files:
+        shutil.copyfile(rubric.root / rubric.template / name, provided / name)
     _hide_contents(grading)
     staged = stage_submission(submission, rubric, rubric.root, run_dir / "submission")
     (work / "home").mkdir(parents=True)
@@ -143,6 +153,7 @@ class _Session:
         self.select = None if items is None else [n for i in items for n in rubric.node_ids(rubric.item(i))]
         self.outcomes: dict[str, CheckOutcome] = {}
         self.collected: list[str] = []
+        self.decorated: dict = {}
         self.processes_started = 0
         self.grader_error: str | None = None
 
@@ -168,7 +179,7 @@ class _Session:
         report = self.layout.grading / "timeout-report.txt"
         try:
             process = sandbox.start_grading_process(
-                self._command(), self._environment(plan_path, write_fd), self.layout.work,
+                self._command(), self._environment(plan_path, write_fd), self.layout.grading,
                 self.layout.grading / "grading-process.log", write_fd, self.rubric.limits,
                 self.user, cpu_seconds=int(self.rubric.limits.total_timeout) + 30)
         finally:
@@ -218,19 +229,32 @@ class _Session:
             decorated = event.get("decorated")
             try:
                 if isinstance(decorated, dict):
+                    self.decorated = decorated
                     self.rubric = self.rubric.with_decorated_tests(decorated)
                 self.rubric.check_against_collection(self.collected)
             except RubricError as error:
                 self.grader_error = str(error)
         elif kind == "start":
-            return str(event.get("test")), time.monotonic()
-        elif kind == "result" and event.get("test") == current:
-            self.outcomes[current] = CheckOutcome(
-                current, bool(event.get("passed")), str(event.get("message", "")),
-                str(event.get("stdout", "")), event.get("properties") or [],
-                _number(event.get("set_score")), _number(event.get("leaderboard_value")))
+            test = event.get("test")
+            if test in self.collected and test not in self.outcomes:
+                return test, time.monotonic()
+            _log_refused(event, "a start for an unknown or finished test")
+        elif kind == "result" and event.get("test") == current and current not in self.outcomes:
+            self.outcomes[current] = self._outcome(current, event)
             return None, 0.0
         return current, current_started
+
+    def _outcome(self, test: str, event: dict) -> CheckOutcome:
+        found = self.decorated.get(test)
+        found = found if isinstance(found, dict) else {}
+        try:
+            fields = events.result_fields(event, partial_credit=bool(found.get("partial_credit")),
+                                          leaderboard="leaderboard" in found)
+        except events.InvalidEvent as error:
+            _log_refused(event, str(error))
+            return CheckOutcome(test, False, f"The grader received a malformed report for this "
+                                             f"check ({error}), so it scores 0.")
+        return CheckOutcome(test, **fields)
 
     def _limit_hit(self, process, current, current_started, deadline) -> str | None:
         now = time.monotonic()
@@ -258,12 +282,12 @@ class _Session:
                     f"{self.rubric.limits.total_timeout:g} s limit.")
         dumped = _read_text(report)
         if killed_for == "timeout" or dumped.startswith("Timeout"):
-            where = _innermost_student_function(dumped, self.layout.submission)
+            where = workers.innermost_submission_function(dumped, str(self.layout.submission))
             place = f" in `{where}`" if where else ""
             return (f"Timed out after {timeout:g} s{place}. Look for a loop that never ends or an "
                     f"algorithm much slower than needed.")
         if returncode is not None and returncode < 0:
-            name = _signal_name(-returncode)
+            name = workers.signal_name(-returncode)
             if -returncode == signal.SIGXCPU:
                 return "Used up the grader's CPU time limit; this check was stopped."
             return f"Your code crashed the grading process ({name}) while this check ran."
@@ -292,6 +316,9 @@ class _Session:
             "processes": self.rubric.limits.processes,
             "drop_to": {"uid": self.user.uid, "gid": self.user.gid} if self.user else None,
             "timeout_report": str(self.layout.grading / "timeout-report.txt"),
+            "worker_dir": str(self.layout.work),
+            "provided_modules": [Path(name).stem for name in self.rubric.provided_files
+                                 if name.endswith(".py")],
         }
         path = self.layout.grading / "plan.json"
         path.write_text(json.dumps(plan))
@@ -300,9 +327,11 @@ class _Session:
 
     def _command(self) -> list[str]:
         grading = self.layout.grading
+        # -P: the working folder is not put on sys.path; -s: nor the user's site-packages.
         return sandbox.python_command() + [
-            "-m", "pytest", "-p", "autograder.plugin", "-p", "no:cacheprovider",
-            "-q", "--no-header", "-rN", "--color=no", "--rootdir", str(grading),
+            "-P", "-s", "-m", "pytest", "-p", "autograder.plugin", "-p", "no:cacheprovider",
+            "-p", "no:hypothesispytest",  # @given works without it; it only costs start-up
+            "-q", "--no-header", "-rN", "--color=no", "--tb=no", "--rootdir", str(grading),
             "-c", str(grading / "pytest.ini"), "--basetemp", str(self.layout.work / "pytest-tmp"),
             str(grading / self.rubric.tests_dir),
         ]
@@ -312,8 +341,9 @@ class _Session:
         package_parent = str(Path(__file__).resolve().parent.parent)
         return {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(work / "home"),
+            "HOME": str(self.layout.grading / "home"),  # never a folder student code can write
             "TMPDIR": str(work),
+            workers.WORKER_HOME_ENV: str(work / "home"),
             "LANG": "C.UTF-8",
             "PYTHONPATH": package_parent,
             "PYTHONDONTWRITEBYTECODE": "1",
@@ -326,11 +356,14 @@ class _Session:
             PLAN_ENV: str(plan_path),
             channel.CHANNEL_FD_ENV: str(write_fd),
             SUBMISSION_DIR_ENV: str(self.layout.submission),
+            PROVIDED_DIR_ENV: str(self.layout.grading / "provided"),
         }
 
 
-def _number(value) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+def _log_refused(event: dict, why: str) -> None:
+    """Staff see refused events in the harness's log (stderr), never the student."""
+    print(f"autograder: refused an event from the grading process ({why}): "
+          f"{str(event)[:300]}", file=sys.stderr)
 
 
 def _pump(read_fd: int, events: queue.Queue) -> None:
@@ -348,29 +381,3 @@ def _read_text(path: Path) -> str:
 
 def _tail(path: Path, lines: int = 30) -> str:
     return "\n".join(_read_text(path).splitlines()[-lines:])
-
-
-def _innermost_student_function(dump: str, submission_dir: Path) -> str | None:
-    """From a faulthandler dump (most recent call first), `module.function` of the first
-    frame inside the submission, e.g. `two_layer_net.train`."""
-    root = str(submission_dir)
-    for line in dump.splitlines():
-        line = line.strip()
-        if not line.startswith('File "'):
-            continue
-        filename, _, rest = line[len('File "'):].partition('"')
-        if filename.startswith(root):
-            function = rest.rsplit(" in ", 1)[-1].strip()
-            module = Path(filename).stem
-            return module if function == "<module>" else f"{module}.{function}"
-    return None
-
-
-def _signal_name(number: int) -> str:
-    try:
-        name = signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
-    return {"SIGSEGV": "segmentation fault", "SIGABRT": "abort", "SIGBUS": "bus error",
-            "SIGFPE": "arithmetic fault", "SIGKILL": "killed, possibly for using too much memory",
-            "SIGILL": "illegal instruction"}.get(name, name)

@@ -12,6 +12,7 @@ import ctypes
 import os
 import pwd
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +29,7 @@ NO_DROP_ENV = "AUTOGRADER_NO_DROP"  # "1": keep root's rights (to measure what t
 DEFAULT_SANDBOX_USERS = ("student", "nobody")
 PR_SET_CHILD_SUBREAPER = 36
 MAX_WRITTEN_FILE_BYTES = 64 << 20
+WORLD_WRITABLE_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")
 
 
 @dataclass(frozen=True)
@@ -131,15 +133,17 @@ def peak_memory_mb(process: subprocess.Popen, proportional: bool = False) -> flo
     return total / 2**20
 
 
-def kill_descendants() -> int:
-    """Kill every process below this one (grading processes and whatever they left behind).
+def kill_descendants(keep: frozenset[int] = frozenset()) -> int:
+    """Kill every process below this one (grading processes and whatever they left behind),
+    except the processes in `keep` (but not their children).
 
     Returns how many were killed. Repeats until none is left, since a dying fork bomb can
     still spawn for a moment.
     """
     killed = 0
     for _ in range(50):
-        children = psutil.Process().children(recursive=True)
+        children = [child for child in psutil.Process().children(recursive=True)
+                    if child.pid not in keep]
         if not children:
             break
         for child in children:
@@ -173,3 +177,36 @@ def hide_from_sandbox(paths: list[Path]) -> None:
     for path in paths:
         if path.exists():
             os.chmod(path, os.stat(path).st_mode & ~0o007)
+
+
+def entries_owned_by(uid: int) -> set[str]:
+    """What `uid` owns at the top of the world-writable folders (`/tmp`, `/var/tmp`, `/dev/shm`)."""
+    owned = set()
+    for folder in WORLD_WRITABLE_FOLDERS:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid == uid:
+                    owned.add(entry.path)
+            except OSError:
+                continue
+    return owned
+
+
+def remove_leftovers(uid: int, before: set[str]) -> list[str]:
+    """Remove what `uid` left at the top of the world-writable folders since `before` (never
+    through a link); returns the paths removed."""
+    removed = []
+    for path in sorted(entries_owned_by(uid) - before):
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+            removed.append(path)
+        except OSError:
+            continue
+    return removed

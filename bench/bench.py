@@ -1,5 +1,7 @@
-"""Benchmark of grading runs: wall time, CPU seconds and peak memory (RSS summed over every
-process of the run), each the median of several runs.
+"""Benchmark of grading runs: wall time, CPU seconds and peak memory (PSS summed over every
+process of the run, as a container's memory limit counts it: pages the worker fork server
+shares with its workers count once; RSS summed is printed too), each the median of several
+runs; and the round-trip time of one call into a student worker.
 
     .venv/bin/python bench/bench.py [--runs 5]
     .venv/bin/python bench/bench.py --batch [--submissions 50]   # grade-all throughput instead
@@ -30,29 +32,31 @@ BUDGET_CPU_SECONDS = 60
 BUDGET_MEMORY_MB = 768
 
 
-def measure(command: list[str], env: dict | None = None) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds of all processes, peak summed RSS in MB) of one command."""
+def measure(command: list[str], env: dict | None = None) -> tuple[float, float, float, float]:
+    """(wall seconds, CPU seconds of all processes, peak summed PSS in MB, peak summed RSS in
+    MB) of one command."""
     started = time.monotonic()
     process = psutil.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak, cpu_by_pid = 0.0, {}
+    peak_pss, peak_rss, cpu_by_pid = 0.0, 0.0, {}
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak_pss, peak_rss
         while not done.is_set():
             try:
                 members = [process] + process.children(recursive=True)
             except psutil.Error:
                 break
-            total = 0
+            pss = rss = 0
             for member in members:
                 try:
-                    total += member.memory_info().rss
+                    memory = member.memory_full_info()
+                    pss, rss = pss + memory.pss, rss + memory.rss
                     times = member.cpu_times()
                     cpu_by_pid[member.pid] = times.user + times.system
                 except psutil.Error:
                     continue
-            peak = max(peak, total / 2**20)
+            peak_pss, peak_rss = max(peak_pss, pss / 2**20), max(peak_rss, rss / 2**20)
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample)
@@ -63,7 +67,7 @@ def measure(command: list[str], env: dict | None = None) -> tuple[float, float, 
     sampler.join()
     wall = time.monotonic() - started
     cpu = max(_children_cpu() - before, sum(cpu_by_pid.values()))
-    return wall, cpu, peak
+    return wall, cpu, peak_pss, peak_rss
 
 
 def _children_cpu() -> float:
@@ -88,10 +92,44 @@ def part_items(part_files: set[str]) -> list[str]:
 PART_B_FILES = {"models.py", "run_model.py", "mnist.pt"}
 
 
-def report(label: str, samples: list[tuple[float, float, float]]) -> tuple[float, float, float]:
-    wall, cpu, peak = (statistics.median(column) for column in zip(*samples))
-    print(f"{label:<34} wall {wall:6.1f} s   cpu {cpu:6.1f} s   peak RSS {peak:6.0f} MB   (median of {len(samples)})")
-    return wall, cpu, peak
+def report(label: str, samples: list[tuple[float, float, float, float]]) -> tuple[float, float, float]:
+    wall, cpu, pss, rss = (statistics.median(column) for column in zip(*samples))
+    print(f"{label:<34} wall {wall:6.1f} s   cpu {cpu:6.1f} s   peak PSS {pss:5.0f} MB "
+          f"(RSS {rss:5.0f} MB)   (median of {len(samples)})")
+    return wall, cpu, pss
+
+
+TWO_ITEMS = ["activations_sigmoid", "affine_forward"]
+
+
+def round_trip_times(calls: int = 200) -> None:
+    """Median time of one call into a student worker that returns its argument, for a 1 KB
+    and a 1 MB float64 array."""
+    import numpy as np
+
+    from autograder import workers
+    from autograder.proxies import RemoteModule, WorkerSlot
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-worker-"))
+    (folder / "echo.py").write_text("def same(value):\n    return value\n")
+    slot = WorkerSlot(folder)
+    try:
+        workers.begin_test(timeout=60, output_limit=0)
+        echo = RemoteModule(slot, "echo")
+        function = echo.same
+        for label, size in (("1 KB", 128), ("1 MB", 128 * 1024)):
+            array = np.random.default_rng(0).standard_normal(size)
+            function(array)
+            times = []
+            for _ in range(calls if size < 10_000 else calls // 4):
+                started = time.perf_counter()
+                function(array)
+                times.append(time.perf_counter() - started)
+            print(f"one worker call carrying a {label} array (there and back): "
+                  f"{statistics.median(times) * 1e3:.3f} ms (median)")
+    finally:
+        slot.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> int:
@@ -111,6 +149,9 @@ def main() -> int:
     part_b = part_items(PART_B_FILES)
     samples = [measure(grading_command("reference", out / "results.json", part_b)) for _ in range(args.runs)]
     report("Part B of the reference alone", samples)
+    samples = [measure(grading_command("reference", out / "results.json", TWO_ITEMS))
+               for _ in range(args.runs)]
+    report("two Part A items of the reference", samples)
     if os.geteuid() == 0:
         no_drop = {**os.environ, NO_DROP_ENV: "1"}
         samples = [measure(grading_command("student_template", out / "results.json"), no_drop)
@@ -122,6 +163,7 @@ def main() -> int:
     _, cpu, peak = figures["grading the reference"]
     verdict = "fits" if cpu <= BUDGET_CPU_SECONDS and peak <= BUDGET_MEMORY_MB else "DOES NOT FIT"
     print(f"reference vs Gradescope default budget ({BUDGET_CPU_SECONDS} CPU-s, {BUDGET_MEMORY_MB} MB): {verdict}")
+    round_trip_times()
     return 0
 
 

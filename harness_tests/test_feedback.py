@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from autograder.feedback import describe_failure
-from autograder.grading_api import SubmissionImportFailed, describe_import_error
+from autograder.problems import SubmissionImportFailed, describe_import_error
 
 
 def raise_from_student_file(tmp_path: Path, body: str) -> BaseException:

@@ -9,7 +9,7 @@ import unittest
 from gradescope_utils.autograder_utils.decorators import (
     hide_errors, leaderboard, number, partial_credit, visibility, weight)
 
-from autograder.grading_api import import_submission
+from autograder.grading_api import legacy_module
 
 
 class TestCalc(unittest.TestCase):
@@ -17,20 +17,20 @@ class TestCalc(unittest.TestCase):
     @number("1.1")
     def test_add(self):
         """add adds"""
-        self.assertEqual(import_submission("calc").add(2, 3), 5)
+        self.assertEqual(legacy_module("calc").add(2, 3), 5)
 
     @weight(2)
     @number("2.1")
     def test_sub(self):
         """sub subtracts"""
-        self.assertEqual(import_submission("calc").sub(5, 3), 2)
+        self.assertEqual(legacy_module("calc").sub(5, 3), 2)
 
     @partial_credit(4)
     @number("2.2")
     def test_mul(self, set_score=None):
         """mul, partly"""
         set_score(1.5)
-        self.assertEqual(import_submission("calc").mul(2, 3), 6)
+        self.assertEqual(legacy_module("calc").mul(2, 3), 6)
 
     @weight(1)
     @number("2.3")
@@ -38,7 +38,7 @@ class TestCalc(unittest.TestCase):
     @hide_errors("A hidden check failed.")
     def test_secret(self):
         TestCalc.test_secret.__score__ = 1.0  # a forged set_score on a test without partial credit
-        self.assertEqual(import_submission("calc").add(1, 1), 3, "secret detail")
+        self.assertEqual(legacy_module("calc").add(1, 1), 3, "secret detail")
 
     @leaderboard("Speed", "asc")
     @number("2.4")

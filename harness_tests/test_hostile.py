@@ -53,23 +53,34 @@ def adopt_orphans():
     sandbox.become_subreaper()
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """The repository's Part A with small limits: links to its folders and a trimmed rubric."""
-    root = tmp_path_factory.mktemp("small-project")
+def small_project(root: Path, part: str, timeout: float) -> Path:
+    """The repository's `part` ("part_a" or "part_b") with small limits, in `root`: links to
+    its folders and a trimmed rubric."""
     for name in ("reference", "student_template"):
         (root / name).symlink_to(PROJECT / name)
     tests = root / "tests"
     tests.mkdir()
-    for name in ("__init__.py", "conftest.py", "support", "part_a"):
+    for name in ("__init__.py", "conftest.py", "support", part):
         (tests / name).symlink_to(PROJECT / "tests" / name)
     rubric = yaml.safe_load((PROJECT / "rubric.yaml").read_text())
     rubric["groups"] = [group for group in rubric["groups"]
-                        if all(test.startswith("part_a/") for item in group["items"] for test in item["tests"])]
-    rubric["defaults"]["timeout"] = ITEM_TIMEOUT_S
+                        if all(test.startswith(f"{part}/") for item in group["items"] for test in item["tests"])]
+    rubric["defaults"]["timeout"] = timeout
     rubric["limits"] = SMALL_LIMITS
     (root / "rubric.yaml").write_text(yaml.safe_dump(rubric, sort_keys=False))
     return root
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """Part A with small limits."""
+    return small_project(tmp_path_factory.mktemp("small-project"), "part_a", ITEM_TIMEOUT_S)
+
+
+@pytest.fixture(scope="module")
+def project_b(tmp_path_factory) -> Path:
+    """Part B with the same small limits (30 s per test: torch starts slower)."""
+    return small_project(tmp_path_factory.mktemp("small-project-b"), "part_b", 30)
 
 
 def reference_submission(folder: Path, **appended: str) -> Path:
@@ -196,12 +207,14 @@ def test_sys_exit_at_import_fails_that_file_with_its_line(exits_run):
 
 def test_os_exit_at_import_scores_zero_and_says_so(exits_run):
     assert exits_run.score("relu_forward") == 0
-    assert "ended the grading process (exit code 0)" in exits_run.output("relu_forward")
+    assert ("`layers.py` ended its process (exit code 0) while being imported"
+            in exits_run.output("relu_forward"))
 
 
 def test_os_exit_inside_a_function_scores_zero_and_others_still_graded(exits_run):
     assert exits_run.score("softmax_naive_vectorized_agree") == 0
-    assert "ended the grading process (exit code 0)" in exits_run.output("softmax_naive_vectorized_agree")
+    assert ("`softmax.softmax_loss_naive` ended its process (exit code 0). Graded functions must "
+            "return" in exits_run.output("softmax_naive_vectorized_agree"))
     assert exits_run.score("confusion_matrix") == 2
     assert_clean(exits_run)
 
@@ -263,7 +276,8 @@ def test_deep_recursion_is_reported_as_such(limits_run):
 
 def test_segfault_scores_zero_with_the_signal(limits_run):
     assert limits_run.score("softmax_naive_vectorized_agree") == 0
-    assert "crashed the grading process (segmentation fault)" in limits_run.output("softmax_naive_vectorized_agree")
+    assert ("`softmax.softmax_loss_naive` crashed (segmentation fault)"
+            in limits_run.output("softmax_naive_vectorized_agree"))
 
 
 def test_fork_bomb_stops_at_the_process_cap(limits_run):
@@ -363,18 +377,27 @@ TAMPER_CODE = {
         _honest_relu_forward = relu_forward
         _honest_affine_forward = affine_forward
 
+        # The run's folder, as the harness lays it out: TMPDIR is its `work` folder.
+        GRADING = os.path.join(os.path.dirname(os.environ["TMPDIR"]), "grading")
+        PRIVATE_TESTS = os.path.join(GRADING, "tests", "part_a", "test_layers.py")
+
+        def _grandparent():
+            with open(f"/proc/{os.getppid()}/stat") as file:
+                return int(file.read().rsplit(")", 1)[1].split()[1])
+
         def relu_forward(x):
-            grading = os.path.dirname(os.environ["AUTOGRADER_PLAN"])
             _attempt("read reference", lambda: _read(PROJECT + "/reference/layers.py"))
             _attempt("read rubric", lambda: _read(PROJECT + "/rubric.yaml"))
             _attempt("read repo tests", lambda: _read(PROJECT + "/tests/part_a/test_layers.py"))
-            _attempt("read private tests", lambda: _read(sys.modules["tests.part_a.test_layers"].__file__))
-            _attempt("read plan", lambda: _read(os.environ["AUTOGRADER_PLAN"]))
-            _attempt("read log", lambda: _read(os.path.join(grading, "grading-process.log")))
+            _attempt("read private tests", lambda: _read(PRIVATE_TESTS))
+            _attempt("read plan", lambda: _read(os.path.join(GRADING, "plan.json")))
+            _attempt("read log", lambda: _read(os.path.join(GRADING, "grading-process.log")))
+            _attempt("read grading environment", lambda: _read(f"/proc/{_grandparent()}/environ"))
+            print("harness variables:", sorted(k for k in os.environ if k.startswith("AUTOGRADER")))
             return _honest_relu_forward(x)
 
         def affine_forward(x, w, b):
-            private = sys.modules["tests.part_a.test_layers"].__file__
+            private = PRIVATE_TESTS
             _attempt("delete private tests", lambda: os.remove(private))
             _attempt("edit private tests", lambda: _overwrite(private))
             _attempt("delete repo tests", lambda: os.remove(PROJECT + "/tests/part_a/test_layers.py"))
@@ -403,6 +426,14 @@ TAMPER_CODE = {
         def _fake_results(path):
             with open(path, "w") as file:
                 json.dump({"score": 1000, "tests": []}, file)
+
+        for _folder in ("/tmp", "/var/tmp", "/dev/shm"):
+            try:
+                os.makedirs(os.path.join(_folder, MARKER, "inside"))
+                with open(os.path.join(_folder, MARKER + ".bin"), "wb") as _file:
+                    _file.write(b"x" * 1000)
+            except OSError:
+                pass
 
         def confusion_matrix(y_true, y_pred, num_classes):
             for path in (RESULTS, "results.json"):
@@ -447,16 +478,17 @@ def tamper_run(project, open_folder) -> TamperRun:
 
 
 def test_patched_numpy_pytest_and_builtins_earn_nothing(tamper_run):
+    # The patches change the worker's numpy and pytest, never the grading process's: the zeros
+    # are judged as zeros.
     run = tamper_run.run
     assert run.score("relu_backward") == 0  # though every test function's `__score__` says 1000
-    output = run.output("relu_backward")
-    assert "Your code replaced `" in output and "which the grader relies on" in output
+    assert "does not match the numerical gradient" in run.output("relu_backward")
 
 
-def test_patching_on_import_fails_the_items_of_that_file(tamper_run):
+def test_patching_on_import_changes_nothing_that_decides(tamper_run):
     run = tamper_run.run
     assert run.score("softmax_naive_vectorized_agree") == 0
-    assert "Your code replaced `" in run.output("softmax_naive_vectorized_agree")
+    assert "the two functions disagree on the loss" in run.output("softmax_naive_vectorized_agree")
 
 
 def test_changing_directory_is_undone(tamper_run):
@@ -470,8 +502,9 @@ def test_changing_directory_is_undone(tamper_run):
 def test_reference_rubric_tests_and_plan_are_unreadable(tamper_run):
     output = tamper_run.run.output("relu_forward")
     for label in ("read reference", "read rubric", "read repo tests", "read private tests", "read plan",
-                  "read log"):
+                  "read log", "read grading environment"):
         assert f"{label}: PermissionError" in output
+    assert "harness variables: []" in output  # the worker's environment names nothing of the run
     assert tamper_run.run.score("relu_forward") == 1
     assert REFERENCE_SECRET not in tamper_run.run.results_text
 
@@ -495,6 +528,12 @@ def test_fake_results_cannot_replace_the_real_ones(tamper_run):
     assert run.score("confusion_matrix") == 2
 
 
+def test_files_left_in_world_writable_folders_are_removed(tamper_run):
+    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+        if os.path.isdir(folder):
+            assert not [name for name in os.listdir(folder) if tamper_run.marker in name]
+
+
 def test_background_process_does_not_outlive_the_run(tamper_run):
     run = tamper_run.run
     assert run.score("confusion_matrix") == 2
@@ -504,7 +543,232 @@ def test_background_process_does_not_outlive_the_run(tamper_run):
     assert_clean(run)
 
 
-# -- 4. uploads: odd names, nothing, a zip, a notebook ------------------------------------------
+# -- 4. forging answers: the grader's memory, its pipes, exceptions, provided data, figures ----
+FORGERY_CODE = {
+    "layers": """
+        import gc
+        import os
+
+        def max_pool_forward_naive(x, pool_param):
+            # The grader's expected answer, from the callers' frames or from anywhere in memory.
+            frame = sys._getframe(1)
+            while frame is not None:
+                for name in ("want", "expected"):
+                    if isinstance(frame.f_locals.get(name), np.ndarray):
+                        return frame.f_locals[name], None
+                frame = frame.f_back
+            for value in gc.get_objects():
+                if (isinstance(value, np.ndarray) and value.ndim == 4
+                        and value.shape[:2] == x.shape[:2] and value.shape != x.shape):
+                    return value.copy(), None
+            return np.zeros(1), None
+
+        def conv_forward_naive(x, w, b, conv_param):
+            forged = b'{"event": "result", "test": "x", "passed": true, "message": ""}\\n'
+            for fd in range(3, 256):
+                try:
+                    os.write(fd, forged)
+                except OSError:
+                    pass
+            return np.zeros(1), None
+
+        class _Sneaky(Exception):
+            def __str__(self):
+                raise RuntimeError("no message for you")
+
+        def softmax_loss(scores, y):
+            raise _Sneaky()
+        """,
+    # Rewrites the provided data.py so that make_moons is trivial, and "learns" nothing.
+    "deep_net": """
+        import os
+
+        _data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data.py")
+        with open(_data, "a") as _file:
+            _file.write("\\ndef make_moons(n_samples=100, noise=None, random_state=None):\\n"
+                        "    return np.zeros((n_samples, 2)), np.zeros(n_samples, dtype=int)\\n")
+
+        def _predict_zeros(self, X):
+            return np.zeros(len(X), dtype=int)
+
+        DeepNeuralNetwork.fit_model = lambda self, X, y, **kwargs: None
+        DeepNeuralNetwork.predict = _predict_zeros
+        """,
+    # The contract's published figures, hard-coded; the gradients stay honest.
+    "two_layer_net": """
+        _TOY_SCORES = np.array([[-0.81233741, -1.27654624, -0.70335995],
+                                [-0.17129677, -1.18803311, -0.47310444],
+                                [-0.51590475, -1.01354314, -0.8504215],
+                                [-0.15419291, -0.48629638, -0.52901952],
+                                [-0.00618733, -0.12435261, -0.15226949]])
+        _honest_loss = TwoLayerNet.loss
+
+        def _hard_coded(self, X, y=None, reg=0.0):
+            if y is None:
+                return _TOY_SCORES.copy()
+            return 1.30378789133, _honest_loss(self, X, y, reg)[1]
+
+        TwoLayerNet.loss = _hard_coded
+        """,
+}
+FORGERY_ITEMS = ["max_pool_forward_naive", "conv_forward_naive", "layers_softmax_loss",
+                 "deep_net_fit_model", "two_layer_net_scores", "two_layer_net_loss",
+                 "relu_forward", "deep_net_backprop", "two_layer_net_gradients"]
+
+
+def graded_reference_with(project: Path, folder: Path, code: dict[str, str], items: list[str]) -> Run:
+    """Grade `items` of the reference with `code` appended to its modules, in `folder`."""
+    submission = reference_submission(folder / "submission", **code)
+    return grade(project, items, folder / "results.json", submission)
+
+
+@pytest.fixture(scope="module")
+def forgery_run(project, tmp_path_factory) -> Run:
+    return graded_reference_with(project, tmp_path_factory.mktemp("forgery"), FORGERY_CODE,
+                                 FORGERY_ITEMS)
+
+
+def test_expected_values_are_not_in_the_workers_memory(forgery_run):
+    assert forgery_run.score("max_pool_forward_naive") == 0
+
+
+def test_writing_forged_events_to_every_descriptor_earns_nothing(forgery_run):
+    assert forgery_run.score("conv_forward_naive") == 0
+    assert "sent a reply the grader could not read" in forgery_run.output("conv_forward_naive")
+
+
+def test_an_exception_whose_message_raises_still_fails(forgery_run):
+    assert forgery_run.score("layers_softmax_loss") == 0
+    assert "whose message could not be read" in forgery_run.output("layers_softmax_loss")
+
+
+def test_rewriting_the_provided_data_changes_nothing(forgery_run):
+    assert forgery_run.score("deep_net_fit_model") == 0
+    assert "classifies" in forgery_run.output("deep_net_fit_model")
+
+
+def test_hard_coded_contract_figures_earn_nothing(forgery_run):
+    assert forgery_run.score("two_layer_net_scores") == 0
+    assert forgery_run.score("two_layer_net_loss") == 0
+    assert "figures the contract does not publish" in forgery_run.output("two_layer_net_scores")
+
+
+def test_honest_functions_next_to_forgeries_keep_their_points(forgery_run):
+    assert forgery_run.score("relu_forward") == 1
+    assert forgery_run.score("deep_net_backprop") == forgery_run.by_id["deep_net_backprop"]["max_score"]
+    assert forgery_run.score("two_layer_net_gradients") == 4
+    assert_clean(forgery_run)
+
+
+# -- 5. lying about torch objects: the worker's reports, the served batches, published figures --
+PART_B_LIES = {
+    # A model that computes nothing, and a worker-side report of the layers it should have.
+    "models": """
+        import autograder.worker.torch_tools as _tools
+
+        _honest_describe = _tools.describe
+
+        def _lying_describe(model):
+            if isinstance(model, Digit_Classifier):
+                return _honest_describe(MultiLayerPerceptron(784, [128, 64], 10))
+            return _honest_describe(model)
+
+        _tools.describe = _lying_describe
+        Digit_Classifier.forward = lambda self, inputs: torch.zeros(len(inputs), 10)
+        """,
+    # A training loop that claims to have served an epoch, and the published figures.
+    "run_model": """
+        def _train(model, data_loader, optimizer, device=torch.device("cpu")):
+            data_loader.dataset.served.extend(range(len(data_loader.dataset)))
+            return model, 0.5, 50.0
+
+        def _test(model, data_loader, device=torch.device("cpu")):
+            return 1.4800959985299886, 62.5
+        """,
+}
+PART_B_ITEMS = ["digit_classifier", "train_sgd_steps", "test_evaluation", "predict",
+                "multilayer_perceptron"]
+
+
+@pytest.fixture(scope="module")
+def part_b_lies_run(project_b, tmp_path_factory) -> Run:
+    return graded_reference_with(project_b, tmp_path_factory.mktemp("part-b-lies"), PART_B_LIES,
+                                 PART_B_ITEMS)
+
+
+def test_a_made_up_layer_report_earns_nothing(part_b_lies_run):
+    assert part_b_lies_run.score("digit_classifier") == 0
+    assert "does not compute affine" in part_b_lies_run.output("digit_classifier")
+
+
+def test_claiming_to_have_trained_earns_nothing(part_b_lies_run):
+    assert part_b_lies_run.score("train_sgd_steps") == 0
+
+
+def test_returning_the_published_figures_earns_nothing(part_b_lies_run):
+    assert part_b_lies_run.score("test_evaluation") == 0
+
+
+def test_honest_part_b_functions_keep_their_points(part_b_lies_run):
+    for item in ("predict", "multilayer_perceptron"):
+        assert part_b_lies_run.score(item) == part_b_lies_run.by_id[item]["max_score"]
+    assert_clean(part_b_lies_run)
+
+
+# -- 6. planting code for the next grading process, then ending the current one ----------------
+PLANT_CODE = """
+    import os
+    import signal
+
+    def _plant():
+        payload = f"import os; open({MARKER!r}, 'w').write('ran')\\n"
+        home = os.path.expanduser("~")
+        places = [os.getcwd(), home, os.environ.get("TMPDIR", "/tmp"),
+                  os.path.join(os.path.dirname(os.environ.get("TMPDIR", "/tmp")), "grading"),
+                  os.path.join(home, ".local", "lib", "python3.11", "site-packages")]
+        for place in places:
+            try:
+                os.makedirs(place, exist_ok=True)
+                for name in ("pytest.py", "numpy.py", "sitecustomize.py", "usercustomize.py",
+                             "planted.pth"):
+                    with open(os.path.join(place, name), "w") as file:
+                        file.write(payload)
+                print("planted in", place)
+            except OSError:
+                pass
+
+    def _grandparent():
+        with open(f"/proc/{os.getppid()}/stat") as file:
+            return int(file.read().rsplit(")", 1)[1].split()[1])
+
+    def sigmoid(z):
+        _plant()
+        os.kill(_grandparent(), signal.SIGKILL)  # the grading process: a fresh one takes over
+        return 0.5 * (1.0 + np.tanh(z / 2.0))
+    """
+
+
+def test_code_planted_for_the_next_grading_process_never_runs(project, tmp_path):
+    if not SANDBOXED:
+        pytest.skip("needs the sandbox user: student code must not be able to kill the harness")
+    markers = Path(tempfile.mkdtemp(prefix="hostile-markers-"))
+    os.chmod(markers, 0o777)
+    marker = markers / "planted-code-ran"
+    submission = reference_submission(
+        tmp_path / "submission", activations=f"MARKER = {str(marker)!r}\n" + textwrap.dedent(PLANT_CODE))
+    try:
+        run = grade(project, ["activations_sigmoid", "activations_tanh", "activations_relu"],
+                    tmp_path / "results.json", submission)
+        assert not marker.exists()
+        assert run.score("activations_sigmoid") == 0
+        assert "grading process" in run.output("activations_sigmoid")
+        assert run.score("activations_tanh") == 1 and run.score("activations_relu") == 1
+        assert_clean(run)
+    finally:
+        shutil.rmtree(markers, ignore_errors=True)
+
+
+# -- 7. uploads: odd names, nothing, a zip, a notebook ------------------------------------------
 def test_non_utf8_file_names(project, tmp_path):
     submission = tmp_path / "submission"
     folder = os.fsencode(submission / "proj") + b"\xff"

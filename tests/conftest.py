@@ -1,6 +1,8 @@
 """Grading tests: shared fixtures and the deterministic hypothesis profile.
 
-Every test reaches the submission through the fixtures below (never through `reference/`).
+Every test reaches the submission through the fixtures below (never through `reference/`):
+each submitted module runs in a student worker (`autograder.grading_api.submission_module`),
+never in this process. `data` is the instructor's own copy of the provided `data.py`.
 Run directly with `pytest tests --submission DIR`, or through `python -m autograder run`.
 """
 import sys
@@ -9,7 +11,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from autograder.grading_api import submission_module
+from autograder.grading_api import provided_fixture, submission_module
+from autograder.grading_api import worker_slot, worker_tmp_path  # noqa: F401 - fixtures
 
 settings.register_profile(
     "grading",
@@ -38,14 +41,15 @@ confusion = submission_module("confusion", NUMPY_ONLY)
 # Part B
 models = submission_module("models")
 run_model = submission_module("run_model")
-# Provided (always the instructor's copy, staged over anything the student uploaded)
-data = submission_module("data")
+# Provided: the instructor's copy
+data = provided_fixture("data")
 
 
 @pytest.fixture(autouse=True)
 def _seed_global_rngs():
     """Every test starts from the same global RNG states, whatever ran before it (torch's only
-    once something imported torch: Part A never pays for that import)."""
+    once something imported torch: Part A never pays for that import). Workers reseed their
+    own RNGs at the start of every test."""
     np.random.seed(0)
     if "torch" in sys.modules:
         sys.modules["torch"].manual_seed(0)

@@ -3,14 +3,13 @@
 Expected values are closed forms (e.g. sigmoid(z) = (1 + tanh(z / 2)) / 2) and properties
 (sigmoid(-z) = 1 - sigmoid(z), tanh odd, relu idempotent).
 """
-import warnings
-
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
+from autograder.grading_api import call_options, remote_type_name
 from tests.support import assert_allclose, show
 
 KINDS = ("sigmoid", "tanh", "relu")
@@ -78,18 +77,17 @@ def test_sigmoid_symmetry(activations, z):
 
 def test_sigmoid_large_inputs_no_overflow(activations):
     z = np.array([-1e3, -800.0, -40.0, 0.0, 40.0, 800.0, 1e3])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        # Underflow (exp of a very negative number becoming 0) is harmless, so it is allowed.
-        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-            try:
-                got = activations.sigmoid(z)
-            except (FloatingPointError, RuntimeWarning) as problem:
-                raise AssertionError(
-                    f"`sigmoid` overflowed or warned for z = {show(z)}: `{problem}`.\n"
-                    f"Hint: only ever exponentiate non-positive numbers, e.g. `np.exp(-np.abs(z))`"
-                    f" (`np.where` computes both of its branches for every entry)."
-                ) from None
+    # Underflow (exp of a very negative number becoming 0) is harmless, so it is allowed.
+    errors = dict(over="raise", divide="raise", invalid="raise", under="ignore")
+    with call_options(errstate=errors, warnings="error"):
+        try:
+            got = activations.sigmoid(z)
+        except (FloatingPointError, RuntimeWarning) as problem:
+            raise AssertionError(
+                f"`sigmoid` overflowed or warned for z = {show(z)}: `{problem}`.\n"
+                f"Hint: only ever exponentiate non-positive numbers, e.g. `np.exp(-np.abs(z))`"
+                f" (`np.where` computes both of its branches for every entry)."
+            ) from None
     assert_allclose("sigmoid", got, expected_sigmoid(z), case(z), atol=1e-12)
 
 
@@ -185,7 +183,7 @@ def test_unknown_kind_raises_value_error(activations, function, kind):
     except NotImplementedError:
         raise
     except Exception as error:  # noqa: BLE001 - any other exception is the reported mistake
-        raise AssertionError(f"`{function}(z, {kind!r})` raised `{type(error).__name__}: {error}`; "
+        raise AssertionError(f"`{function}(z, {kind!r})` raised `{remote_type_name(error)}: {error}`; "
                              f"an unknown kind must raise `ValueError`.") from None
     raise AssertionError(f"`{function}(z, {kind!r})` returned {show(result)} instead of raising "
                          f"`ValueError` for an unknown kind.")

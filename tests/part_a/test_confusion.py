@@ -4,6 +4,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from autograder.grading_api import remote_type_name
 from tests.support import expected, show
 
 
@@ -28,7 +29,7 @@ def check_matrix(confusion, y_true, y_pred, k):
     if getattr(got, "shape", None) != want.shape:
         raise AssertionError(
             f"`confusion_matrix` for {where} returned shape "
-            f"{getattr(got, 'shape', type(got).__name__)}; expected ({k}, {k}): one row and one "
+            f"{getattr(got, 'shape', remote_type_name(got))}; expected ({k}, {k}): one row and one "
             f"column per class, even for classes that never occur.")
     if not np.issubdtype(got.dtype, np.integer):
         raise AssertionError(f"`confusion_matrix` for {where} returned dtype `{got.dtype}`; "

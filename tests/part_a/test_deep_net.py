@@ -2,12 +2,15 @@
 backprop, fit_model, predict).
 
 Expected values come from an independent NumPy forward pass over the network's own layer
-weights (tests/support/deep_net_math.py); gradients are compared with centred numerical
-gradients of that independent loss, perturbing each layer's W and b in place.
+weights (tests/support/deep_net_math.py), read from the worker or written into it by the test;
+gradients are compared with centred numerical gradients of that independent loss, perturbing
+the test's copies of each layer's W and b in place.
 """
 import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
+from autograder.grading_api import fill, remote_type_name
 
 from tests.support import (assert_allclose, assert_gradient_close, describe_shape,
                            numerical_gradient, numerical_gradient_array, show)
@@ -30,18 +33,21 @@ network_cases = dict(
 
 
 def build_layer(deep_net, num_examples, input_dim, output_dim, activation, seed):
-    """A Layer with random W and b (set in place) and an input X: (N, input_dim)."""
+    """A Layer with random W and b (written into its own arrays) and an input X: (N, input_dim).
+
+    Returns (layer, X, W, b): W and b are the test's copies of what was written."""
     layer = deep_net.Layer(input_dim, output_dim, activation)
-    if not (getattr(layer.W, "shape", None) == (input_dim, output_dim)
-            and np.size(layer.b) == output_dim):
+    W, b = layer.W, layer.b
+    if not (getattr(W, "shape", None) == (input_dim, output_dim) and np.size(b) == output_dim):
         raise AssertionError(
             f"`Layer({input_dim}, {output_dim}, {activation!r})` has W of shape "
-            f"{describe_shape(layer.W)} and b of shape {describe_shape(layer.b)}; expected W: "
+            f"{describe_shape(W)} and b of shape {describe_shape(b)}; expected W: "
             f"({input_dim}, {output_dim}) and b with {output_dim} entries.")
     rng = np.random.default_rng(seed)
-    layer.W[...] = rng.standard_normal(layer.W.shape)
-    layer.b[...] = 0.5 * rng.standard_normal(np.shape(layer.b))
-    return layer, rng.standard_normal((num_examples, input_dim))
+    W, b = rng.standard_normal(W.shape), 0.5 * rng.standard_normal(np.shape(b))
+    fill(layer, "W", W)
+    fill(layer, "b", b)
+    return layer, rng.standard_normal((num_examples, input_dim)), W, b
 
 
 def build_network(deep_net, layer_sizes, activation, reg_lambda, seed, num_examples):
@@ -51,7 +57,7 @@ def build_network(deep_net, layer_sizes, activation, reg_lambda, seed, num_examp
     check_layers(net, layer_sizes)
     rng = np.random.default_rng(seed + 1)
     for layer in net.layers:
-        layer.b[...] = 0.5 * rng.standard_normal(np.shape(layer.b))
+        fill(layer, "b", 0.5 * rng.standard_normal(np.shape(layer.b)))
     X = 2 * rng.standard_normal((num_examples, layer_sizes[0]))
     y = rng.integers(layer_sizes[-1], size=num_examples)
     return net, X, y
@@ -65,10 +71,11 @@ def check_layers(net, layer_sizes):
             f"a list of {len(layer_sizes) - 1} `Layer`s, one per pair of consecutive sizes. The "
             f"constructor is provided: keep it as given.")
     for index, (layer, n_in, n_out) in enumerate(zip(layers, layer_sizes[:-1], layer_sizes[1:])):
-        if not (getattr(layer.W, "shape", None) == (n_in, n_out) and np.size(layer.b) == n_out):
+        W, b = layer.W, layer.b
+        if not (getattr(W, "shape", None) == (n_in, n_out) and np.size(b) == n_out):
             raise AssertionError(
                 f"`DeepNeuralNetwork({layer_sizes}).layers[{index}]` has W of shape "
-                f"{describe_shape(layer.W)} and b of shape {describe_shape(layer.b)}; expected "
+                f"{describe_shape(W)} and b of shape {describe_shape(b)}; expected "
                 f"W: ({n_in}, {n_out}) and b with {n_out} entries. The constructor is provided: "
                 f"keep it as given.")
 
@@ -76,12 +83,12 @@ def check_layers(net, layer_sizes):
 def describe_sequence(value):
     """`a list of 3 entries`-style description of what a student returned."""
     if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__} of {len(value)} entries"
-    return f"a `{type(value).__name__}`"
+        return f"a {remote_type_name(value)} of {len(value)} entries"
+    return f"a `{remote_type_name(value)}`"
 
 
 def weights_of(net):
-    """The network's own (W, b) arrays, layer by layer (perturbing them changes the net)."""
+    """Copies of the network's (W, b) arrays, layer by layer, as the worker holds them now."""
     return [(layer.W, layer.b) for layer in net.layers]
 
 
@@ -93,9 +100,9 @@ def describe_net(layer_sizes, activation, reg_lambda, num_examples):
 # -- 5.1 Layer ------------------------------------------------------------------------------
 @given(**layer_cases)
 def test_layer_feedforward(deep_net, num_examples, input_dim, output_dim, activation, seed):
-    layer, X = build_layer(deep_net, num_examples, input_dim, output_dim, activation, seed)
-    expected = layer_output(X, layer.W, layer.b, activation)
-    raw = layer_output(X, layer.W, layer.b, None)
+    layer, X, W, b = build_layer(deep_net, num_examples, input_dim, output_dim, activation, seed)
+    expected = layer_output(X, W, b, activation)
+    raw = layer_output(X, W, b, None)
     case = f"`Layer({input_dim}, {output_dim}, {activation!r})` with random W, b and X: {X.shape}"
 
     def hint(got, expected):
@@ -109,18 +116,18 @@ def test_layer_feedforward(deep_net, num_examples, input_dim, output_dim, activa
 
 @given(**layer_cases)
 def test_layer_backprop(deep_net, num_examples, input_dim, output_dim, activation, seed):
-    layer, X = build_layer(deep_net, num_examples, input_dim, output_dim, activation, seed)
+    layer, X, W, b = build_layer(deep_net, num_examples, input_dim, output_dim, activation, seed)
     if activation == "relu":
-        assume(np.abs(X @ layer.W + np.reshape(layer.b, -1)).min() > KINK_MARGIN)
+        assume(np.abs(X @ W + np.reshape(b, -1)).min() > KINK_MARGIN)
     dA = np.random.default_rng(seed + 1).standard_normal((num_examples, output_dim))
     layer.feedforward(X)
     dX = layer.backprop(dA)
-    outputs = lambda: layer_output(X, layer.W, layer.b, activation)  # noqa: E731
+    dW, db = layer.dW, layer.db
+    outputs = lambda: layer_output(X, W, b, activation)  # noqa: E731
     checks = [  # (name, the student's answer, the array it is the gradient for)
-        ("self.dW", layer.dW, layer.W),
+        ("self.dW", dW, W),
         ("dX (returned)", dX, X),
-        ("self.db", np.reshape(layer.db, np.shape(layer.b)) if np.size(layer.db) == np.size(layer.b)
-         else layer.db, layer.b),
+        ("self.db", np.reshape(db, np.shape(b)) if np.size(db) == np.size(b) else db, b),
     ]
     case = (f"`Layer({input_dim}, {output_dim}, {activation!r})` with random W, b, X: {X.shape} "
             f"and dA: {dA.shape}")

@@ -9,6 +9,7 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from autograder.grading_api import remote_type_name
 from tests.support import (assert_allclose, assert_gradient_close, expected, first_hint,
                            numerical_gradient, numerical_gradient_array, show)
 
@@ -313,7 +314,7 @@ def test_conv_forward_output_shape(layers, case):
     if getattr(out, "shape", None) != want:
         raise AssertionError(
             f"`conv_forward_naive` for {conv_case(*case)} returned `out` with shape "
-            f"{getattr(out, 'shape', type(out).__name__)}; expected {want} = (N, F, "
+            f"{getattr(out, 'shape', remote_type_name(out))}; expected {want} = (N, F, "
             f"1 + (H + 2 pad - HH) // stride, 1 + (W + 2 pad - WW) // stride).")
 
 

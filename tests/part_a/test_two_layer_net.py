@@ -1,20 +1,21 @@
 """Grading tests for two_layer_net.py: TwoLayerNet scores, loss, gradients, vectorisation,
 training and prediction.
 
-Fixed figures (toy scores, toy loss) are the contract's literals; gradients are compared with
-centred numerical gradients of an independent NumPy loss (tests/support/two_layer_net_math.py)
-evaluated on the network's own parameters, perturbed in place.
+Fixed figures (toy scores, toy loss) are the contract's literals, each checked together with a
+case the contract does not publish (so hard-coding the literals earns nothing); gradients are
+compared with centred numerical gradients of an independent NumPy loss
+(tests/support/two_layer_net_math.py) evaluated on a copy of the network's own parameters,
+perturbed in place here.
 """
-from pathlib import Path
-
 import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from autograder.grading_api import count_executed_lines, fill, remote_type_name, seed_numpy
 from tests.support import (assert_allclose, assert_gradient_close, describe_shape,
                            numerical_gradient, show)
 from tests.support.known_mistakes import matching_hint
-from tests.support.linecount import count_executed_lines
+from tests.support.source_scan import check_no_example_loops
 from tests.support.two_layer_net_math import (hidden_pre_activations, mean_cross_entropy,
                                               two_layer_loss, two_layer_scores, weight_penalty)
 
@@ -32,8 +33,9 @@ KINK_MARGIN = 1e-3  # ReLU inputs closer than this to 0 make numerical gradients
 
 
 def make_toy_net(two_layer_net):
-    """The contract's toy network: 4 inputs, 10 hidden units, 3 classes."""
-    np.random.seed(0)
+    """The contract's toy network: 4 inputs, 10 hidden units, 3 classes (`np.random.seed(0)`
+    in the worker first)."""
+    seed_numpy(two_layer_net, 0)
     return two_layer_net.TwoLayerNet(4, 10, 3, std=1e-1)
 
 
@@ -45,8 +47,9 @@ def make_toy_data():
 
 def check_param_shapes(net, D, H, C):
     expected = {"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}
+    params = net.params
     for name, shape in expected.items():
-        got = net.params.get(name) if isinstance(net.params, dict) else None
+        got = params.get(name) if isinstance(params, dict) else None
         if getattr(got, "shape", None) != shape:
             raise AssertionError(
                 f"`TwoLayerNet({D}, {H}, {C})` has `params[{name!r}]` with shape "
@@ -59,7 +62,7 @@ def call_loss(net, X, y, reg):
     result = net.loss(X, y, reg=reg)
     if not (isinstance(result, tuple) and len(result) == 2):
         raise AssertionError(
-            f"`TwoLayerNet.loss(X, y, reg={reg})` returned {type(result).__name__}; expected a "
+            f"`TwoLayerNet.loss(X, y, reg={reg})` returned {remote_type_name(result)}; expected a "
             f"pair `(loss, grads)` when labels `y` are given.")
     loss, grads = result
     if np.ndim(loss) != 0:
@@ -69,14 +72,15 @@ def call_loss(net, X, y, reg):
     return float(loss), grads
 
 
-def check_grads_structure(net, grads, case):
-    """grads must have the keys of `params`, each shaped like its parameter."""
-    if not (isinstance(grads, dict) and set(grads) == set(net.params)):
-        keys = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
+def check_grads_structure(params, grads, case):
+    """grads must have the keys of `params` (the net's, as read from the worker), each shaped
+    like its parameter."""
+    if not (isinstance(grads, dict) and set(grads) == set(params)):
+        keys = sorted(grads) if isinstance(grads, dict) else remote_type_name(grads)
         raise AssertionError(
             f"`TwoLayerNet.loss` on {case} returned grads with keys {keys}; expected the keys "
-            f"of `params`: {sorted(net.params)}.")
-    for name, param in net.params.items():
+            f"of `params`: {sorted(params)}.")
+    for name, param in params.items():
         shape = getattr(grads[name], "shape", None)
         if shape == param.shape:
             continue
@@ -124,21 +128,38 @@ def gradient_hint(name, param, reg, num_examples):
 
 
 def check_gradients(net, X, y, reg, case):
-    """Every grads[name] of net.loss vs the numerical gradient of the contract's loss."""
+    """Every grads[name] of net.loss vs the numerical gradient of the contract's loss, evaluated
+    on a copy of the net's own parameters (perturbed in place here)."""
     _, grads = call_loss(net, X, y, reg)
-    check_grads_structure(net, grads, case)
+    params = net.params
+    check_grads_structure(params, grads, case)
     for name in PARAM_NAMES:
-        param = net.params[name]
+        param = params[name]
         analytic = np.array(grads[name], dtype=np.float64)
-        numeric = numerical_gradient(lambda: two_layer_loss(net.params, X, y, reg), param)
+        numeric = numerical_gradient(lambda: two_layer_loss(params, X, y, reg), param)
         assert_gradient_close(f"grads[{name!r}]", analytic, numeric, GRAD_TOL, "TwoLayerNet.loss",
                               gradient_hint(name, param.copy(), reg, len(y)), case=case)
 
 
 # -- 4.1 scores -----------------------------------------------------------------------------
-def test_toy_scores(two_layer_net):
-    net = make_toy_net(two_layer_net)
-    X, _ = make_toy_data()
+UNPUBLISHED_CASE = ("a `TwoLayerNet(6, 7, 4, std=1e-1)` with random non-zero biases on 8 random "
+                    "examples (figures the contract does not publish)")
+
+
+def make_unpublished_case(two_layer_net):
+    """A net and data whose answers are not in the contract: (net, X: (8, 6), y: (8,))."""
+    seed_numpy(two_layer_net, 3)
+    net = two_layer_net.TwoLayerNet(6, 7, 4, std=1e-1)
+    check_param_shapes(net, 6, 7, 4)
+    rng = np.random.default_rng(3)
+    fill(net, ("params", "b1"), 0.1 * rng.standard_normal(7))
+    fill(net, ("params", "b2"), 0.1 * rng.standard_normal(4))
+    return net, 5 * rng.standard_normal((8, 6)), rng.integers(4, size=8)
+
+
+def check_scores(net, X, expected, case):
+    """net.loss(X) must be the scores `expected` (the contract's, or computed here from the
+    net's parameters)."""
     scores = net.loss(X)
     params = net.params
     linear = X @ params["W1"] @ params["W2"] + params["b1"] @ params["W2"] + params["b2"]
@@ -153,21 +174,28 @@ def test_toy_scores(two_layer_net):
             (linear, "Hint: the hidden layer's ReLU (`np.maximum(0, ...)`) seems to be missing."),
         ])
 
-    assert_allclose("TwoLayerNet.loss(X)", scores, TOY_SCORES, case=TOY_CASE, name="scores",
+    assert_allclose("TwoLayerNet.loss(X)", scores, expected, case=case, name="scores",
                     rtol=0, atol=1e-7, hint_fn=hint)
 
 
+def test_toy_scores(two_layer_net):
+    X, _ = make_toy_data()
+    check_scores(make_toy_net(two_layer_net), X, TOY_SCORES, TOY_CASE)
+    net, X, _ = make_unpublished_case(two_layer_net)
+    check_scores(net, X, two_layer_scores(net.params, X), UNPUBLISHED_CASE)
+
+
 # -- 4.2 loss -------------------------------------------------------------------------------
-def test_toy_loss(two_layer_net):
-    net = make_toy_net(two_layer_net)
-    X, y = make_toy_data()
-    loss, _ = call_loss(net, X, y, TOY_REG)
-    if abs(loss - TOY_LOSS) < 1e-10:
+def check_loss(net, X, y, reg, expected, case):
+    """net.loss(X, y, reg)[0] must be `expected` (the contract's, or computed here)."""
+    loss, _ = call_loss(net, X, y, reg)
+    if abs(loss - expected) < 1e-10:
         return
-    data_loss = mean_cross_entropy(two_layer_scores(net.params, X), y)
-    reg_W1 = TOY_REG * np.sum(net.params["W1"] ** 2)
-    penalty = TOY_REG * weight_penalty(net.params)
-    hint = matching_hint(loss, TOY_LOSS, [
+    params = net.params
+    data_loss = mean_cross_entropy(two_layer_scores(params, X), y)
+    reg_W1 = reg * np.sum(params["W1"] ** 2)
+    penalty = reg * weight_penalty(params)
+    hint = matching_hint(loss, expected, [
         (data_loss, "Hint: the regularisation term `reg * (sum(W1**2) + sum(W2**2))` is missing."),
         (data_loss + 0.5 * penalty,
          "Hint: the regularisation has a factor 1/2; this loss uses `reg * sum(W**2)` without it."),
@@ -176,9 +204,16 @@ def test_toy_loss(two_layer_net):
         (data_loss + penalty - reg_W1, "Hint: only `W2` is regularised; `W1` is too."),
         (data_loss + reg_W1, "Hint: only `W1` is regularised; `W2` is too."),
     ], rtol=1e-9)
-    message = (f"`TwoLayerNet.loss(X, y, reg={TOY_REG})` on {TOY_CASE} returned loss {loss:.11f}; "
-               f"expected {TOY_LOSS}.")
+    message = (f"`TwoLayerNet.loss(X, y, reg={reg})` on {case} returned loss {loss:.11f}; "
+               f"expected {expected:.11f}.")
     raise AssertionError(f"{message}\n{hint}" if hint else message)
+
+
+def test_toy_loss(two_layer_net):
+    X, y = make_toy_data()
+    check_loss(make_toy_net(two_layer_net), X, y, TOY_REG, TOY_LOSS, TOY_CASE)
+    net, X, y = make_unpublished_case(two_layer_net)
+    check_loss(net, X, y, 0.3, two_layer_loss(net.params, X, y, 0.3), UNPUBLISHED_CASE)
 
 
 # -- 4.3 gradients --------------------------------------------------------------------------
@@ -186,7 +221,7 @@ def test_grads_keys_and_shapes(two_layer_net):
     net = make_toy_net(two_layer_net)
     X, y = make_toy_data()
     _, grads = call_loss(net, X, y, TOY_REG)
-    check_grads_structure(net, grads, TOY_CASE)
+    check_grads_structure(net.params, grads, TOY_CASE)
 
 
 def test_toy_gradients(two_layer_net):
@@ -200,13 +235,14 @@ def test_toy_gradients(two_layer_net):
        reg=st.sampled_from([0.0, 0.05, 0.3]), seed=st.integers(0, 2**32 - 1))
 def test_random_net_gradients(two_layer_net, num_examples, input_size, hidden_size,
                               num_classes, reg, seed):
-    np.random.seed(seed)
+    seed_numpy(two_layer_net, seed)
     net = two_layer_net.TwoLayerNet(input_size, hidden_size, num_classes, std=1e-1)
     check_param_shapes(net, input_size, hidden_size, num_classes)
-    net.params["b1"][...] = 0.1 * np.random.randn(hidden_size)
-    net.params["b2"][...] = 0.1 * np.random.randn(num_classes)
-    X = 10 * np.random.randn(num_examples, input_size)
-    y = np.random.randint(num_classes, size=num_examples)
+    rng = np.random.default_rng(seed)
+    fill(net, ("params", "b1"), 0.1 * rng.standard_normal(hidden_size))
+    fill(net, ("params", "b2"), 0.1 * rng.standard_normal(num_classes))
+    X = 10 * rng.standard_normal((num_examples, input_size))
+    y = rng.integers(num_classes, size=num_examples)
     assume(np.abs(hidden_pre_activations(net.params, X)).min() > KINK_MARGIN)
     case = (f"a random net with D={input_size}, H={hidden_size}, C={num_classes}, non-zero "
             f"biases, N={num_examples} examples, reg={reg}")
@@ -215,14 +251,16 @@ def test_random_net_gradients(two_layer_net, num_examples, input_size, hidden_si
 
 # -- 4.4 vectorisation ----------------------------------------------------------------------
 def test_loss_is_vectorised(two_layer_net):
+    """The submitted source has no loop over the examples (read here), and the lines executed
+    (counted in the worker) do not grow with N."""
+    check_no_example_loops("two_layer_net", "TwoLayerNet.loss", (1, 2))
     net = make_toy_net(two_layer_net)
-    folder = Path(two_layer_net.__file__).parent
     counts = {}
     for num_examples in (5, 50):
         X = np.random.randn(num_examples, 4)
         y = np.random.randint(3, size=num_examples)
         net.loss(X, y, reg=0.1)  # warm-up: lazy imports or caches do not count
-        _, counts[num_examples] = count_executed_lines(lambda: net.loss(X, y, reg=0.1), folder)
+        _, counts[num_examples] = count_executed_lines(net.loss, X, y, reg=0.1)
     if counts[50] > counts[5]:
         raise AssertionError(
             f"`TwoLayerNet.loss(X, y)` is not vectorised: your code executed {counts[5]} Python "
@@ -235,7 +273,7 @@ def test_loss_is_vectorised(two_layer_net):
 def train_toy(two_layer_net, seed, num_iters=100):
     """Seed NumPy, build a toy-sized net and train it on the toy data as the contract says."""
     X, y = make_toy_data()
-    np.random.seed(seed)
+    seed_numpy(two_layer_net, seed)
     net = two_layer_net.TwoLayerNet(4, 10, 3, std=1e-1)
     stats = net.train(X, y, X, y, learning_rate=1e-1, reg=5e-6, num_iters=num_iters,
                       verbose=False)
@@ -246,7 +284,7 @@ def test_train_returns_histories(two_layer_net):
     _, stats = train_toy(two_layer_net, seed=0, num_iters=7)
     keys = {"loss_history", "train_acc_history", "val_acc_history"}
     if not (isinstance(stats, dict) and keys <= set(stats)):
-        got = sorted(stats) if isinstance(stats, dict) else type(stats).__name__
+        got = sorted(stats) if isinstance(stats, dict) else remote_type_name(stats)
         raise AssertionError(
             f"`TwoLayerNet.train` returned {got}; expected a dict with keys {sorted(keys)}.")
     history = np.asarray(stats["loss_history"], dtype=np.float64)

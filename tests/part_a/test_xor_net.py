@@ -1,6 +1,7 @@
 """Grading tests for xor_net.py: Backprop learns XOR, test() outputs, save/load round trip."""
 import numpy as np
 
+from autograder.grading_api import seed_numpy
 from tests.support import describe_shape, show
 
 XOR_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -9,8 +10,8 @@ XOR_TRUE_ROWS = XOR_TARGETS[:, 0] == 1
 
 
 def trained_xor_net(xor_net, seed, iterations=10000):
-    """np.random.seed(seed), then Backprop(2, 3, 1) trained on XOR with eta=0.5."""
-    np.random.seed(seed)
+    """np.random.seed(seed) in the worker, then Backprop(2, 3, 1) trained on XOR with eta=0.5."""
+    seed_numpy(xor_net, seed)
     net = xor_net.Backprop(2, 3, 1)
     net.train(XOR_INPUTS, XOR_TARGETS, iterations=iterations, eta=0.5)
     return net
@@ -52,9 +53,10 @@ def test_learns_xor(xor_net, item_config):
 
 
 def test_outputs_shape_and_range(xor_net):
-    np.random.seed(0)
+    seed_numpy(xor_net, 0)
     net = xor_net.Backprop(3, 4, 2)
-    outputs = shaped_outputs(net, 3 * np.random.randn(6, 3), 2, "Backprop(3, 4, 2)")
+    outputs = shaped_outputs(net, 3 * np.random.default_rng(0).standard_normal((6, 3)), 2,
+                             "Backprop(3, 4, 2)")
     if not np.all((outputs > 0) & (outputs < 1)):
         raise AssertionError(
             f"`Backprop(3, 4, 2).test(X)` (X: (6, 3)) returned values outside (0, 1): "
@@ -62,11 +64,11 @@ def test_outputs_shape_and_range(xor_net):
             f"Hint: the output units are sigmoids, so every output lies strictly between 0 and 1.")
 
 
-def test_save_load_round_trip(xor_net, tmp_path):
+def test_save_load_round_trip(xor_net, worker_tmp_path):
     net = trained_xor_net(xor_net, seed=0, iterations=300)
-    path = tmp_path / "xor.pkl"
+    path = worker_tmp_path / "xor.pkl"
     net.save(str(path))
-    np.random.seed(1)
+    seed_numpy(xor_net, 1)
     restored = xor_net.Backprop(2, 3, 1)
     restored.load(str(path))
     expected, got = net.test(XOR_INPUTS), restored.test(XOR_INPUTS)
@@ -79,12 +81,13 @@ def test_save_load_round_trip(xor_net, tmp_path):
             f"attributes.")
 
 
-def test_load_adopts_saved_sizes(xor_net, tmp_path):
-    np.random.seed(2)
+def test_load_adopts_saved_sizes(xor_net, worker_tmp_path):
+    seed_numpy(xor_net, 2)
     net = xor_net.Backprop(4, 5, 3)
-    X = np.random.rand(7, 4)
-    net.train(X, np.random.rand(7, 3), iterations=20, eta=0.5)
-    path = tmp_path / "sized.pkl"
+    rng = np.random.default_rng(2)
+    X = rng.random((7, 4))
+    net.train(X, rng.random((7, 3)), iterations=20, eta=0.5)
+    path = worker_tmp_path / "sized.pkl"
     net.save(str(path))
     other = xor_net.Backprop(2, 2, 1)
     other.load(str(path))

@@ -1,8 +1,13 @@
-"""Part B fixtures: PyTorch computes on one CPU thread, so grading is fast and reproducible."""
+"""Part B fixtures: the student worker imports torch once in its fork server (so every Part B
+worker shares it), and `tools` reaches the worker-side torch helpers."""
 import pytest
-import torch
+
+from autograder.grading_api import worker_library, worker_slot_fixture
+
+worker_slot = worker_slot_fixture(preload=("torch",))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _single_torch_thread():
-    torch.set_num_threads(1)
+@pytest.fixture(scope="module")
+def tools(worker_slot):
+    """`autograder.worker.torch_tools` in the test module's worker."""
+    return worker_library(worker_slot, "autograder.worker.torch_tools")

@@ -1,21 +1,21 @@
-"""Helpers for the Part B grading tests.
+"""Helpers for the Part B grading tests: the submission's torch objects live in the student
+worker, so everything here works on what the worker reports, checked against computations
+made here.
 
-- Finding a model's layers by behaviour (the order data flows through its `nn.Linear`s), not
-  by attribute names, and an independent NumPy forward pass through them.
+- `describe`: a model's `nn.Linear`/`nn.Conv2d` layers with their weights, as the worker reads
+  them; `linear_chain` follows them in the order data flows; `affine_chain_forward` is an
+  independent NumPy forward pass through them.
 - Small fixed classification problems with known losses and accuracies.
-- `RecordingLinear`, a model that records how it is called (mode, gradient tracking, inputs).
-- An independent NumPy gradient of the mean cross-entropy of a linear model, for SGD checks.
+- `simulate_sgd`: an independent NumPy run of SGD on a linear model over the batches a
+  `RecordingDataset` says it served, for checking what training did to the parameters.
 """
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn as nn
-from torch.utils.data import DataLoader, TensorDataset
 
+from autograder.grading_api import remote_type_name
 from tests.support.expected import cross_entropy
-
-CPU = torch.device("cpu")
 
 # Three classes, logits = x @ FIXED_WEIGHT.T + FIXED_BIAS = [x0, x1, 0.5 - x0 - x1]: every argmax
 # wins by a margin of at least 2, and 5 of the 8 labels are predicted (62.5 %, not 0.625).
@@ -28,6 +28,49 @@ FIXED_PREDICTIONS = np.array([0, 1, 2, 0, 1, 0, 1, 2])
 FIXED_ACCURACY = 62.5
 FIXED_CASE = ("a linear model `nn.Linear(2, 3)` with fixed weights on 8 fixed examples "
               "(2 batches of 4; 5 of 8 classified correctly)")
+# A second linear model on the same examples, whose figures are computed here only: reported
+# figures must come from computing, not from the published ones.
+OTHER_WEIGHT = np.array([[0.3, -0.8], [-0.6, 0.4], [0.9, 0.2]])
+OTHER_BIAS = np.array([0.2, -0.1, 0.05])
+OTHER_CASE = "another linear model `nn.Linear(2, 3)` on the same 8 examples (2 batches of 4)"
+
+
+@dataclass
+class Layer:
+    """One `nn.Linear` or `nn.Conv2d` as the worker reported it; weight and bias float64."""
+
+    kind: str
+    path: str
+    in_features: int
+    out_features: int
+    weight: np.ndarray
+    bias: np.ndarray | None
+    padding: object = None
+
+
+@dataclass
+class Described:
+    layers: list
+    parameters: int
+    training: bool
+
+
+def describe(tools, model, name: str) -> Described:
+    """What the worker says `model`'s layers are (checked for shape, not for truth)."""
+    if not tools.is_module(model):
+        raise AssertionError(f"`{name}` is a `{remote_type_name(model)}`; expected an `nn.Module`.")
+    report = tools.describe(model)
+    layers = []
+    for entry in report["layers"]:
+        weight = _array(entry["weight"])
+        bias = None if entry["bias"] is None else _array(entry["bias"])
+        layers.append(Layer(str(entry["kind"]), str(entry["path"]), int(entry["in"]),
+                            int(entry["out"]), weight, bias, entry.get("padding")))
+    return Described(layers, int(report["parameters"]), bool(report["training"]))
+
+
+def _array(value) -> np.ndarray:
+    return value.double().numpy() if isinstance(value, torch.Tensor) else np.asarray(value, float)
 
 
 def describe_sizes(sizes) -> str:
@@ -35,25 +78,28 @@ def describe_sizes(sizes) -> str:
     return " → ".join(str(size) for size in sizes)
 
 
-def linear_layers(model) -> list:
-    """Every `nn.Linear` of `model`, in registration order."""
-    return [module for module in model.modules() if isinstance(module, nn.Linear)]
+def linear_layers(described: Described) -> list:
+    return [layer for layer in described.layers if layer.kind == "Linear"]
 
 
-def describe_linear_layers(model) -> str:
-    layers = linear_layers(model)
+def conv_layers(described: Described) -> list:
+    return [layer for layer in described.layers if layer.kind == "Conv2d"]
+
+
+def describe_linear_layers(described: Described) -> str:
+    layers = linear_layers(described)
     if not layers:
         return "no `nn.Linear` layers"
     return ", ".join(f"`Linear({layer.in_features}, {layer.out_features})`" for layer in layers)
 
 
-def linear_chain(model, input_size) -> tuple[list, list]:
+def linear_chain(described: Described, input_size) -> tuple[list, list]:
     """The model's `nn.Linear` layers in the order data flows through them.
 
     Starting from `input_size` features, repeatedly takes the first (in registration order)
     unused layer whose `in_features` equals the current width. Returns (chain, unused layers).
     """
-    remaining = linear_layers(model)
+    remaining = linear_layers(described)
     chain, width = [], input_size
     while True:
         following = next((layer for layer in remaining if layer.in_features == width), None)
@@ -73,16 +119,9 @@ def dense_parameter_count(sizes) -> int:
     return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
 
 
-def parameter_count(model) -> int:
-    return sum(parameter.numel() for parameter in model.parameters())
-
-
-def layer_arrays(layer) -> tuple[np.ndarray, np.ndarray]:
-    """(weight (out, in), bias (out,)) of an `nn.Linear` as float64 arrays."""
-    weight = layer.weight.detach().double().numpy()
-    bias = (layer.bias.detach().double().numpy() if layer.bias is not None
-            else np.zeros(layer.out_features))
-    return weight, bias
+def layer_arrays(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
+    """(weight (out, in), bias (out,)) of a reported `nn.Linear`."""
+    return layer.weight, layer.bias if layer.bias is not None else np.zeros(layer.out_features)
 
 
 def affine_chain_forward(chain, x, hidden=lambda h: np.maximum(h, 0)) -> np.ndarray:
@@ -127,7 +166,7 @@ def describe_output(value) -> str:
     """"a float32 tensor of shape (5, 10)", or the type name of a non-tensor."""
     if isinstance(value, torch.Tensor):
         return f"a {str(value.dtype).removeprefix('torch.')} tensor of shape {tuple(value.shape)}"
-    return f"a `{type(value).__name__}`"
+    return f"a `{remote_type_name(value)}`"
 
 
 def as_float(value, function: str, name: str) -> float:
@@ -136,7 +175,7 @@ def as_float(value, function: str, name: str) -> float:
         return float(value)
     except (TypeError, ValueError, RuntimeError):
         raise AssertionError(
-            f"`{function}` returned {name} of type `{type(value).__name__}`; expected one number."
+            f"`{function}` returned {name} of type `{remote_type_name(value)}`; expected one number."
         ) from None
 
 
@@ -144,44 +183,21 @@ def unpack(result, count: int, function: str, names: str):
     """`result` checked to be a tuple of `count` values, e.g. names="`(model, loss, acc)`"."""
     if not isinstance(result, (tuple, list)) or len(result) != count:
         got = (f"a {type(result).__name__} of length {len(result)}"
-               if isinstance(result, (tuple, list)) else f"`{type(result).__name__}`")
+               if isinstance(result, (tuple, list)) else f"`{remote_type_name(result)}`")
         raise AssertionError(f"`{function}` returned {got}; expected a tuple {names}.")
     return result
-
-
-def returned_model(value, function: str) -> nn.Module:
-    if not isinstance(value, nn.Module):
-        raise AssertionError(f"`{function}` returned `{type(value).__name__}` as its model; "
-                             f"expected the trained `nn.Module`.")
-    return value
-
-
-def dataset(X, y) -> TensorDataset:
-    """Items (float32 features, int64 target), like `data.MyDataset`."""
-    return TensorDataset(torch.as_tensor(X, dtype=torch.float32),
-                         torch.as_tensor(y, dtype=torch.long))
-
-
-def loader(X, y, batch_size) -> DataLoader:
-    return DataLoader(dataset(X, y), batch_size=batch_size, shuffle=False)
-
-
-def linear_model(weight, bias) -> nn.Linear:
-    """`nn.Linear` holding the given float64 weight (out, in) and bias (out,)."""
-    layer = nn.Linear(weight.shape[1], weight.shape[0])
-    with torch.no_grad():
-        layer.weight.copy_(torch.as_tensor(weight))
-        layer.bias.copy_(torch.as_tensor(bias))
-    return layer
-
-
-def fixed_model() -> nn.Linear:
-    return linear_model(FIXED_WEIGHT, FIXED_BIAS)
 
 
 def fixed_loss() -> float:
     """Mean cross-entropy of the fixed model on the fixed examples."""
     return cross_entropy(FIXED_X @ FIXED_WEIGHT.T + FIXED_BIAS, FIXED_Y)
+
+
+def figures(weight, bias, shift=0.0) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy %) of logits X @ weight.T + bias + shift on the fixed
+    examples (2 equal batches: the two definitions of an epoch's loss agree)."""
+    logits = FIXED_X @ weight.T + bias + shift
+    return cross_entropy(logits, FIXED_Y), 100.0 * float(np.mean(logits.argmax(axis=1) == FIXED_Y))
 
 
 def separable_problem(n_per_class=8, seed=0):
@@ -196,13 +212,6 @@ def separable_problem(n_per_class=8, seed=0):
     return X, y, np.array([[-0.4, 0.2], [0.3, -0.1]]), np.array([0.1, -0.1])
 
 
-def indexed_problem(n):
-    """n examples whose first feature is the example's index, to recover the order a
-    DataLoader served them in. Returns (X (n, 2), y (n,), weight (2, 2), bias (2,))."""
-    X = np.stack([np.arange(n), np.ones(n)], axis=1).astype(np.float64)
-    return X, np.arange(n) % 2, np.array([[0.01, 0.0], [0.0, 0.01]]), np.zeros(2)
-
-
 def cross_entropy_gradient(weight, bias, X, y):
     """Gradient of the mean cross-entropy of logits X @ weight.T + bias: (dweight, dbias)."""
     dscores = softmax(X @ weight.T + bias)
@@ -212,36 +221,56 @@ def cross_entropy_gradient(weight, bias, X, y):
 
 
 @dataclass
-class ForwardCall:
-    training: bool       # the model's mode during the call
-    grad_enabled: bool   # torch.is_grad_enabled() during the call
-    inputs: torch.Tensor
+class Simulated:
+    """An SGD run simulated here: parameters after each epoch and each epoch's figures."""
+
+    weights: list        # (weight, bias) after each epoch
+    batch_means: list    # mean of the batch losses, per epoch
+    example_means: list  # loss summed over examples / their number, per epoch
+    accuracies: list     # percent of the epoch's examples classified correctly
 
 
-class RecordingLinear(nn.Module):
-    """A linear model that records every forward call (see `ForwardCall`) in `self.calls`.
+def simulate_sgd(weight, bias, X, y, epochs_order, batch_size, learning_rate, frozen=False,
+                 train_bias=True, accumulate=False) -> Simulated:
+    """SGD on logits X @ weight.T + bias with the mean cross-entropy of each batch; each epoch
+    takes the examples in the order of its list of indices, `batch_size` at a time.
+    accumulate: the gradients are never zeroed (each step uses the sum of all so far), as when
+    `optimizer.zero_grad()` is missing."""
+    weight, bias = np.array(weight, dtype=np.float64), np.array(bias, dtype=np.float64)
+    run = Simulated([], [], [], [])
+    total = (np.zeros_like(weight), np.zeros_like(bias))
+    for order in epochs_order:
+        losses, sizes, correct = [], [], 0
+        for start in range(0, len(order), batch_size):
+            batch = np.asarray(order[start:start + batch_size])
+            logits = X[batch] @ weight.T + bias
+            losses.append(cross_entropy(logits, y[batch]))
+            sizes.append(len(batch))
+            correct += int(np.sum(np.argmax(logits, axis=1) == y[batch]))
+            if not frozen:
+                dweight, dbias = cross_entropy_gradient(weight, bias, X[batch], y[batch])
+                if accumulate:
+                    total = (total[0] + dweight, total[1] + dbias)
+                    dweight, dbias = total
+                weight = weight - learning_rate * dweight
+                if train_bias:
+                    bias = bias - learning_rate * dbias
+        run.weights.append((weight, bias))
+        run.batch_means.append(float(np.mean(losses)))
+        run.example_means.append(float(np.dot(losses, sizes) / sum(sizes)))
+        run.accuracies.append(100.0 * correct / len(order))
+    return run
 
-    frozen=True: the logits are the same, but their gradient with respect to every parameter
-    is exactly 0, so training (any learning rate, batching or number of steps) leaves the
-    model, and hence every loss and accuracy, unchanged.
-    """
 
-    def __init__(self, weight, bias, frozen=False):
-        super().__init__()
-        self.linear = linear_model(weight, bias)
-        self.frozen = frozen
-        self.calls: list[ForwardCall] = []
-
-    def forward(self, inputs):
-        self.calls.append(ForwardCall(self.training, torch.is_grad_enabled(),
-                                      inputs.detach().cpu().clone()))
-        logits = self.linear(inputs)
-        return logits.detach() + 0.0 * logits if self.frozen else logits
-
-    def training_calls(self, train_X) -> list[ForwardCall]:
-        """The training passes: calls with gradient tracking on whose input rows all come from
-        `train_X` (N, D), in call order (the tests validate on other examples)."""
-        rows = torch.as_tensor(train_X, dtype=torch.float32)
-        return [call for call in self.calls
-                if call.grad_enabled and len(call.inputs) and bool(
-                    (call.inputs[:, None, :] == rows[None]).all(dim=2).any(dim=1).all())]
+def served_epochs(dataset, n: int, function: str) -> list:
+    """The indices the worker's `RecordingDataset` served, cut into epochs of `n` (checked to
+    be whole epochs, each a permutation of range(n))."""
+    served = dataset.served
+    if not (isinstance(served, list) and all(type(i) is int for i in served)):
+        raise AssertionError(f"`{function}`: the training set's record of served examples is "
+                             f"unreadable.")
+    epochs = [served[start:start + n] for start in range(0, len(served), n)]
+    assert all(sorted(epoch) == list(range(n)) for epoch in epochs), (
+        f"`{function}` on {n} training examples: each epoch should train on every example exactly "
+        f"once; the examples served were {served}.")
+    return epochs

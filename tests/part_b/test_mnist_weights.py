@@ -1,31 +1,46 @@
 """Grading test for the submitted trained weights `mnist.pt`: a `MultiLayerPerceptron` state
-dict, rebuilt with the submission's `models.load_classifier` and scored, without any training,
-on the held-out MNIST test split of the provided `data.load_mnist` (2,500 images, 784 pixels in
-[0, 1]). The accuracy target is the rubric item's `config: min_accuracy` (percent).
+dict, rebuilt in the worker with the submission's `models.load_classifier`, and scored without
+any training on the held-out MNIST test split of the provided `data.load_mnist` (2,500 images,
+784 pixels in [0, 1]). The accuracy is computed here, from the weights the rebuilt model holds
+(an affine-ReLU chain, as the contract's MultiLayerPerceptron is), after checking that the
+worker's own forward pass picks the same classes on a sample. The target is the rubric item's
+`config: min_accuracy` (percent).
 """
 import numpy as np
 import torch
 
 from autograder.grading_api import submission_file
+from tests.part_b.pytorch_support import (affine_chain_forward, chain_sizes, describe,
+                                          describe_linear_layers, describe_sizes, linear_chain)
+
+SAMPLE = 100  # images whose logits the worker computes too
 
 
-def test_mnist_accuracy(models, data, item_config, record_property):
+def test_mnist_accuracy(models, tools, data, item_config, record_property):
     target = float(item_config["min_accuracy"])
     model = models.load_classifier(str(submission_file("mnist.pt")))
     X, y = data.load_mnist("test")
     model.eval()
+    described = describe(tools, model, "load_classifier(\"mnist.pt\")")
+    chain, unused = linear_chain(described, X.shape[1])
+    assert chain and not unused and chain[-1].out_features == 10, (
+        f"The network in `mnist.pt` (rebuilt by `load_classifier`) has "
+        f"{describe_linear_layers(described)}; expected a `MultiLayerPerceptron` from 784 pixels "
+        f"to 10 outputs.\nHint: train it on `data.load_mnist(\"train\")`, 784 pixel values in "
+        f"[0, 1] per image, with 10 outputs.")
+    logits = affine_chain_forward(chain, X)
     try:
-        with torch.no_grad():
-            logits = model(torch.as_tensor(X, dtype=torch.float32))
+        worker_logits = tools.forward(model, X[:SAMPLE])
     except RuntimeError as error:
         raise AssertionError(
-            f"The network in `mnist.pt` (rebuilt by `load_classifier`) failed on the MNIST test "
-            f"images, shape {X.shape}: `{error}`.\nHint: train it on `data.load_mnist(\"train\")`, "
-            f"784 pixel values in [0, 1] per image, with 10 outputs.") from None
-    assert tuple(logits.shape) == (len(y), 10), (
-        f"The network in `mnist.pt` returned outputs of shape {tuple(logits.shape)} for the "
-        f"{len(y)} MNIST test images; expected {(len(y), 10)}, one score per digit.")
-    accuracy = 100.0 * float(np.mean(logits.argmax(dim=1).numpy() == y))
+            f"The network in `mnist.pt` (rebuilt by `load_classifier`) failed on MNIST test "
+            f"images of shape {X[:SAMPLE].shape}: `{error}`.") from None
+    agree = (isinstance(worker_logits, torch.Tensor) and tuple(worker_logits.shape) == (SAMPLE, 10)
+             and np.mean(worker_logits.argmax(dim=1).numpy() == logits[:SAMPLE].argmax(axis=1)) >= 0.9)
+    assert agree, (
+        f"The network in `mnist.pt` (rebuilt by `load_classifier`) does not classify like affine → "
+        f"ReLU → … → affine through its layers {describe_sizes(chain_sizes(chain, X.shape[1]))}.")
+    accuracy = 100.0 * float(np.mean(logits.argmax(axis=1) == y))
     record_property("mnist_accuracy", round(accuracy, 2))  # published by rubric.yaml's leaderboard
     assert accuracy >= target, (
         f"The network in `mnist.pt` classifies {accuracy:.2f}% of the {len(y)} held-out MNIST test "

@@ -1,20 +1,21 @@
 """Grading tests for models.py, checked by behaviour rather than by printed structure.
 
-Layer sizes and parameter counts are read off the model's own `nn.Linear`/`nn.Conv2d` modules
-(followed in the order data flows through them); each `forward` is compared with an
-independent NumPy (or `torch.nn.functional`, float64) computation from the model's own
-weights, which pins down ReLU placement and raw-logit outputs.
+The models live in the student worker. Layer sizes and parameter counts are read off the
+`nn.Linear`/`nn.Conv2d` modules the worker reports (followed in the order data flows through
+them); every `forward` the worker runs is compared with an independent NumPy (or
+`torch.nn.functional`, float64) computation made here from those reported weights, which pins
+down ReLU placement and raw-logit outputs, and makes a made-up report worthless.
 """
 import numpy as np
 import pytest
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-from tests.part_b.pytorch_support import (affine_chain_forward, chain_sizes,
-                                          dense_parameter_count, describe_linear_layers,
+from tests.part_b.pytorch_support import (affine_chain_forward, chain_sizes, conv_layers,
+                                          dense_parameter_count, describe, describe_linear_layers,
                                           describe_output, describe_sizes, linear_chain,
-                                          linear_layers, output_mistake_hint, parameter_count)
+                                          linear_layers, output_mistake_hint)
+from autograder.grading_api import remote_type_name
 from tests.support import show
 
 N = 5
@@ -33,42 +34,43 @@ def random_inputs(*shape, seed=0):
     return torch.as_tensor(np.random.default_rng(seed).standard_normal(shape), dtype=torch.float32)
 
 
-def run_forward(model, x):
-    with torch.no_grad():
-        return model(x)
+def run_forward(tools, model, x, seed=None):
+    """model(x) in the worker, without gradient tracking (`seed`: the same dropout masks)."""
+    return tools.forward(model, x, seed=seed)
 
 
 def mlp_call(sizes):
     return f"MultiLayerPerceptron({sizes[0]}, {sizes[1:-1]}, {sizes[-1]})"
 
 
-def check_layer_sizes(model, name, sizes):
+def check_layer_sizes(described, name, sizes):
     """The model's fully connected layers must form exactly the chain `sizes`."""
-    chain, unused = linear_chain(model, sizes[0])
+    chain, unused = linear_chain(described, sizes[0])
     assert chain_sizes(chain, sizes[0]) == list(sizes) and not unused, (
-        f"`{name}` has {describe_linear_layers(model)}; expected fully connected layers "
+        f"`{name}` has {describe_linear_layers(described)}; expected fully connected layers "
         f"{describe_sizes(sizes)} (one `nn.Linear` per arrow).")
 
 
-def check_parameter_count(model, name, expected):
-    got = parameter_count(model)
+def check_parameter_count(described, name, expected):
+    got = described.parameters
     assert got == expected, (
         f"`{name}` has {got:,} trainable parameters; expected {expected:,} "
-        f"(layers {describe_linear_layers(model)}).")
+        f"(layers {describe_linear_layers(described)}).")
 
 
-def check_affine_relu_forward(model, name, x, num_classes):
+def check_affine_relu_forward(tools, model, name, x, num_classes):
     """model(x) must equal affine - ReLU - ... - affine through its own Linear layers.
 
     x: (N, D) float32; the model is put in eval mode.
     """
     model.eval()
-    chain, unused = linear_chain(model, x.shape[1])
+    described = describe(tools, model, name)
+    chain, unused = linear_chain(described, x.shape[1])
     assert chain and not unused and chain[-1].out_features == num_classes, (
         f"`{name}`: could not follow its `nn.Linear` layers from {x.shape[1]} inputs to "
-        f"{num_classes} outputs (it has {describe_linear_layers(model)}), so its `forward` "
+        f"{num_classes} outputs (it has {describe_linear_layers(described)}), so its `forward` "
         f"could not be checked.")
-    got = run_forward(model, x)
+    got = run_forward(tools, model, x)
     assert isinstance(got, torch.Tensor) and tuple(got.shape) == (len(x), num_classes), (
         f"`{name}.forward` on input of shape {tuple(x.shape)} returned {describe_output(got)}; "
         f"expected a tensor of shape {(len(x), num_classes)}.")
@@ -85,35 +87,42 @@ def check_affine_relu_forward(model, name, x, num_classes):
     raise AssertionError(f"{message}\n{hint}" if hint else message)
 
 
+def check_structure(tools, model, name, sizes, parameters):
+    """The layers and parameter count the worker reports, backed by a forward pass through
+    them (a report that does not match what the model computes earns nothing)."""
+    described = describe(tools, model, name)
+    check_layer_sizes(described, name, sizes)
+    check_parameter_count(described, name, parameters)
+    check_affine_relu_forward(tools, model, name, random_inputs(2, sizes[0], seed=9), sizes[-1])
+
+
 # -- 8.1 Digit_Classifier ------------------------------------------------------------------
-def test_digit_classifier_layers(models):
-    model = models.Digit_Classifier()
-    check_layer_sizes(model, "Digit_Classifier()", DIGIT_SIZES)
-    check_parameter_count(model, "Digit_Classifier()", DIGIT_PARAMETERS)
+def test_digit_classifier_layers(models, tools):
+    check_structure(tools, models.Digit_Classifier(), "Digit_Classifier()", DIGIT_SIZES,
+                    DIGIT_PARAMETERS)
 
 
-def test_digit_classifier_forward(models):
-    check_affine_relu_forward(models.Digit_Classifier(), "Digit_Classifier",
+def test_digit_classifier_forward(models, tools):
+    check_affine_relu_forward(tools, models.Digit_Classifier(), "Digit_Classifier",
                               random_inputs(N, 784), 10)
 
 
 # -- 8.2 Dog_Classifier_FC -----------------------------------------------------------------
-def test_dog_classifier_layers(models):
-    model = models.Dog_Classifier_FC()
-    check_layer_sizes(model, "Dog_Classifier_FC()", DOG_SIZES)
-    check_parameter_count(model, "Dog_Classifier_FC()", dense_parameter_count(DOG_SIZES))
+def test_dog_classifier_layers(models, tools):
+    check_structure(tools, models.Dog_Classifier_FC(), "Dog_Classifier_FC()", DOG_SIZES,
+                    dense_parameter_count(DOG_SIZES))
 
 
-def test_dog_classifier_forward(models):
-    check_affine_relu_forward(models.Dog_Classifier_FC(), "Dog_Classifier_FC",
+def test_dog_classifier_forward(models, tools):
+    check_affine_relu_forward(tools, models.Dog_Classifier_FC(), "Dog_Classifier_FC",
                               random_inputs(N, 64 * 64 * 3), 10)
 
 
-def test_dog_classifier_image_input(models):
+def test_dog_classifier_image_input(models, tools):
     model = models.Dog_Classifier_FC().eval()
     images = random_inputs(N, 64, 64, 3, seed=1)
-    from_images = run_forward(model, images)
-    from_rows = run_forward(model, images.reshape(N, -1))
+    from_images = run_forward(tools, model, images)
+    from_rows = run_forward(tools, model, images.reshape(N, -1))
     assert isinstance(from_images, torch.Tensor) and tuple(from_images.shape) == (N, 10), (
         f"`Dog_Classifier_FC.forward` on image-shaped input {(N, 64, 64, 3)} returned "
         f"{describe_output(from_images)}; expected shape {(N, 10)}.\nHint: flatten each example "
@@ -125,88 +134,101 @@ def test_dog_classifier_image_input(models):
         f"Flattened (first row): {show(from_rows[0].numpy())}\n"
         f"Hint: flatten with `inputs.reshape(len(inputs), -1)`, which keeps each image's values in "
         f"the order of the flat rows (no `permute`/`transpose`).")
+    chain, _ = linear_chain(describe(tools, model, "Dog_Classifier_FC()"), 64 * 64 * 3)
+    expected = affine_chain_forward(chain, images.reshape(N, -1).numpy())
+    assert np.allclose(from_images.double().numpy(), expected, rtol=1e-4, atol=1e-5), (
+        f"`Dog_Classifier_FC.forward` on image-shaped input {(N, 64, 64, 3)} does not compute "
+        f"affine → ReLU → affine → ReLU → affine through its layers on the flattened images.\n"
+        f"Yours (first row): {show(from_images[0].numpy())}\nExpected (first row): "
+        f"{show(expected[0])}")
 
 
 # -- 8.3 MultiLayerPerceptron --------------------------------------------------------------
 @pytest.mark.parametrize("input_size, hidden_sizes, num_classes", MLP_CASES)
-def test_mlp_layers(models, input_size, hidden_sizes, num_classes):
+def test_mlp_layers(models, tools, input_size, hidden_sizes, num_classes):
     sizes = [input_size, *hidden_sizes, num_classes]
     model = models.MultiLayerPerceptron(input_size, list(hidden_sizes), num_classes)
-    check_layer_sizes(model, mlp_call(sizes), sizes)
-    check_parameter_count(model, mlp_call(sizes), dense_parameter_count(sizes))
+    check_structure(tools, model, mlp_call(sizes), sizes, dense_parameter_count(sizes))
 
 
 @pytest.mark.parametrize("input_size, hidden_sizes, num_classes", MLP_CASES)
-def test_mlp_forward(models, input_size, hidden_sizes, num_classes):
+def test_mlp_forward(models, tools, input_size, hidden_sizes, num_classes):
     model = models.MultiLayerPerceptron(input_size, list(hidden_sizes), num_classes)
-    check_affine_relu_forward(model, mlp_call([input_size, *hidden_sizes, num_classes]),
+    check_affine_relu_forward(tools, model, mlp_call([input_size, *hidden_sizes, num_classes]),
                               random_inputs(N, input_size), num_classes)
 
 
 # -- 8.4 LogisticRegression ----------------------------------------------------------------
 @pytest.mark.parametrize("input_size, num_classes", [(6, 3), (784, 10)])
-def test_logistic_regression(models, input_size, num_classes):
+def test_logistic_regression(models, tools, input_size, num_classes):
     name = f"LogisticRegression({input_size}, {num_classes})"
     model = models.LogisticRegression(input_size, num_classes)
-    layers = linear_layers(model)
-    shapes = [(layer.in_features, layer.out_features) for layer in layers]
+    described = describe(tools, model, name)
+    shapes = [(layer.in_features, layer.out_features) for layer in linear_layers(described)]
     assert shapes == [(input_size, num_classes)], (
-        f"`{name}` has {describe_linear_layers(model)}; expected exactly one "
+        f"`{name}` has {describe_linear_layers(described)}; expected exactly one "
         f"`Linear({input_size}, {num_classes})` and no hidden layer.")
-    check_parameter_count(model, name, dense_parameter_count([input_size, num_classes]))
-    check_affine_relu_forward(model, name, random_inputs(N, input_size), num_classes)
+    check_parameter_count(described, name, dense_parameter_count([input_size, num_classes]))
+    check_affine_relu_forward(tools, model, name, random_inputs(N, input_size), num_classes)
 
 
 # -- 8.5 DeepConvNet -----------------------------------------------------------------------
-def conv_layers(model):
-    return [module for module in model.modules() if isinstance(module, nn.Conv2d)]
-
-
-def deep_conv_parts(model):
-    """(conv1, conv2, fc1, fc2) of a DeepConvNet, found by their shapes."""
-    convs = sorted(conv_layers(model), key=lambda conv: conv.in_channels)
-    dense, unused = linear_chain(model, CONV_DENSE_SIZES[0])
+def deep_conv_parts(described):
+    """(conv1, conv2, fc1, fc2) of a reported DeepConvNet, found by their shapes."""
+    convs = sorted(conv_layers(described), key=lambda conv: conv.in_features)
+    dense, unused = linear_chain(described, CONV_DENSE_SIZES[0])
     conv_shapes = [tuple(conv.weight.shape) for conv in convs]
     assert conv_shapes == CONV_WEIGHT_SHAPES, (
         f"`DeepConvNet()` has convolutions with weight shapes {conv_shapes}; expected "
         f"{CONV_WEIGHT_SHAPES} (5×5 kernels, 1 → 32 then 32 → 64 channels).")
     assert chain_sizes(dense, CONV_DENSE_SIZES[0]) == CONV_DENSE_SIZES and not unused, (
-        f"`DeepConvNet()` has {describe_linear_layers(model)}; expected fully connected layers "
-        f"{describe_sizes(CONV_DENSE_SIZES)} (7·7·64 = 3136 features after the second pooling).")
+        f"`DeepConvNet()` has {describe_linear_layers(described)}; expected fully connected "
+        f"layers {describe_sizes(CONV_DENSE_SIZES)} (7·7·64 = 3136 features after the second "
+        f"pooling).")
     return (*convs, *dense)
 
 
-def deep_conv_expected(model, images):
-    """Independent float64 forward pass (eval mode) from the model's own weights.
-
-    images: (N, 1, 28, 28) -> logits (N, 10).
-    """
-    conv1, conv2, fc1, fc2 = (layer_params(layer) for layer in deep_conv_parts(model))
-    x = images.double()
+def deep_conv_hidden(described, images):
+    """Independent float64 pass (eval mode) from the reported weights up to the 1024 hidden
+    units after fc1's ReLU. images: (N, 1, 28, 28) -> (N, 1024)."""
+    conv1, conv2, fc1, _ = (layer_params(layer) for layer in deep_conv_parts(described))
+    x = torch.as_tensor(images).double()
     x = F.max_pool2d(F.relu(F.conv2d(x, *conv1, padding=2)), 2)
     x = F.max_pool2d(F.relu(F.conv2d(x, *conv2, padding=2)), 2)
-    x = F.relu(F.linear(x.flatten(1), *fc1))
-    return F.linear(x, *fc2)
+    return F.relu(F.linear(x.flatten(1), *fc1))
+
+
+def deep_conv_expected(described, images):
+    """Independent float64 forward pass (eval mode): (N, 1, 28, 28) -> logits (N, 10)."""
+    fc2 = layer_params(deep_conv_parts(described)[-1])
+    return F.linear(deep_conv_hidden(described, images), *fc2)
 
 
 def layer_params(layer):
-    bias = layer.bias if layer.bias is not None else torch.zeros(layer.weight.shape[0])
-    return layer.weight.detach().double(), bias.detach().double()
+    bias = layer.bias if layer.bias is not None else np.zeros(layer.weight.shape[0])
+    return torch.as_tensor(layer.weight), torch.as_tensor(bias)
 
 
-def test_deep_conv_net_layers(models):
-    model = models.DeepConvNet()
-    deep_conv_parts(model)
-    check_parameter_count(model, "DeepConvNet()", CONV_PARAMETERS)
+def test_deep_conv_net_layers(models, tools):
+    model = models.DeepConvNet().eval()
+    described = describe(tools, model, "DeepConvNet()")
+    deep_conv_parts(described)
+    check_parameter_count(described, "DeepConvNet()", CONV_PARAMETERS)
+    images = torch.as_tensor(np.random.default_rng(5).random((1, 1, 28, 28)), dtype=torch.float32)
+    got = run_forward(tools, model, images)
+    assert (isinstance(got, torch.Tensor) and tuple(got.shape) == (1, 10) and np.allclose(
+        got.double().numpy(), deep_conv_expected(described, images).numpy(), rtol=1e-4, atol=1e-5)), (
+        "`DeepConvNet()`'s layers have the right shapes, but its `forward` does not compute the "
+        "convnet through them (see item 8.5's forward checks).")
 
 
 @pytest.mark.parametrize("input_shape", [(2, 1, 28, 28), (2, 784)], ids=["images", "flat"])
-def test_deep_conv_net_forward(models, input_shape):
+def test_deep_conv_net_forward(models, tools, input_shape):
     model = models.DeepConvNet().eval()
     images = torch.as_tensor(np.random.default_rng(2).random((2, 1, 28, 28)), dtype=torch.float32)
-    expected = deep_conv_expected(model, images).numpy()
+    expected = deep_conv_expected(describe(tools, model, "DeepConvNet()"), images).numpy()
     inputs = images.reshape(input_shape)
-    got, again = run_forward(model, inputs), run_forward(model, inputs)
+    got, again = run_forward(tools, model, inputs), run_forward(tools, model, inputs)
     assert isinstance(got, torch.Tensor) and tuple(got.shape) == (2, 10), (
         f"`DeepConvNet.forward` (eval mode) on input of shape {input_shape} returned "
         f"{describe_output(got)}; expected shape (2, 10).\nHint: reshape the input to "
@@ -228,27 +250,31 @@ def test_deep_conv_net_forward(models, input_shape):
     raise AssertionError(f"{message}\n{hint}")
 
 
-def test_deep_conv_net_dropout(models):
+def test_deep_conv_net_dropout(models, tools):
     """Dropout(0.5) acts on the 1024 hidden units in train mode only.
 
-    A forward hook records the input of the last layer (1024 -> 10). In eval mode two passes
-    agree; in train mode each hidden value is either dropped (0) or scaled by 1 / (1 - 0.5) = 2.
+    The worker records the input of the last layer (1024 -> 10). In eval mode two passes agree
+    and equal the hidden values computed here from the reported weights; in train mode each
+    hidden value is either dropped (0) or scaled by 1 / (1 - 0.5) = 2.
     """
     model = models.DeepConvNet()
-    last = deep_conv_parts(model)[-1]
-    seen = []
-    last.register_forward_hook(
-        lambda module, inputs, output: seen.append(inputs[0].detach().clone()))
+    described = describe(tools, model, "DeepConvNet()")
+    last = deep_conv_parts(described)[-1]
     images = torch.as_tensor(np.random.default_rng(3).random((4, 1, 28, 28)), dtype=torch.float32)
     model.eval()
-    first, second = run_forward(model, images), run_forward(model, images)
+    (first, hidden_eval), (second, _) = (tools.forward_recording(model, images, last.path)
+                                         for _ in range(2))
     assert torch.equal(first, second), (
         "`DeepConvNet` in eval mode (`model.eval()`) gave different logits for the same 4 images "
         "on two calls.\nHint: dropout must be off in eval mode: use an `nn.Dropout(0.5)` module, "
         "or `F.dropout(x, 0.5, training=self.training)`.")
+    hidden_eval = deep_conv_hidden(described, images)
     model.train()
-    run_forward(model, images)
-    hidden_eval, hidden_train = seen[0].double(), seen[-1].double()
+    _, hidden_train = tools.forward_recording(model, images, last.path)
+    assert isinstance(hidden_train, torch.Tensor) and hidden_train.shape == hidden_eval.shape, (
+        f"`DeepConvNet` in train mode: the input of the last layer (1024 → 10) should have shape "
+        f"{tuple(hidden_eval.shape)}; it is {describe_output(hidden_train)}.")
+    hidden_train = hidden_train.double()
     active = hidden_eval > 0
     kept = torch.isclose(hidden_train, 2 * hidden_eval, rtol=1e-4, atol=1e-6)
     dropped = hidden_train == 0
@@ -275,21 +301,26 @@ RAW_LOGIT_MODELS = {
 
 
 @pytest.mark.parametrize("name", list(RAW_LOGIT_MODELS))
-def test_outputs_are_raw_logits(models, name):
+def test_outputs_are_raw_logits(models, tools, name):
     """With the output layer's biases set to -3 ... 3, raw logits have both signs; softmax,
-    log-softmax or a ReLU on the output cannot."""
+    log-softmax or a ReLU on the output cannot. And raw logits move one for one with the output
+    layer's bias: raising it by `delta` raises the outputs by exactly `delta` (checked here on
+    two forward passes with the same dropout masks)."""
     build, input_shape, dense_width = RAW_LOGIT_MODELS[name]
     model = build(models).eval()
-    chain, _ = linear_chain(model, dense_width)
+    chain, _ = linear_chain(describe(tools, model, name), dense_width)
     assert chain and chain[-1].bias is not None, (
         f"`{name}`: found no output `nn.Linear` with a bias (it has "
-        f"{describe_linear_layers(model)}).")
-    with torch.no_grad():
-        chain[-1].bias.copy_(torch.linspace(-3, 3, chain[-1].out_features))
-    got = run_forward(model, torch.as_tensor(np.random.default_rng(4).random(input_shape),
-                                             dtype=torch.float32))
-    got = got.double().numpy()
-    if got.min() < 0 < got.max():
+        f"{describe_linear_layers(describe(tools, model, name))}).")
+    bias_path = f"{chain[-1].path}.bias" if chain[-1].path else "bias"
+    bias = torch.linspace(-3, 3, chain[-1].out_features)
+    delta = torch.linspace(0.5, 1.5, chain[-1].out_features)
+    inputs = torch.as_tensor(np.random.default_rng(4).random(input_shape), dtype=torch.float32)
+    tools.set_parameter(model, bias_path, bias)
+    got = run_forward(tools, model, inputs, seed=0).double().numpy()
+    tools.set_parameter(model, bias_path, bias + delta)
+    moved = run_forward(tools, model, inputs, seed=0).double().numpy()
+    if got.min() < 0 < got.max() and np.allclose(moved - got, delta.double().numpy(), atol=1e-4):
         return
     message = (f"`{name}` returned outputs that are not raw logits: with the output layer's "
                f"biases set to -3 … 3 they should include negative and positive values.\n"
@@ -304,37 +335,59 @@ def test_outputs_are_raw_logits(models, name):
                          f"itself.")
 
 
+
+
 # -- 8.7 load_classifier -------------------------------------------------------------------
 @pytest.mark.parametrize("input_size, hidden_sizes, num_classes",
                          [(6, [], 3), (6, [5], 3), (9, [7, 5, 4], 2), (784, [128, 64], 10)])
-def test_load_classifier_round_trip(models, tmp_path, input_size, hidden_sizes, num_classes):
+def test_load_classifier_round_trip(models, tools, worker_tmp_path, input_size, hidden_sizes,
+                                    num_classes):
+    """The state dict of a `MultiLayerPerceptron` (its own key names) filled with weights
+    chosen here, saved with `torch.save`: the model `load_classifier` rebuilds must hold exactly
+    those weights (checked here) and compute what the saved model computes."""
     sizes = [input_size, *hidden_sizes, num_classes]
-    original = models.MultiLayerPerceptron(input_size, list(hidden_sizes), num_classes).eval()
-    path = tmp_path / "weights.pt"
-    torch.save(original.state_dict(), path)
+    original = models.MultiLayerPerceptron(input_size, list(hidden_sizes), num_classes)
+    rng = np.random.default_rng(input_size + len(hidden_sizes))
+    chosen = {key: 0.3 * rng.standard_normal(shape)
+              for key, shape in tools.state_dict_shapes(original).items()}
+    path = worker_tmp_path / "weights.pt"
+    tools.save_state_dict(chosen, str(path))
     loaded = models.load_classifier(str(path))
     case = f"the `state_dict` of `{mlp_call(sizes)}` saved with `torch.save`"
-    assert isinstance(loaded, nn.Module), (
-        f"`load_classifier` on {case} returned `{type(loaded).__name__}`; expected the rebuilt "
-        f"`MultiLayerPerceptron`.")
-    assert parameter_count(loaded) == parameter_count(original), (
-        f"`load_classifier` on {case} returned a model with {parameter_count(loaded):,} parameters "
-        f"({describe_linear_layers(loaded)}); expected {parameter_count(original):,}.\n"
+    described = describe(tools, loaded, "load_classifier")
+    saved_layers = describe(tools, original, mlp_call(sizes))
+    assert described.parameters == saved_layers.parameters, (
+        f"`load_classifier` on {case} returned a model with {described.parameters:,} parameters "
+        f"({describe_linear_layers(described)}); the saved one has {saved_layers.parameters:,} "
+        f"({describe_linear_layers(saved_layers)}).\n"
         f"Hint: read every layer size off the weight shapes (each `weight` is "
         f"(out_features, in_features)).")
-    x = random_inputs(N, input_size, seed=5)
-    expected, got = run_forward(original, x), run_forward(loaded.eval(), x)
-    assert torch.equal(got, expected), (
-        f"`load_classifier` on {case} returned a model whose outputs differ from the saved model's "
-        f"(largest difference {float((got - expected).abs().max()):.3g}).\n"
+    adopted = ([layer.path for layer in linear_layers(described)]
+               == [layer.path for layer in linear_layers(saved_layers)]) and all(
+        f"{layer.path}.weight" in chosen and np.allclose(
+            layer.weight, chosen[f"{layer.path}.weight"].astype(np.float32), atol=1e-7)
+        for layer in linear_layers(described))
+    assert adopted, (
+        f"`load_classifier` on {case} returned a model whose layers "
+        f"({describe_linear_layers(described)}) do not hold the saved weights.\n"
         f"Hint: copy the saved weights in with `model.load_state_dict(state_dict)`.")
+    tools.load_weights(original, chosen)
+    x = random_inputs(N, input_size, seed=5)
+    got = run_forward(tools, loaded.eval(), x)
+    expected = run_forward(tools, original.eval(), x)
+    assert torch.equal(got, expected), (
+        f"`load_classifier` on {case} returned a model whose outputs differ from the saved "
+        f"model's (largest difference {float((got - expected).abs().max()):.3g}).\n"
+        f"Hint: rebuild a `MultiLayerPerceptron` and copy the saved weights in with "
+        f"`model.load_state_dict(state_dict)`.")
 
 
 # -- 8.8 get_device ------------------------------------------------------------------------
-def test_get_device(models):
-    expected = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+def test_get_device(models, tools):
+    expected = "cuda:0" if torch.cuda.is_available() else "cpu"
     got = models.get_device()
-    assert isinstance(got, torch.device) and got == expected, (
-        f"`get_device()` returned {got!r} (a `{type(got).__name__}`); expected "
+    name = tools.device_name(got)
+    assert name == expected, (
+        f"`get_device()` returned {name or repr(got)} (a `{remote_type_name(got)}`); expected "
         f"`torch.device(\"{expected}\")` on the grading machine (CUDA available: "
         f"{torch.cuda.is_available()}).")

@@ -1,49 +1,86 @@
 """Grading tests for run_model.py: `_train`, `_test`, `run_model` and `predict`.
 
-Every test builds its own small linear model (never the submission's models.py) on a fixed
-problem whose loss, accuracy and SGD steps are computed independently with NumPy. A
-`RecordingLinear` model records each forward call (mode, gradient tracking, inputs), which
-shows how many batches of which size were served, in which order, in which mode.
+Every test builds its own small linear model in the worker (`ProbeLinear`, never the
+submission's models.py) on a fixed problem whose losses, accuracies and SGD steps are computed
+here with NumPy. What training did is judged by the parameters it left, against an SGD run
+simulated here over the batches the training set (`RecordingDataset`) says it served: a
+served order that the parameters do not bear out fails. Modes are judged by what they change:
+the probe adds a shift to its logits in eval mode, or while gradients are tracked, so only the
+right mode gives the expected loss.
 """
 import numpy as np
 import pytest
 import torch
 
-from tests.part_b.pytorch_support import (CPU, FIXED_ACCURACY, FIXED_BIAS, FIXED_CASE,
+from autograder.grading_api import remote_type_name
+from tests.part_b.pytorch_support import (FIXED_ACCURACY, FIXED_BIAS, FIXED_CASE,
                                           FIXED_PREDICTIONS, FIXED_WEIGHT, FIXED_X, FIXED_Y,
-                                          RecordingLinear, as_float, cross_entropy_gradient,
-                                          dataset, describe_output, fixed_loss, fixed_model,
-                                          indexed_problem, layer_arrays, linear_layers,
-                                          linear_model, loader, returned_model,
-                                          separable_problem, unpack)
+                                          OTHER_BIAS, OTHER_CASE, OTHER_WEIGHT, as_float,
+                                          cross_entropy_gradient, describe, describe_output,
+                                          figures, fixed_loss, layer_arrays, linear_layers,
+                                          separable_problem, served_epochs, simulate_sgd, unpack)
 from tests.support import show
 from tests.support.expected import cross_entropy
 
 FIXED_BATCH = 4  # FIXED_X's 8 examples make 2 batches of 4
 RUN_TRAIN = 'run_model(model, "train", ...)'
+# Added to the probe's logits in the "wrong" mode: favours class 2, so loss and accuracy change.
+SHIFT = np.array([0.0, 0.0, 4.0])
 
 
-def call_train(run_model, model, data_loader, learning_rate):
+# -- building and calling -------------------------------------------------------------------
+def probe(tools, weight=FIXED_WEIGHT, bias=FIXED_BIAS, **flags):
+    """`ProbeLinear` in the worker (see autograder/worker/torch_tools.py)."""
+    return tools.ProbeLinear(weight, bias, **flags)
+
+
+def recording_set(tools, X, y):
+    return tools.RecordingDataset(X, y)
+
+
+def call_train(run_model, tools, model, data_loader, learning_rate):
     """run_model._train with plain SGD -> (model, loss, accuracy)."""
-    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
-    result = unpack(run_model._train(model, data_loader, optimizer, CPU), 3, "_train",
+    optimizer = tools.sgd(model, learning_rate)
+    result = unpack(run_model._train(model, data_loader, optimizer, tools.cpu()), 3, "_train",
                     "`(model, train_loss, train_accuracy)`")
-    return (returned_model(result[0], "_train"), as_float(result[1], "_train", "`train_loss`"),
+    return (returned_model(tools, result[0], "_train"),
+            as_float(result[1], "_train", "`train_loss`"),
             as_float(result[2], "_train", "`train_accuracy`"))
 
 
-def call_test(run_model, model, data_loader):
-    result = unpack(run_model._test(model, data_loader, CPU), 2, "_test",
+def call_test(run_model, tools, model, data_loader):
+    result = unpack(run_model._test(model, data_loader, tools.cpu()), 2, "_test",
                     "`(test_loss, test_accuracy)`")
     return (as_float(result[0], "_test", "`test_loss`"),
             as_float(result[1], "_test", "`test_accuracy`"))
 
 
-def call_run_model_train(run_model, model, **kwargs):
+def call_run_model_train(run_model, tools, model, **kwargs):
     """run_model(model, "train", ..., device=cpu) -> (model, loss, acc), the model checked."""
-    result = unpack(run_model.run_model(model, "train", device=CPU, **kwargs), 3, RUN_TRAIN,
-                    "`(model, loss, acc)`")
-    return returned_model(result[0], RUN_TRAIN), result[1], result[2]
+    result = unpack(run_model.run_model(model, "train", device=tools.cpu(), **kwargs), 3,
+                    RUN_TRAIN, "`(model, loss, acc)`")
+    return returned_model(tools, result[0], RUN_TRAIN), result[1], result[2]
+
+
+def returned_model(tools, value, function: str):
+    if not tools.is_module(value):
+        raise AssertionError(f"`{function}` returned `{remote_type_name(value)}` as its model; "
+                             f"expected the trained `nn.Module`.")
+    return value
+
+
+def linear_params(tools, model, function: str) -> tuple[np.ndarray, np.ndarray]:
+    """(weight, bias) of the single `nn.Linear` of a model the worker holds."""
+    layers = linear_layers(describe(tools, model, function))
+    assert len(layers) == 1, (f"`{function}` returned a model with {len(layers)} linear layers; "
+                              f"expected the linear model it was given.")
+    return layer_arrays(layers[0])
+
+
+def close(weight, bias, candidate, atol=1e-5) -> bool:
+    """(weight, bias) equal to candidate = (weight, bias) up to float32 rounding."""
+    return (np.allclose(weight, candidate[0], atol=atol)
+            and np.allclose(bias, candidate[1], atol=atol))
 
 
 def epochs_recorded(loss, acc, split="train") -> int:
@@ -51,10 +88,10 @@ def epochs_recorded(loss, acc, split="train") -> int:
     for name, value in (("loss", loss), ("acc", acc)):
         assert isinstance(value, dict) and {"train", "valid"} <= set(value), (
             f"`{RUN_TRAIN}` returned `{name}` as "
-            f"{sorted(value) if isinstance(value, dict) else type(value).__name__}; expected a "
+            f"{sorted(value) if isinstance(value, dict) else remote_type_name(value)}; expected a "
             f"dict with keys \"train\" and \"valid\", each a list with one value per epoch.")
         assert isinstance(value[split], (list, tuple)), (
-            f"`{RUN_TRAIN}` returned `{name}[\"{split}\"]` as `{type(value[split]).__name__}`; "
+            f"`{RUN_TRAIN}` returned `{name}[\"{split}\"]` as `{remote_type_name(value[split])}`; "
             f"expected a list with one value per epoch (an empty list when there is no "
             f"validation set).")
     assert len(loss[split]) == len(acc[split]), (
@@ -63,10 +100,17 @@ def epochs_recorded(loss, acc, split="train") -> int:
     return len(loss[split])
 
 
-def check_metrics(function, loss, accuracy, case):
-    """The fixed problem's figures: loss = mean of the 2 batch losses, accuracy = 62.5 (%).
-    Hints name the usual mistakes."""
-    expected_loss, n_batches = fixed_loss(), len(FIXED_Y) // FIXED_BATCH
+def check_metrics(function, loss, accuracy, case, expected_loss=None,
+                  expected_accuracy=FIXED_ACCURACY, mode_hint=None):
+    """The fixed problem's figures (by default loss = mean of the 2 batch losses, accuracy =
+    62.5 %). Hints name the usual mistakes; `mode_hint` is (loss, accuracy, text) that a run in
+    the wrong mode would give."""
+    expected_loss, n_batches = fixed_loss() if expected_loss is None else expected_loss, 2
+    if mode_hint and np.isclose(loss, mode_hint[0], rtol=1e-5) and not np.isclose(
+            mode_hint[0], expected_loss, rtol=1e-5):
+        raise AssertionError(f"`{function}` on {case} returned loss {show(loss)} and accuracy "
+                             f"{show(accuracy)}; expected {show(expected_loss)} and "
+                             f"{show(expected_accuracy)}.\nHint: {mode_hint[2]}")
     mistakes = [
         (expected_loss * n_batches, "the batch losses are summed; average them over the batches"),
         (expected_loss / FIXED_BATCH, "the loss is divided by the number of examples; "
@@ -78,14 +122,14 @@ def check_metrics(function, loss, accuracy, case):
                      if np.isclose(loss, value, rtol=1e-5)), "")
         raise AssertionError(f"`{function}` on {case} returned loss {show(loss)}; expected "
                              f"{show(expected_loss)} (the mean of the batch losses).{hint}")
-    if not np.isclose(accuracy, FIXED_ACCURACY):
+    if not np.isclose(accuracy, expected_accuracy):
         hint = ""
-        if np.isclose(accuracy, FIXED_ACCURACY / 100):
+        if np.isclose(accuracy, expected_accuracy / 100):
             hint = "\nHint: accuracies are percentages (0–100): use `100 * correct / total`."
-        elif np.isclose(accuracy, FIXED_ACCURACY * len(FIXED_Y) / 100):
+        elif np.isclose(accuracy, expected_accuracy * len(FIXED_Y) / 100):
             hint = "\nHint: that is the number of correct examples; return `100 * correct / total`."
         raise AssertionError(f"`{function}` on {case} returned accuracy {show(accuracy)}; expected "
-                             f"{FIXED_ACCURACY} (percent).{hint}")
+                             f"{expected_accuracy} (percent).{hint}")
 
 
 def add_gradients(first, second):
@@ -93,25 +137,14 @@ def add_gradients(first, second):
     return first[0] + second[0], first[1] + second[1]
 
 
-def parameters_of(model):
-    return [parameter.detach().clone() for parameter in model.parameters()]
-
-
-def affine(model, X):
-    """Logits of a linear model (its single nn.Linear) on X, in float64."""
-    layers = linear_layers(model)
-    assert len(layers) == 1, (f"`_train` returned a model with {len(layers)} linear layers; "
-                              f"expected the linear model it was given.")
-    weight, bias = layer_arrays(layers[0])
-    return X @ weight.T + bias
-
-
 # -- 9.1 _train: SGD steps ------------------------------------------------------------------
-def test_train_lowers_loss(run_model):
+def test_train_lowers_loss(run_model, tools):
     X, y, weight, bias = separable_problem()
     before = cross_entropy(X @ weight.T + bias, y)
-    trained, _, _ = call_train(run_model, linear_model(weight, bias), loader(X, y, 4), 0.5)
-    after = cross_entropy(affine(trained, X), y)
+    data = tools.loader(recording_set(tools, X, y), 4)
+    trained, _, _ = call_train(run_model, tools, probe(tools, weight, bias), data, 0.5)
+    got_weight, got_bias = linear_params(tools, trained, "_train")
+    after = cross_entropy(X @ got_weight.T + got_bias, y)
     assert after < 0.8 * before, (
         f"`_train` (SGD, lr=0.5, 4 batches of 4 separable 2-D points, linear model): the mean "
         f"cross-entropy went from {before:.4f} to {after:.4f}; expected it to drop below "
@@ -120,13 +153,13 @@ def test_train_lowers_loss(run_model):
            "for every batch." if np.isclose(after, before) else ""))
 
 
-def test_train_steps_once_per_batch_with_fresh_gradients(run_model):
+def test_train_steps_once_per_batch_with_fresh_gradients(run_model, tools):
     """Two batches, lr = 0.5: the result must be two plain SGD steps, each on its own batch's
     gradient (catches a missing `optimizer.zero_grad()`)."""
     learning_rate, first, second = 0.5, slice(0, FIXED_BATCH), slice(FIXED_BATCH, None)
-    trained, _, _ = call_train(run_model, fixed_model(), loader(FIXED_X, FIXED_Y, FIXED_BATCH),
-                               learning_rate)
-    got_weight, got_bias = layer_arrays(linear_layers(trained)[0])
+    data = tools.loader(recording_set(tools, FIXED_X, FIXED_Y), FIXED_BATCH)
+    trained, _, _ = call_train(run_model, tools, probe(tools), data, learning_rate)
+    got_weight, got_bias = linear_params(tools, trained, "_train")
 
     def step(weight, bias, gradient):
         return weight - learning_rate * gradient[0], bias - learning_rate * gradient[1]
@@ -158,73 +191,81 @@ def test_train_steps_once_per_batch_with_fresh_gradients(run_model):
         f"Weights after the epoch: {show(got_weight)}\nExpected: {show(expected[0])}{hint}")
 
 
-def close(weight, bias, candidate) -> bool:
-    """(weight, bias) equal to candidate = (weight, bias) up to float32 rounding."""
-    return (np.allclose(weight, candidate[0], atol=1e-5)
-            and np.allclose(bias, candidate[1], atol=1e-5))
-
-
 # -- 9.2 _train: loss and accuracy ----------------------------------------------------------
-def test_train_reports_mean_loss_and_percent_accuracy(run_model):
-    # A frozen model: training leaves it unchanged, so the figures do not depend on when in
+def test_train_reports_mean_loss_and_percent_accuracy(run_model, tools):
+    # Frozen models: training leaves them unchanged, so the figures do not depend on when in
     # the epoch they are measured.
-    _, loss, accuracy = call_train(run_model, frozen_fixed_model(),
-                                   loader(FIXED_X, FIXED_Y, FIXED_BATCH), 0.1)
+    data = tools.loader(recording_set(tools, FIXED_X, FIXED_Y), FIXED_BATCH)
+    _, loss, accuracy = call_train(run_model, tools, probe(tools, frozen=True), data, 0.1)
     check_metrics("_train", loss, accuracy, FIXED_CASE)
-
-
-def frozen_fixed_model() -> RecordingLinear:
-    """The fixed model, with zero gradients: training does not change it."""
-    return RecordingLinear(FIXED_WEIGHT, FIXED_BIAS, frozen=True)
+    model = probe(tools, OTHER_WEIGHT, OTHER_BIAS, frozen=True)
+    _, loss, accuracy = call_train(run_model, tools, model, fixed_loader(tools), 0.1)
+    check_metrics("_train", loss, accuracy, OTHER_CASE, *figures(OTHER_WEIGHT, OTHER_BIAS))
 
 
 # -- 9.3 _test ------------------------------------------------------------------------------
-def test_test_reports_mean_loss_and_percent_accuracy(run_model):
-    loss, accuracy = call_test(run_model, fixed_model(), loader(FIXED_X, FIXED_Y, FIXED_BATCH))
+def fixed_loader(tools):
+    return tools.loader(recording_set(tools, FIXED_X, FIXED_Y), FIXED_BATCH)
+
+
+def test_test_reports_mean_loss_and_percent_accuracy(run_model, tools):
+    loss, accuracy = call_test(run_model, tools, probe(tools), fixed_loader(tools))
     check_metrics("_test", loss, accuracy, FIXED_CASE)
+    loss, accuracy = call_test(run_model, tools, probe(tools, OTHER_WEIGHT, OTHER_BIAS),
+                               fixed_loader(tools))
+    check_metrics("_test", loss, accuracy, OTHER_CASE, *figures(OTHER_WEIGHT, OTHER_BIAS))
 
 
-def test_test_leaves_parameters_untouched(run_model):
-    model = fixed_model()
-    before = parameters_of(model)
-    call_test(run_model, model, loader(FIXED_X, FIXED_Y, FIXED_BATCH))
-    changed = [not torch.equal(old, new) for old, new in zip(before, parameters_of(model))]
-    assert not any(changed), (
+def test_test_leaves_parameters_untouched(run_model, tools):
+    model = probe(tools, OTHER_WEIGHT, OTHER_BIAS)
+    loss, accuracy = call_test(run_model, tools, model, fixed_loader(tools))
+    check_metrics("_test", loss, accuracy, OTHER_CASE, *figures(OTHER_WEIGHT, OTHER_BIAS))
+    weight, bias = linear_params(tools, model, "_test")
+    assert close(weight, bias, (OTHER_WEIGHT, OTHER_BIAS), atol=0), (
         "`_test` changed the model's parameters; it must only evaluate (no `optimizer.step()`, "
         "no in-place updates).")
-    frozen = [name for name, parameter in model.named_parameters() if not parameter.requires_grad]
+    frozen = tools.frozen_parameters(model)
     assert not frozen, (
         f"`_test` switched off `requires_grad` of {frozen}; leave the parameters as they are.\n"
         f"Hint: use `with torch.no_grad():` instead, which stops tracking without touching the "
         f"model.")
 
 
-def test_test_runs_in_eval_mode(run_model):
-    model = RecordingLinear(FIXED_WEIGHT, FIXED_BIAS).train()
-    call_test(run_model, model, loader(FIXED_X, FIXED_Y, FIXED_BATCH))
-    modes = [call.training for call in model.calls]
-    assert modes and not any(modes), (
-        f"`_test` ran {sum(modes)} of its {len(modes)} forward passes in training mode, so dropout "
-        f"would still be active.\nHint: call `model.eval()` before the loop.")
+def test_test_runs_in_eval_mode(run_model, tools):
+    """The probe, handed over in training mode, adds SHIFT to its logits in eval mode only: only
+    a `_test` that switched to eval mode reports the shifted figures."""
+    model = probe(tools, eval_shift=SHIFT).train()
+    loss, accuracy = call_test(run_model, tools, model, fixed_loader(tools))
+    expected_loss, expected_accuracy = figures(FIXED_WEIGHT, FIXED_BIAS, SHIFT)
+    check_metrics("_test", loss, accuracy, f"{FIXED_CASE}, a model that behaves differently in "
+                  f"eval mode", expected_loss, expected_accuracy,
+                  mode_hint=(fixed_loss(), FIXED_ACCURACY,
+                             "these are the figures of the model in training mode, so dropout "
+                             "would still be active: call `model.eval()` before the loop."))
 
 
-def test_test_disables_gradient_tracking(run_model):
-    model = RecordingLinear(FIXED_WEIGHT, FIXED_BIAS)
-    call_test(run_model, model, loader(FIXED_X, FIXED_Y, FIXED_BATCH))
-    tracked = [call.grad_enabled for call in model.calls]
-    assert tracked and not any(tracked), (
-        f"`_test` ran {sum(tracked)} of its {len(tracked)} forward passes with gradient tracking "
-        f"on.\nHint: wrap the evaluation loop in `with torch.no_grad():`.")
+def test_test_disables_gradient_tracking(run_model, tools):
+    """The probe adds SHIFT to its logits while gradients are tracked: `_test` under
+    `torch.no_grad()` reports the plain figures."""
+    model = probe(tools, OTHER_WEIGHT, OTHER_BIAS, grad_shift=SHIFT)
+    loss, accuracy = call_test(run_model, tools, model, fixed_loader(tools))
+    shifted_loss, shifted_accuracy = figures(OTHER_WEIGHT, OTHER_BIAS, SHIFT)
+    check_metrics("_test", loss, accuracy, OTHER_CASE, *figures(OTHER_WEIGHT, OTHER_BIAS),
+                  mode_hint=(shifted_loss, shifted_accuracy,
+                             "the forward passes ran with gradient tracking on: wrap the "
+                             "evaluation loop in `with torch.no_grad():`."))
 
 
 # -- 9.4 run_model: results -----------------------------------------------------------------
-def test_run_model_train_returns_per_epoch_lists(run_model):
-    # Frozen model, validation set = training set: every epoch of both lists has the fixed
-    # model's loss and accuracy. stop_thr = -1: no early stopping under any reading.
-    data = dataset(FIXED_X, FIXED_Y)
-    _, loss, acc = call_run_model_train(run_model, frozen_fixed_model(), train_set=data,
-                                        valid_set=data, batch_size=FIXED_BATCH, n_epochs=2,
-                                        stop_thr=-1.0, shuffle=False)
+def test_run_model_train_returns_per_epoch_lists(run_model, tools):
+    # Frozen model, validation set = training set: every epoch of both lists has the model's
+    # loss and accuracy. stop_thr = -1: no early stopping under any reading.
+    model = probe(tools, OTHER_WEIGHT, OTHER_BIAS, frozen=True)
+    _, loss, acc = call_run_model_train(run_model, tools, model,
+                                        train_set=recording_set(tools, FIXED_X, FIXED_Y),
+                                        valid_set=recording_set(tools, FIXED_X, FIXED_Y),
+                                        batch_size=FIXED_BATCH, n_epochs=2, stop_thr=-1.0,
+                                        shuffle=False)
     for split in ("train", "valid"):
         epochs = epochs_recorded(loss, acc, split)
         assert epochs == 2, (
@@ -233,12 +274,13 @@ def test_run_model_train_returns_per_epoch_lists(run_model):
         for epoch in range(2):
             check_metrics("run_model", as_float(loss[split][epoch], "run_model", "a loss"),
                           as_float(acc[split][epoch], "run_model", "an accuracy"),
-                          f"{FIXED_CASE} (\"{split}\" list, epoch {epoch + 1})")
+                          f"{OTHER_CASE} (\"{split}\" list, epoch {epoch + 1})",
+                          *figures(OTHER_WEIGHT, OTHER_BIAS))
 
 
-def test_run_model_without_validation_set(run_model):
-    _, loss, acc = call_run_model_train(run_model, frozen_fixed_model(),
-                                        train_set=dataset(FIXED_X, FIXED_Y),
+def test_run_model_without_validation_set(run_model, tools):
+    _, loss, acc = call_run_model_train(run_model, tools, probe(tools, frozen=True),
+                                        train_set=recording_set(tools, FIXED_X, FIXED_Y),
                                         batch_size=FIXED_BATCH, n_epochs=1, shuffle=False)
     assert epochs_recorded(loss, acc) == 1, (
         f"`run_model(..., n_epochs=1)` without a validation set returned {len(loss['train'])} "
@@ -248,70 +290,87 @@ def test_run_model_without_validation_set(run_model):
         f"{len(acc['valid'])} accuracies; expected empty lists.")
 
 
-def test_run_model_test_mode(run_model):
-    model = fixed_model()
-    result = run_model.run_model(model, "test", test_set=dataset(FIXED_X, FIXED_Y),
-                                 batch_size=FIXED_BATCH, device=CPU)
+def test_run_model_test_mode(run_model, tools):
+    model = probe(tools, OTHER_WEIGHT, OTHER_BIAS)
+    result = run_model.run_model(model, "test", test_set=recording_set(tools, FIXED_X, FIXED_Y),
+                                 batch_size=FIXED_BATCH, device=tools.cpu())
     function = "run_model(model, \"test\", ...)"
     loss, accuracy = unpack(result, 2, function, "`(test_loss, test_accuracy)`")
     check_metrics(function, as_float(loss, function, "a loss"),
-                  as_float(accuracy, function, "an accuracy"), FIXED_CASE)
-    assert np.array_equal(layer_arrays(model)[0], FIXED_WEIGHT), (
+                  as_float(accuracy, function, "an accuracy"), OTHER_CASE,
+                  *figures(OTHER_WEIGHT, OTHER_BIAS))
+    assert close(*linear_params(tools, model, function), (OTHER_WEIGHT, OTHER_BIAS), atol=0), (
         f"`{function}` changed the model's weights; test mode only evaluates.")
 
 
 # -- 9.5 run_model: batches, shuffling, learning rate, modes --------------------------------
-def training_calls(trained, given, train_X) -> list:
-    """The training passes recorded by the RecordingLinear `given` (or by the model
-    `run_model` returned, if it trained a copy)."""
-    model = trained if isinstance(trained, RecordingLinear) and trained.calls else given
-    return model.training_calls(train_X)
+def check_training_run(tools, trained, served, X, y, weight, bias, batch_size, learning_rate,
+                       call, **flags):
+    """The parameters of the trained model must be those of SGD over the served batches,
+    simulated here (with fresh gradients, or with gradients never zeroed: a missing
+    `zero_grad` costs item 9.1, not these checks of batches, order and modes)."""
+    got = linear_params(tools, trained, call)
+    for accumulate in (False, True):
+        expected = simulate_sgd(weight, bias, X, y, served, batch_size, learning_rate,
+                                accumulate=accumulate, **flags)
+        if close(*got, expected.weights[-1] if expected.weights else (weight, bias), atol=1e-4):
+            return
+    expected = simulate_sgd(weight, bias, X, y, served, batch_size, learning_rate, **flags)
+    final = expected.weights[-1] if expected.weights else (weight, bias)
+    served_sizes = [min(batch_size, len(epoch) - start) for epoch in served
+                    for start in range(0, len(epoch), batch_size)]
+    raise AssertionError(
+        f"`{call}` served {len(served)} epoch(s) of training examples, but the parameters it "
+        f"left are not those of SGD (lr={learning_rate}) on batches of sizes {served_sizes} in "
+        f"that order.\nWeights after: {show(got[0])}\nExpected: {show(final[0])}\n"
+        f"Hint: build the training `DataLoader` with `batch_size=batch_size` and "
+        f"`shuffle=shuffle`, and give `_train` an `optim.SGD(model.parameters(), "
+        f"lr=learning_rate)`.")
 
 
 @pytest.mark.parametrize("batch_size", [4, 12])
-def test_run_model_batch_size_and_epochs(run_model, batch_size):
-    X, y, weight, bias = indexed_problem(12)
-    model = RecordingLinear(weight, bias, frozen=True)
-    trained, _, _ = call_run_model_train(run_model, model, train_set=dataset(X, y),
-                                         batch_size=batch_size, n_epochs=2, shuffle=False)
-    sizes = [len(call.inputs) for call in training_calls(trained, model, X)]
-    expected = [batch_size] * (2 * 12 // batch_size)
-    assert sizes == expected, (
-        f"`run_model(..., batch_size={batch_size}, n_epochs=2)` on 12 examples trained on batches "
-        f"of sizes {sizes}; expected {expected} ({12 // batch_size} batches per epoch, 2 epochs).")
+def test_run_model_batch_size_and_epochs(run_model, tools, batch_size):
+    X, y, weight, bias = separable_problem(n_per_class=6)
+    train_set = recording_set(tools, X, y)
+    call = f"run_model(..., batch_size={batch_size}, n_epochs=2, shuffle=False)"
+    trained, _, _ = call_run_model_train(run_model, tools, probe(tools, weight, bias),
+                                         train_set=train_set, batch_size=batch_size,
+                                         learning_rate=0.5, n_epochs=2, shuffle=False)
+    served = served_epochs(train_set, len(y), call)
+    assert len(served) == 2, (
+        f"`{call}` on {len(y)} examples trained {len(served)} epoch(s); expected 2.")
+    check_training_run(tools, trained, served, X, y, weight, bias, batch_size, 0.5, call)
 
 
 @pytest.mark.parametrize("shuffle", [True, False])
-def test_run_model_shuffle(run_model, shuffle):
-    n, batch_size = 20, 5
-    X, y, weight, bias = indexed_problem(n)
-    model = RecordingLinear(weight, bias, frozen=True)
-    trained, _, _ = call_run_model_train(run_model, model, train_set=dataset(X, y),
-                                         batch_size=batch_size, n_epochs=2, shuffle=shuffle)
-    calls = training_calls(trained, model, X)
-    order = [int(row[0].round()) for call in calls for row in call.inputs]
-    epochs = [order[:n], order[n:]]
-    assert len(order) == 2 * n and all(sorted(epoch) == list(range(n)) for epoch in epochs), (
-        f"`run_model(..., n_epochs=2, shuffle={shuffle})` on {n} examples: each epoch should "
-        f"train on every example exactly once; the examples served were {order}.")
-    in_order = [epoch == list(range(n)) for epoch in epochs]
+def test_run_model_shuffle(run_model, tools, shuffle):
+    X, y, weight, bias = separable_problem(n_per_class=10)
+    train_set = recording_set(tools, X, y)
+    call = f"run_model(..., batch_size=5, n_epochs=2, shuffle={shuffle})"
+    trained, _, _ = call_run_model_train(run_model, tools, probe(tools, weight, bias),
+                                         train_set=train_set, batch_size=5, learning_rate=0.5,
+                                         n_epochs=2, shuffle=shuffle)
+    served = served_epochs(train_set, len(y), call)
+    assert len(served) == 2, f"`{call}` trained {len(served)} epoch(s); expected 2."
+    in_order = [epoch == list(range(len(y))) for epoch in served]
     if shuffle:
         assert not all(in_order), (
-            f"`run_model(..., shuffle=True)` served the {n} training examples in their original "
-            f"order in both epochs.\nHint: pass `shuffle=shuffle` to the training `DataLoader`.")
+            f"`{call}` served the {len(y)} training examples in their original order in both "
+            f"epochs.\nHint: pass `shuffle=shuffle` to the training `DataLoader`.")
     else:
         assert all(in_order), (
-            f"`run_model(..., shuffle=False)` served the training examples in the order {order}; "
-            f"expected their original order.\nHint: pass `shuffle=shuffle` to the training "
-            f"`DataLoader`.")
+            f"`{call}` served the training examples in the order {served}; expected their "
+            f"original order.\nHint: pass `shuffle=shuffle` to the training `DataLoader`.")
+    check_training_run(tools, trained, served, X, y, weight, bias, 5, 0.5, call)
 
 
-def test_run_model_learning_rate(run_model):
+def test_run_model_learning_rate(run_model, tools):
     """One epoch on one example: exactly one SGD step with the given learning rate."""
     learning_rate, X, y = 0.3, FIXED_X[:1], FIXED_Y[:1]
-    trained, _, _ = call_run_model_train(run_model, fixed_model(), train_set=dataset(X, y),
-                                         batch_size=1, learning_rate=learning_rate, n_epochs=1)
-    got = layer_arrays(linear_layers(trained)[0])[0]
+    trained, _, _ = call_run_model_train(run_model, tools, probe(tools),
+                                         train_set=recording_set(tools, X, y), batch_size=1,
+                                         learning_rate=learning_rate, n_epochs=1)
+    got = linear_params(tools, trained, RUN_TRAIN)[0]
     gradient = cross_entropy_gradient(FIXED_WEIGHT, FIXED_BIAS, X, y)[0]
     expected = FIXED_WEIGHT - learning_rate * gradient
     if np.allclose(got, expected, atol=1e-6):
@@ -327,25 +386,31 @@ def test_run_model_learning_rate(run_model):
         f"Weights after: {show(got)}\nExpected: {show(expected)}{hint}")
 
 
-def test_run_model_trains_in_train_mode_after_validation(run_model):
-    """Handed a model in eval mode, and after every validation pass, training epochs must run
-    in train mode (dropout on)."""
-    model = frozen_fixed_model()
-    model.eval()
+def test_run_model_trains_in_train_mode_after_validation(run_model, tools):
+    """The probe arrives in eval mode and shifts its logits in eval mode: only epochs trained in
+    train mode (after every validation pass too) take the SGD steps simulated here."""
+    X, y, weight, bias = separable_problem()
+    shift = np.array([1.5, -1.5])
+    model = probe(tools, weight, bias, eval_shift=shift).eval()
+    train_set = recording_set(tools, X, y)
+    call = "run_model(..., n_epochs=3)"
     # stop_thr = -1: no change can be smaller, so all 3 epochs run.
-    trained, _, _ = call_run_model_train(run_model, model, train_set=dataset(FIXED_X, FIXED_Y),
-                                         valid_set=dataset(-FIXED_X, FIXED_Y),
-                                         batch_size=FIXED_BATCH, n_epochs=3, stop_thr=-1.0,
+    trained, _, _ = call_run_model_train(run_model, tools, model, train_set=train_set,
+                                         valid_set=recording_set(tools, -X, y), batch_size=4,
+                                         learning_rate=0.5, n_epochs=3, stop_thr=-1.0,
                                          shuffle=False)
-    passes = training_calls(trained, model, FIXED_X)
-    seen = sum(len(call.inputs) for call in passes)
-    in_eval = sum(not call.training for call in passes)
-    assert seen == 3 * len(FIXED_Y) and in_eval == 0, (
-        f"`run_model(..., n_epochs=3)` with a validation set ran {in_eval} of its {len(passes)} "
-        f"training forward passes in eval mode, on {seen} training examples; expected 3 epochs "
-        f"of {len(FIXED_Y)} examples, all in train mode.\n"
-        f"Hint: the model may arrive in eval mode and `_test` switches it to eval mode; call "
-        f"`model.train()` at the start of every training epoch.")
+    served = served_epochs(train_set, len(y), call)
+    got = linear_params(tools, trained, call)
+    in_train_mode = any(close(*got, simulate_sgd(weight, bias, X, y, served, 4, 0.5,
+                                                 accumulate=accumulate).weights[-1], atol=1e-4)
+                        for accumulate in (False, True))
+    expected = simulate_sgd(weight, bias, X, y, served, 4, 0.5).weights[-1]
+    assert len(served) == 3 and in_train_mode, (
+        f"`{call}` with a validation set, given a model in eval mode, trained {len(served)} "
+        f"epoch(s), and its parameters are not those of SGD in training mode (the model computes "
+        f"something else in eval mode).\nWeights after: {show(got[0])}\nExpected: "
+        f"{show(expected[0])}\nHint: the model may arrive in eval mode and `_test` switches it "
+        f"to eval mode; `_train` must call `model.train()` at the start of every epoch.")
 
 
 # -- 9.6 run_model: early stopping ----------------------------------------------------------
@@ -353,13 +418,14 @@ def test_run_model_trains_in_train_mode_after_validation(run_model):
 # e is the last one run, its figures are kept) when |valid_loss[e] - valid_loss[e-1]| <
 # stop_thr; epoch 1 has nothing to compare with. The decrease valid_loss[e-1] - valid_loss[e]
 # < stop_thr (stop when it no longer improves) is accepted too. Each test checks the number of
-# epochs run against the submission's own validation losses, in a scenario where the intended
-# answer is known: a frozen model (constant loss: stop after epoch 2), a threshold larger than
-# any change (stop after epoch 2), and a loss that falls by more than 0.005 every epoch (run
-# all epochs).
+# epochs run against validation losses computed here from the simulated training, in a
+# scenario where the intended answer is known: a frozen model (constant loss: stop after
+# epoch 2), a threshold larger than any change (stop after epoch 2), and a loss that falls by
+# more than 0.005 every epoch (run all epochs). The returned validation losses are the ones
+# judged; the last must be the validation loss (computed here) of the model returned.
 def stopping_epochs(valid, stop_thr, n_epochs) -> set:
-    """Epochs after which training should end under the accepted readings, given the recorded
-    validation losses `valid`."""
+    """Epochs after which training should end under the accepted readings, given the
+    validation losses `valid` of the epochs run."""
     readings = (lambda previous, current: abs(current - previous),
                 lambda previous, current: previous - current)
     ends = set()
@@ -369,30 +435,40 @@ def stopping_epochs(valid, stop_thr, n_epochs) -> set:
     return ends
 
 
-def check_early_stopping(run_model, model, learning_rate, stop_thr, n_epochs, intended, valid=None):
+def check_early_stopping(run_model, tools, learning_rate, stop_thr, n_epochs, intended,
+                         valid=None, **flags):
     """Train on the separable problem (4 batches of 4, no shuffling), validate on `valid`
     (default: other points of the same blobs) and compare the epochs run with the rule."""
-    X, y, _, _ = separable_problem()
+    X, y, weight, bias = separable_problem()
+    if not flags.get("train_bias", True):
+        bias = np.zeros_like(bias)
     X_valid, y_valid = valid if valid is not None else separable_problem(seed=1)[:2]
     call = (f"run_model(..., learning_rate={learning_rate}, n_epochs={n_epochs}, "
             f"stop_thr={stop_thr})")
-    trained, loss, acc = call_run_model_train(run_model, model, train_set=dataset(X, y),
-                                              valid_set=dataset(X_valid, y_valid), batch_size=4,
-                                              learning_rate=learning_rate, n_epochs=n_epochs,
-                                              stop_thr=stop_thr, shuffle=False)
+    train_set = recording_set(tools, X, y)
+    trained, loss, acc = call_run_model_train(
+        run_model, tools, probe(tools, weight, bias, **flags), train_set=train_set,
+        valid_set=recording_set(tools, X_valid, y_valid), batch_size=4,
+        learning_rate=learning_rate, n_epochs=n_epochs, stop_thr=stop_thr, shuffle=False)
     epochs = epochs_recorded(loss, acc)
-    trained_epochs = sum(len(call.inputs) for call in training_calls(trained, model, X)) / len(y)
-    assert epochs_recorded(loss, acc, "valid") == epochs == trained_epochs, (
-        f"`{call}` with a validation set trained {trained_epochs:g} epochs but returned "
+    served = served_epochs(train_set, len(y), call)
+    assert epochs_recorded(loss, acc, "valid") == epochs == len(served), (
+        f"`{call}` with a validation set trained {len(served)} epochs but returned "
         f"{epochs} training and {len(loss['valid'])} validation losses; expected one of each per "
         f"epoch trained.")
-    valid = [as_float(value, "run_model", "a validation loss") for value in loss["valid"]]
-    allowed = stopping_epochs(valid, stop_thr, n_epochs)
+    valid_losses = [as_float(value, "run_model", "a validation loss") for value in loss["valid"]]
+    final_weight, final_bias = linear_params(tools, trained, call)
+    final_loss = cross_entropy(X_valid @ final_weight.T + final_bias, y_valid)
+    assert np.isclose(valid_losses[-1], final_loss, rtol=1e-4, atol=1e-6), (
+        f"`{call}` returned {show(valid_losses[-1])} as the last validation loss, but the model "
+        f"it returned has a validation loss of {show(final_loss)}.\nHint: record, after each "
+        f"epoch, the loss `_test` computes on the validation set.")
+    allowed = stopping_epochs(valid_losses, stop_thr, n_epochs)
     if epochs in allowed:
         return
     expected = min(allowed)
     message = (f"`{call}` ({intended}) ran {plural(epochs, 'epoch')}, with validation losses "
-               f"{show(np.asarray(valid))}; ")
+               f"{show(np.asarray(valid_losses))}; ")
     if epochs < expected:
         message += (f"it stopped although no change of the validation loss so far was below "
                     f"`stop_thr`.")
@@ -412,51 +488,51 @@ def plural(count, noun) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def test_early_stopping_when_loss_is_constant(run_model):
-    _, _, weight, bias = separable_problem()
-    check_early_stopping(run_model, RecordingLinear(weight, bias, frozen=True), 0.5, 1e-4, 5,
-                         "a model training cannot change, so the validation loss is constant")
+def test_early_stopping_when_loss_is_constant(run_model, tools):
+    check_early_stopping(run_model, tools, 0.5, 1e-4, 5,
+                         "a model training cannot change, so the validation loss is constant",
+                         frozen=True)
 
 
-def test_early_stopping_with_huge_threshold(run_model):
-    _, _, weight, bias = separable_problem()
-    check_early_stopping(run_model, RecordingLinear(weight, bias), 0.5, 10.0, 5,
+def test_early_stopping_with_huge_threshold(run_model, tools):
+    check_early_stopping(run_model, tools, 0.5, 10.0, 5,
                          "every change of this loss is below the threshold")
 
 
-def test_early_stopping_not_triggered_while_loss_changes(run_model):
-    _, _, weight, bias = separable_problem()
-    check_early_stopping(run_model, RecordingLinear(weight, bias), 0.5, 1e-4, 4,
+def test_early_stopping_not_triggered_while_loss_changes(run_model, tools):
+    check_early_stopping(run_model, tools, 0.5, 1e-4, 4,
                          "the validation loss keeps falling by more than `stop_thr`")
 
 
-def test_early_stopping_watches_the_validation_loss(run_model):
+def test_early_stopping_watches_the_validation_loss(run_model, tools):
     # No bias and all-zero validation inputs: the validation logits stay 0 and the validation
     # loss log(2) while training changes the weights and the training loss (catches stopping on
     # the training loss).
-    X, y, weight, bias = separable_problem()
-    model = RecordingLinear(weight, np.zeros_like(bias))
-    model.linear.bias.requires_grad_(False)
-    check_early_stopping(run_model, model, 0.5, 1e-4, 5,
+    X, y, _, _ = separable_problem()
+    check_early_stopping(run_model, tools, 0.5, 1e-4, 5,
                          "the validation loss cannot change while the training loss does",
-                         valid=(np.zeros_like(X), y))
+                         valid=(np.zeros_like(X), y), train_bias=False)
 
 
-def test_no_early_stopping_without_validation_set(run_model):
+def test_no_early_stopping_without_validation_set(run_model, tools):
     # Frozen model: the training loss is constant, which must not stop training.
-    _, loss, acc = call_run_model_train(run_model, frozen_fixed_model(),
-                                        train_set=dataset(FIXED_X, FIXED_Y),
-                                        batch_size=FIXED_BATCH, n_epochs=4, shuffle=False)
+    train_set = recording_set(tools, FIXED_X, FIXED_Y)
+    _, loss, acc = call_run_model_train(run_model, tools, probe(tools, frozen=True),
+                                        train_set=train_set, batch_size=FIXED_BATCH, n_epochs=4,
+                                        shuffle=False)
     epochs = epochs_recorded(loss, acc)
-    assert epochs == 4, (
+    served = served_epochs(train_set, len(FIXED_Y), "run_model(..., n_epochs=4)")
+    assert epochs == 4 == len(served), (
         f"`run_model(..., n_epochs=4)` without a validation set (constant training loss) ran "
-        f"{epochs} epochs; expected 4: early stopping looks at the validation loss only.")
+        f"{len(served)} epochs and reported {epochs}; expected 4: early stopping looks at the "
+        f"validation loss only.")
 
 
 # -- 9.7 predict ----------------------------------------------------------------------------
-def test_predict(run_model):
+def test_predict(run_model, tools):
     # Batches of 3, 3 and 2: the predictions must follow the loader's order.
-    result = run_model.predict(fixed_model(), loader(FIXED_X, FIXED_Y, 3), CPU)
+    data = tools.loader(recording_set(tools, FIXED_X, FIXED_Y), 3)
+    result = run_model.predict(probe(tools), data, tools.cpu())
     preds, targets = unpack(result, 2, "predict", "`(preds, targets)`")
     for name, got, expected in (("preds", preds, FIXED_PREDICTIONS), ("targets", targets, FIXED_Y)):
         is_labels = (isinstance(got, torch.Tensor) and got.ndim == 1

@@ -1,6 +1,8 @@
 """Small helpers for writing student-facing assertion messages."""
 import numpy as np
 
+from autograder.grading_api import remote_type_name
+
 
 def show(value, threshold=20) -> str:
     """A short, readable rendering of an array (or scalar) for a feedback message; arrays with
@@ -17,7 +19,7 @@ def show(value, threshold=20) -> str:
 def describe_shape(value) -> str:
     """`(4, 3)`-style shape of `value`, or its type name when it is not array-like."""
     shape = getattr(value, "shape", None)
-    return str(tuple(shape)) if shape is not None else f"a `{type(value).__name__}`"
+    return str(tuple(shape)) if shape is not None else f"a `{remote_type_name(value)}`"
 
 
 def assert_allclose(function, got, expected, case="", name="result", rtol=1e-7, atol=1e-10,
@@ -44,7 +46,7 @@ def assert_allclose(function, got, expected, case="", name="result", rtol=1e-7, 
 def _mismatch(got, expected, name, rtol, atol):
     """How `got` differs from `expected` ("returned ..."), or None when they match."""
     if not hasattr(got, "shape"):
-        return (f"returned a `{type(got).__name__}` as its {name}; expected an array of shape "
+        return (f"returned a `{remote_type_name(got)}` as its {name}; expected an array of shape "
                 f"{expected.shape}.")
     if got.shape != expected.shape:
         return f"returned its {name} with shape {got.shape}; expected shape {expected.shape}."

@@ -7,6 +7,8 @@ Always use float64 arrays.
 """
 import numpy as np
 
+from autograder.grading_api import remote_type_name
+
 from .feedback import show
 
 
@@ -66,7 +68,7 @@ def assert_gradient_close(name, analytic, numeric, tol, function, hint_fn=None, 
     where = f" (input {case})" if case else ""
     numeric = np.asarray(numeric, dtype=np.float64)
     if not hasattr(analytic, "shape"):
-        _fail(f"`{function}`{where} returned a `{type(analytic).__name__}` as `{name}`; "
+        _fail(f"`{function}`{where} returned a `{remote_type_name(analytic)}` as `{name}`; "
               f"expected an array of shape {numeric.shape}.", hint_fn, analytic, numeric)
     if analytic.shape != numeric.shape:
         _fail(f"`{function}`{where} returned `{name}` with shape {analytic.shape}; "

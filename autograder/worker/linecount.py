@@ -1,5 +1,8 @@
-"""Count the Python lines a call executes inside chosen source files (a clock-free test of
+"""Count the Python lines a call executes inside the submission's files (a clock-free test of
 vectorisation: a loop over examples makes the count grow with the batch size).
+
+Runs in the worker, so the count is the worker's word: the grading process uses it only
+together with its own reading of the submitted source.
 """
 import sys
 from pathlib import Path

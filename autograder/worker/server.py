@@ -1,0 +1,228 @@
+"""A student worker: imports the submission and answers the grading process's requests.
+
+One request at a time, each answered by one reply (`autograder.protocol`): plain values are
+sent as values, every other object stays here behind a handle. An exception becomes plain
+data (`ErrorInfo`). A copy of this process that the submission forked exits before it could
+answer in the worker's name.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import linecache
+import os
+import random
+import sys
+import traceback
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from autograder import protocol
+from autograder.worker.linecount import count_executed_lines
+
+RECEIVE_BYTES = 1 << 20
+
+
+class Objects:
+    """The objects the grading process holds handles to, by handle id (one id per object)."""
+
+    def __init__(self):
+        self.by_id: dict[int, object] = {}
+        self.id_of: dict[int, int] = {}
+        self.next_id = 1
+
+    def handle_for(self, value) -> protocol.Handle:
+        known = self.id_of.get(id(value))
+        if known is None or self.by_id.get(known) is not value:
+            known, self.next_id = self.next_id, self.next_id + 1
+            self.by_id[known] = value
+            self.id_of[id(value)] = known
+        return protocol.Handle(known, _type_name(value), callable(value))
+
+    def resolve(self, handle: protocol.Handle):
+        if handle.id not in self.by_id:
+            raise protocol.MessageError(f"no object with handle {handle.id} in this worker")
+        return self.by_id[handle.id]
+
+    def release(self, ids) -> None:
+        for handle_id in ids if isinstance(ids, list) else ():
+            value = self.by_id.pop(handle_id, None)
+            if value is not None and self.id_of.get(id(value)) == handle_id:
+                del self.id_of[id(value)]
+
+
+def _type_name(value) -> str:
+    try:
+        return str(type(value).__qualname__)
+    except Exception:  # noqa: BLE001 - a hostile metaclass
+        return "object"
+
+
+class Worker:
+    def __init__(self, connection, submission_dir: Path):
+        self.connection = connection
+        self.submission_dir = submission_dir
+        self.objects = Objects()
+        self.pid = os.getpid()
+        self.operations = {
+            protocol.OP_IMPORT: self.import_module, protocol.OP_LIBRARY: self.library,
+            protocol.OP_GETATTR: self.get_attribute, protocol.OP_SETATTR: self.set_attribute,
+            protocol.OP_FILL: self.fill, protocol.OP_CALL: self.call, protocol.OP_RESET: self.reset,
+            protocol.OP_RELEASE: self.release,
+        }
+
+    # -- the loop ---------------------------------------------------------------------------
+    def serve(self) -> None:
+        reader = protocol.unpacker(self.objects.resolve)
+        while True:
+            data = self.connection.recv(RECEIVE_BYTES)
+            if not data:
+                os._exit(0)
+            reader.feed(data)
+            while True:
+                try:
+                    request = next(reader)
+                except StopIteration:
+                    break
+                except Exception as error:  # noqa: BLE001 - a request we cannot read
+                    self.send({protocol.REPLY_ERROR: self.error_info(error).as_dict()})
+                    reader = protocol.unpacker(self.objects.resolve)
+                    break
+                self.send(self.answer(request))
+
+    def answer(self, request) -> dict:
+        try:
+            operation = self.operations[request["op"]]
+            return operation(request)
+        except BaseException as error:  # noqa: BLE001 - every failure goes back as data
+            return {protocol.REPLY_ERROR: self.error_info(error).as_dict()}
+        finally:
+            _flush_output()
+
+    def send(self, reply: dict) -> None:
+        if os.getpid() != self.pid:
+            os._exit(0)  # a forked copy must not answer in the worker's name
+        try:
+            data = protocol.encode(reply, self.objects.handle_for)
+        except BaseException as error:  # noqa: BLE001 - e.g. a container whose items() raise
+            data = protocol.encode({protocol.REPLY_ERROR: self.error_info(error).as_dict()})
+        self.connection.sendall(data)
+
+    def value(self, value) -> dict:
+        return {protocol.REPLY_OK: value}
+
+    # -- operations -------------------------------------------------------------------------
+    def import_module(self, request) -> dict:
+        name = request["module"]
+        path = self.submission_dir / f"{name}.py"
+        module = sys.modules.get(name)
+        if module is None or getattr(module, "__file__", None) != str(path):
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                sys.modules.pop(name, None)
+                raise
+        return self.value(module)
+
+    def library(self, request) -> dict:
+        name = request["name"]
+        if not protocol.is_library_name(name):
+            raise ValueError(f"{name!r} is not in a library the grader may name")
+        parts = name.split(".")
+        for split in range(len(parts), 0, -1):
+            try:
+                found = importlib.import_module(".".join(parts[:split]))
+            except ImportError:
+                continue
+            for attribute in parts[split:]:
+                found = getattr(found, attribute)
+            return self.value(found)
+        raise ImportError(f"no library {name!r}")
+
+    def get_attribute(self, request) -> dict:
+        return self.value(getattr(request["target"], request["name"]))
+
+    def set_attribute(self, request) -> dict:
+        setattr(request["target"], request["name"], request["value"])
+        return self.value(None)
+
+    def fill(self, request) -> dict:
+        first, *keys = request["path"]
+        found = getattr(request["target"], first)
+        for key in keys:
+            found = found[key]
+        found[...] = request["value"]
+        return self.value(None)
+
+    def call(self, request) -> dict:
+        options = request.get("options") or {}
+        target, args, kwargs = request["target"], request["args"], request["kwargs"]
+        if request.get("name") is not None:
+            target = getattr(target, request["name"])
+        with contextlib.ExitStack() as stack:
+            if options.get(protocol.OPTION_ERRSTATE):
+                stack.enter_context(np.errstate(**options[protocol.OPTION_ERRSTATE]))
+            if options.get(protocol.OPTION_WARNINGS) == "error":
+                stack.enter_context(warnings.catch_warnings())
+                warnings.simplefilter("error")
+            if options.get(protocol.OPTION_COUNT_LINES):
+                result, lines = count_executed_lines(lambda: target(*args, **kwargs),
+                                                     self.submission_dir)
+                return {protocol.REPLY_OK: result, protocol.REPLY_LINES: lines}
+            return self.value(target(*args, **kwargs))
+
+    def reset(self, request) -> dict:
+        seed = int(request["seed"])
+        np.random.seed(seed)
+        random.seed(seed)
+        if "torch" in sys.modules:
+            sys.modules["torch"].manual_seed(seed)
+        return self.value(None)
+
+    def release(self, request) -> dict:
+        self.objects.release(request.get("handles"))
+        return self.value(None)
+
+    # -- errors -----------------------------------------------------------------------------
+    def error_info(self, error: BaseException) -> protocol.ErrorInfo:
+        """`error` as plain data; whatever the exception object does while being read (a
+        `__str__` that raises) only makes the description poorer."""
+        kind = type(error)
+        try:
+            message = str(error)
+        except BaseException:  # noqa: BLE001
+            message = f"(a `{_type_name(error)}` whose message could not be read)"
+        try:
+            bases = [cls.__name__ for cls in kind.__mro__ if cls.__module__ == "builtins"]
+        except BaseException:  # noqa: BLE001
+            bases = []
+        number = getattr(error, "errno", None) if isinstance(error, OSError) else None
+        return protocol.ErrorInfo(_type_name(error), bases, message,
+                                  number if type(number) is int else None,
+                                  self.student_frames(error))
+
+    def student_frames(self, error: BaseException) -> list[tuple[str, int, str, str]]:
+        root = str(self.submission_dir)
+        frames = []
+        try:
+            for frame in traceback.extract_tb(error.__traceback__):
+                if frame.filename.startswith(root):
+                    line = linecache.getline(frame.filename, frame.lineno or 0).strip()
+                    frames.append((frame.filename, int(frame.lineno or 0), str(frame.name), line))
+        except BaseException:  # noqa: BLE001
+            return frames
+        return frames[-20:]
+
+
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001 - e.g. the output limit was reached
+            pass

@@ -1,0 +1,388 @@
+"""The grading process's side of its student workers: start them, talk to them, end them.
+
+A fork server (`autograder.worker.forkserver`) is started once, on first need; each `Worker`
+is a fresh fork of it with its own socket, output file and stack-dump file (memory files the
+grading process reads itself). Every request waits at most until the current test's time
+limit: past it the worker's stack is dumped, its whole process group is killed, and the call
+fails with `CallTimedOut`. A worker that dies answers with `WorkerDied`, and one whose reply is
+malformed or too large with `BadReply`; the grading process itself never blocks on a worker.
+"""
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import protocol
+
+WORKER_HOME_ENV = "AUTOGRADER_WORKER_HOME"  # the workers' HOME (the grading process's is private)
+DEFAULT_TIMEOUT = 60.0
+DUMP_WAIT_SECONDS = 0.5
+STATUS_WAIT_SECONDS = 2.0
+RECEIVE_BYTES = 1 << 20
+OUTPUT_REWIND_BYTES = 1 << 20
+BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv[1]); "
+             "from autograder.worker.forkserver import main; main(int(sys.argv[2]))")
+
+
+class WorkerFailure(Exception):
+    """The worker could not answer. `function`: what was being called (e.g.
+    `layers.relu_backward`); `message`: a sentence for the student."""
+
+    def __init__(self, function: str, message: str):
+        super().__init__(message)
+        self.function = function
+        self.message = message
+
+
+class CallTimedOut(WorkerFailure):
+    pass
+
+
+class WorkerDied(WorkerFailure):
+    """`message` is the cause ("crashed (segmentation fault)"); `exited`: it ended itself."""
+
+    def __init__(self, function: str, message: str, exited: bool):
+        super().__init__(function, message)
+        self.exited = exited
+
+
+class BadReply(WorkerFailure):
+    pass
+
+
+@dataclass
+class TestBudget:
+    """What the current test may still use: its deadline and how much output it may show."""
+
+    deadline: float | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    output_left: int = 64 * 1024
+    output_cut: bool = False
+    spent: str | None = None  # why this test's time is up (set by the call that timed out)
+
+
+_budget = TestBudget()
+_tests_begun = 0
+
+
+def begin_test(timeout: float, output_limit: int) -> None:
+    """Called by the plugin as each test starts: its requests end by `timeout` seconds from now."""
+    global _budget, _tests_begun
+    _budget = TestBudget(time.monotonic() + timeout, timeout, output_limit)
+    _tests_begun += 1
+
+
+def test_number() -> int:
+    """Which test is running (changes when the next one begins)."""
+    return _tests_begun
+
+
+def end_test() -> None:
+    global _budget
+    _budget = TestBudget()
+
+
+def current_timeout() -> float:
+    return _budget.timeout
+
+
+def time_is_up() -> str | None:
+    """The message of the call that used up the current test's time, if one did."""
+    return _budget.spent
+
+
+def spend_test_time(message: str) -> None:
+    _budget.spent = message
+
+
+class ForkServer:
+    """The process that forks workers; started lazily, one per grading process."""
+
+    _instance: "ForkServer | None" = None
+
+    def __init__(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        package_parent = str(Path(__file__).resolve().parent.parent)
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-X", "utf8", "-c", BOOTSTRAP, package_parent,
+             str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env=worker_environment())
+        theirs.close()
+        self.control = ours
+
+    @classmethod
+    def get(cls) -> "ForkServer":
+        if cls._instance is None or cls._instance.process.poll() is not None:
+            cls._instance = cls()
+        return cls._instance
+
+    @classmethod
+    def running_pid(cls) -> int | None:
+        server = cls._instance
+        return server.process.pid if server and server.process.poll() is None else None
+
+    def _ask(self, message: dict, fds: list[int] = ()) -> dict:
+        socket.send_fds(self.control, [protocol.encode(message)], list(fds))
+        ready, _, _ = select.select([self.control], [], [], 30)
+        if not ready:
+            raise RuntimeError("the worker fork server did not answer")
+        reply = protocol.decode(self.control.recv(1 << 16))
+        if "error" in reply:
+            raise RuntimeError(f"the worker fork server refused: {reply['error']}")
+        return reply
+
+    def fork(self, submission_dir: Path, preload: tuple[str, ...] = ()) -> "Worker":
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        output = os.memfd_create("worker-output")
+        dump = os.memfd_create("worker-stack-dump")
+        try:
+            reply = self._ask({"op": protocol.CONTROL_FORK, "submission_dir": str(submission_dir),
+                               "cwd": _worker_dir or os.getcwd(), "preload": list(preload)},
+                              [theirs.fileno(), output, dump])
+        finally:
+            theirs.close()
+        ours.setblocking(False)
+        return Worker(int(reply["pid"]), ours, output, dump, self, submission_dir)
+
+    def exit_status(self, pid: int) -> int | None:
+        return self._ask({"op": protocol.CONTROL_STATUS, "pid": pid,
+                          "wait": STATUS_WAIT_SECONDS}).get("status")
+
+
+_live: dict[int, "Worker"] = {}
+_worker_dir: str | None = None
+
+
+def set_worker_dir(folder: str | None) -> None:
+    """Where workers run (their working folder); by default ours."""
+    global _worker_dir
+    _worker_dir = folder
+
+
+def live_pids() -> frozenset[int]:
+    """The fork server's and the live workers' pids (what may outlive a test)."""
+    pids = {pid for pid, worker in _live.items() if worker.alive}
+    server = ForkServer.running_pid()
+    return frozenset(pids | ({server} if server else set()))
+
+
+def worker_environment() -> dict[str, str]:
+    """What student code sees of the environment: nothing of the harness's."""
+    keep = ("PATH", "HOME", "TMPDIR", "LANG")
+    env = {name: os.environ[name] for name in keep if name in os.environ}
+    if os.environ.get(WORKER_HOME_ENV):
+        env["HOME"] = os.environ[WORKER_HOME_ENV]
+    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", OMP_NUM_THREADS="1",
+               MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg",
+               CUDA_VISIBLE_DEVICES="")
+    return env
+
+
+class Worker:
+    """One student worker process and the connection to it."""
+
+    def __init__(self, pid: int, connection: socket.socket, output_fd: int, dump_fd: int,
+                 server: ForkServer, submission_dir: Path):
+        self.pid = pid
+        self.submission_root = str(submission_dir)
+        self.connection = connection
+        self.output_fd = output_fd
+        self.dump_fd = dump_fd
+        self.server = server
+        self.output_read = 0  # bytes of the output file already forwarded
+        self.failure: WorkerFailure | None = None
+        _live[pid] = self
+
+    @property
+    def alive(self) -> bool:
+        return self.failure is None
+
+    def request(self, message: dict, function: str, encode_handle, decode_handle) -> dict:
+        """Send one request and return the reply (a dict); raises `WorkerFailure`."""
+        if self.failure is not None:
+            raise self.failure
+        deadline = _budget.deadline or time.monotonic() + DEFAULT_TIMEOUT
+        try:
+            self._send(protocol.encode(message, encode_handle), deadline, function)
+            reply = self._receive(deadline, function, decode_handle)
+        except WorkerFailure as failure:
+            self.failure = failure
+            self.stop()
+            raise
+        finally:
+            self.forward_output()
+        if not isinstance(reply, dict):
+            self.failure = BadReply(function, "sent a reply the grader could not read")
+            self.stop()
+            raise self.failure
+        return reply
+
+    def _send(self, data: bytes, deadline: float, function: str) -> None:
+        view = memoryview(data)
+        while view:
+            self._wait(deadline, function, write=True)
+            try:
+                sent = self.connection.send(view)
+            except BlockingIOError:
+                continue
+            except OSError:
+                raise self._died(function) from None
+            view = view[sent:]
+
+    def _receive(self, deadline: float, function: str, decode_handle):
+        reader = protocol.unpacker(decode_handle)
+        while True:
+            try:
+                return next(reader)
+            except StopIteration:
+                pass
+            except protocol.MessageError as error:
+                raise BadReply(function, f"sent a reply the grader refuses: {error}") from None
+            except Exception as error:  # noqa: BLE001 - msgpack's errors for bad or huge input
+                raise BadReply(function, f"sent a reply the grader could not read "
+                                         f"({type(error).__name__})") from None
+            self._wait(deadline, function)
+            try:
+                data = self.connection.recv(RECEIVE_BYTES)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            if not data:
+                raise self._died(function)
+            try:
+                reader.feed(data)
+            except Exception:  # noqa: BLE001 - msgpack's BufferFull
+                raise BadReply(function, f"sent a reply larger than the grader accepts "
+                                         f"({protocol.MAX_MESSAGE_BYTES >> 20} MB)") from None
+
+    def _wait(self, deadline: float, function: str, write: bool = False) -> None:
+        left = deadline - time.monotonic()
+        if left > 0:
+            streams = [self.connection]
+            ready = select.select([], streams, [], left) if write else select.select(streams, [], [], left)
+            if ready[1 if write else 0]:
+                return
+        raise CallTimedOut(function, self._innermost_function(function))
+
+    def _innermost_function(self, function: str) -> str:
+        """Where the worker is stuck, from its stack dump (untrusted: only a name that looks
+        like `module.function` in a submission file is believed), else the called function."""
+        try:
+            os.kill(self.pid, signal.SIGUSR1)
+        except OSError:
+            return function
+        waited = 0.0
+        while waited < DUMP_WAIT_SECONDS and not os.fstat(self.dump_fd).st_size:
+            time.sleep(0.02)
+            waited += 0.02
+        time.sleep(0.05)
+        dump = os.pread(self.dump_fd, 64 * 1024, 0).decode("utf-8", "replace")
+        return innermost_submission_function(dump, self.submission_root) or function
+
+    def _died(self, function: str) -> WorkerDied:
+        status = None
+        try:
+            status = self.server.exit_status(self.pid)
+        except (OSError, RuntimeError, protocol.MessageError):
+            pass
+        exited = status is not None and os.WIFEXITED(status)
+        return WorkerDied(function, describe_exit(status), exited)
+
+    def forward_output(self) -> None:
+        """Copy what the worker printed since the last call to our stdout (which pytest
+        captures for the current test), up to the test's output allowance."""
+        try:
+            size = os.fstat(self.output_fd).st_size
+        except OSError:
+            return
+        while self.output_read < size:
+            chunk = os.pread(self.output_fd, min(RECEIVE_BYTES, size - self.output_read),
+                             self.output_read)
+            if not chunk:
+                break
+            self.output_read += len(chunk)
+            shown = chunk[: max(_budget.output_left, 0)]
+            _budget.output_left -= len(shown)
+            sys.stdout.write(shown.decode("utf-8", "replace"))
+            if len(shown) < len(chunk) and not _budget.output_cut:
+                _budget.output_cut = True
+                sys.stdout.write("\n… (output cut at the grader's limit)\n")
+        if self.output_read >= OUTPUT_REWIND_BYTES:
+            # The worker is idle between requests: start its output file over, so that the
+            # written-file limit applies to what one call prints, not to the whole module.
+            os.ftruncate(self.output_fd, 0)
+            os.lseek(self.output_fd, 0, os.SEEK_SET)
+            self.output_read = 0
+
+    def stop(self) -> None:
+        """Kill the worker and everything in its process group."""
+        _live.pop(self.pid, None)
+        for pid_kill in (os.killpg, os.kill):
+            try:
+                pid_kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            self.connection.close()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.stop()
+        for fd in (self.output_fd, self.dump_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def describe_exit(status: int | None) -> str:
+    """How a worker ended, for the student ("crashed (segmentation fault)")."""
+    if status is None:
+        return "stopped answering (its process ended)"
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        if number == signal.SIGXCPU:
+            return "used up the grader's CPU time limit"
+        return f"crashed ({signal_name(number)})"
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
+    return f"ended its process (exit code {code})"
+
+
+def signal_name(number: int) -> str:
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+    return {"SIGSEGV": "segmentation fault", "SIGABRT": "abort", "SIGBUS": "bus error",
+            "SIGFPE": "arithmetic fault", "SIGKILL": "killed, possibly for using too much memory",
+            "SIGILL": "illegal instruction"}.get(name, name)
+
+
+def innermost_submission_function(dump: str, submission_root: str) -> str | None:
+    """From a faulthandler dump (most recent call first), `module.function` of the first
+    frame inside the submission, e.g. `two_layer_net.train`; None when there is none."""
+    if not submission_root:
+        return None
+    for line in dump.splitlines()[:200]:
+        line = line.strip()
+        if not line.startswith('File "'):
+            continue
+        filename, _, rest = line[len('File "'):].partition('"')
+        if not filename.startswith(submission_root.rstrip("/") + "/"):
+            continue
+        function = rest.rsplit(" in ", 1)[-1].strip()
+        module = Path(filename).stem
+        if not (module.isidentifier() and (function.isidentifier() or function == "<module>")):
+            return None
+        return module if function == "<module>" else f"{module}.{function}"
+    return None
