@@ -12,15 +12,12 @@ the harness): it must earn full marks on every item, every time.
 """
 from __future__ import annotations
 
-import argparse
 import ast
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,8 +25,9 @@ from pathlib import Path
 import yaml
 from tqdm import tqdm
 
-from autograder.runner import HASH_SEED_ENV
+from autograder.protocol import HASH_SEED_ENV
 from autograder.rubric import Rubric, load_rubric
+from autograder.subprocess_grading import grade_in_subprocess
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOGUE = PROJECT_ROOT / "mutants.yaml"
@@ -245,21 +243,17 @@ def grade(name: str, submission: Path, rubric_path: Path, workdir: Path,
     rubric = load_rubric(rubric_path)
     item_ids = tuple(item.id for item in rubric.items)
     results = workdir / f"{name}.results.json"
-    command = [sys.executable, "-m", "autograder", "run", "--submission", str(submission),
-               "--results", str(results), "--rubric", str(rubric_path), "--items", *item_ids, "--quiet"]
     env = {**os.environ, **(env_extra or {})}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-    started = time.monotonic()
-    try:
-        finished = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True,
-                                  timeout=rubric.limits.total_timeout + GRADING_SLACK_S)
-    except subprocess.TimeoutExpired:
+    finished = grade_in_subprocess(submission, results, rubric.limits.total_timeout + GRADING_SLACK_S,
+                                   rubric=rubric_path, items=item_ids, env=env, cwd=workdir)
+    if finished.timed_out:
         return Grading(name, item_ids, error="the grading command did not finish in time",
-                       seconds=time.monotonic() - started)
-    graded = Grading(name, item_ids, seconds=time.monotonic() - started)
+                       seconds=finished.seconds)
+    graded = Grading(name, item_ids, seconds=finished.seconds)
     if finished.returncode != 0 or not results.is_file():
         graded.error = (f"`python -m autograder run` exited with {finished.returncode}:\n"
-                        + (finished.stdout + finished.stderr)[-2000:])
+                        + finished.output[-2000:])
         return graded
     by_number = {item.number: item.id for item in rubric.items}
     for test in json.loads(results.read_text(encoding="utf-8"))["tests"]:

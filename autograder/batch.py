@@ -21,7 +21,6 @@ import dataclasses
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -30,13 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jsonschema
-import psutil
 import yaml
 from tqdm import tqdm
 
 from autograder import results as results_module
 from autograder.rubric import Rubric, RubricError, load_rubric
 from autograder.submission import IGNORED_FOLDERS
+from autograder.subprocess_grading import grade_in_subprocess
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = Path("out/grade-all")
@@ -236,23 +235,17 @@ def _scratch(upload: Path):
 
 def _run(submission: Path, results_path: Path, folder: Path, scratch: Path, settings: Settings) -> str:
     """Run `python -m autograder run` on one submission; '' when it finished, else why not."""
-    command = [sys.executable, "-m", "autograder", "run", "--submission", str(submission),
-               "--results", str(results_path), "--rubric", str(settings.rubric.path), "--quiet"]
-    if settings.items:
-        command += ["--items", *settings.items]
     # A root without submission/: the run reads no Gradescope metadata (no rate limit applies).
     env = {**os.environ, "AUTOGRADER_ROOT": str(folder), "TMPDIR": str(scratch)}
     log = folder / "log.txt"
-    with open(log, "wb") as log_file:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=log_file, stderr=subprocess.STDOUT)
-        try:
-            code = process.wait(timeout=settings.timeout)
-        except subprocess.TimeoutExpired:
-            _kill_tree(process)
-            return f"timed out after {settings.timeout:g} s"
-    if code != 0:
-        return f"the grading run exited with code {code}: {_last_line(log)} (log: {log})"
+    finished = grade_in_subprocess(submission, results_path, settings.timeout,
+                                   rubric=settings.rubric.path, items=settings.items, env=env,
+                                   log=log)
+    if finished.timed_out:
+        return f"timed out after {settings.timeout:g} s"
+    if finished.returncode != 0:
+        return (f"the grading run exited with code {finished.returncode}: {_last_line(log)} "
+                f"(log: {log})")
     return ""
 
 
@@ -260,23 +253,6 @@ def _last_line(log: Path) -> str:
     lines = [line.strip() for line in log.read_text(encoding="utf-8", errors="replace").splitlines()]
     last = next((line for line in reversed(lines) if line and not line.startswith("results.json:")), "")
     return last[:200]
-
-
-def _kill_tree(process: subprocess.Popen) -> None:
-    """Kill the run and every process below it (its grading processes run in sessions of their own)."""
-    try:
-        root = psutil.Process(process.pid)
-        root.suspend()
-        members = root.children(recursive=True) + [root]
-    except psutil.Error:
-        members = []
-    for member in members:
-        try:
-            member.kill()
-        except psutil.Error:
-            continue
-    psutil.wait_procs(members, timeout=5)
-    process.wait()
 
 
 def _valid_results(path: Path) -> dict | None:

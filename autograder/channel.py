@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 from typing import Iterator
-
-CHANNEL_FD_ENV = "AUTOGRADER_CHANNEL_FD"
 MAX_EVENT_BYTES = 1 << 20
 
 

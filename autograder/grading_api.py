@@ -26,14 +26,13 @@ from types import ModuleType
 
 import pytest
 
+from autograder.protocol import PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV
 from autograder.problems import (CallFailed, ForbiddenImport, SubmissionFileMissing,
                                  SubmissionImportFailed, SubmissionProblem)
 from autograder.proxies import (RemoteModule, SubmissionError, WorkerSlot, call_options,
                                 count_executed_lines, fill, remote_type_name, seed_numpy,
                                 worker_library)
 
-SUBMISSION_DIR_ENV = "AUTOGRADER_SUBMISSION_DIR"
-PROVIDED_DIR_ENV = "AUTOGRADER_PROVIDED_DIR"
 
 __all__ = ["SubmissionError", "SubmissionProblem", "call_options", "count_executed_lines",
            "fill", "legacy_module", "provided_module", "remote_type_name", "seed_numpy",
@@ -51,8 +50,8 @@ def submission_dir() -> Path:
     value = os.environ.get(SUBMISSION_DIR_ENV)
     if not value:
         raise RuntimeError(
-            f"No submission selected: run the grading tests through `python -m autograder run` "
-            f"or with `pytest tests --submission DIR`."
+            "No submission selected: run the grading tests through `python -m autograder run` "
+            "or with `pytest tests --submission DIR`."
         )
     return Path(value)
 

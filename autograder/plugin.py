@@ -27,9 +27,8 @@ import pytest
 
 from autograder import channel, grading_api, sandbox, workers
 from autograder.feedback import describe_failure
-from autograder.grading_api import PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV
+from autograder.protocol import CHANNEL_FD_ENV, PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV
 
-PLAN_ENV = "AUTOGRADER_PLAN"
 WATCHED_MODULE_PREFIXES = ("builtins", "numpy", "math", "pytest", "_pytest", "hypothesis",
                            "torch", "autograder", "tests", "data", "json", "os", "sys", "pickle")
 
@@ -98,7 +97,7 @@ class GradingReporter:
 
     def __init__(self, plan: dict):
         self.plan = plan
-        self.fd = int(os.environ[channel.CHANNEL_FD_ENV])
+        self.fd = int(os.environ[CHANNEL_FD_ENV])
         self.submission_dir = Path(plan["submission_dir"])
         self.output_limit = int(plan["output_limit_bytes"])
         self.timeout_report = open(plan["timeout_report"], "w")  # opened before dropping rights

@@ -134,10 +134,11 @@ class Rubric:
             return self
         return replace(self, items=self.items + tuple(extra), leaderboard=leaderboard)
 
-    def check_against_collection(self, collected: list[str]) -> None:
-        """Raise `RubricError` for a rubric test that does not exist or a test no item names."""
+    def check_against_collection(self, collected: list[str], only: list[str] | None = None) -> None:
+        """Raise `RubricError` for a rubric test that does not exist or a test no item names;
+        `only`: the item ids whose test files were collected (a run restricted to them)."""
         bases = {node.split("[", 1)[0] for node in collected}
-        for item in self.items:
+        for item in self.items if only is None else [self.item(i) for i in only]:
             for test, node in zip(item.tests, self.node_ids(item)):
                 if node not in bases:
                     raise RubricError(

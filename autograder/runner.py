@@ -18,13 +18,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import channel, events, sandbox, workers
-from autograder.grading_api import PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV
-from autograder.plugin import PLAN_ENV
+from autograder import channel, events, exits, sandbox
+from autograder.protocol import (CHANNEL_FD_ENV, HASH_SEED_ENV, PLAN_ENV, PROVIDED_DIR_ENV,
+                                 SUBMISSION_DIR_ENV, WORKER_HOME_ENV)
 from autograder.rubric import Rubric, RubricError
 from autograder.submission import StagedSubmission, stage_submission
 
-HASH_SEED_ENV = "AUTOGRADER_HASH_SEED"   # the grading process's PYTHONHASHSEED (audit --flaky varies it)
 POLL_SECONDS = 0.1
 GRACE_SECONDS = 10.0
 MEMORY_SLACK = 1.25
@@ -150,6 +149,7 @@ class _Session:
         self.rubric = rubric
         self.layout = layout
         self.user = user
+        self.items = items
         self.select = None if items is None else [n for i in items for n in rubric.node_ids(rubric.item(i))]
         self.outcomes: dict[str, CheckOutcome] = {}
         self.collected: list[str] = []
@@ -231,7 +231,7 @@ class _Session:
                 if isinstance(decorated, dict):
                     self.decorated = decorated
                     self.rubric = self.rubric.with_decorated_tests(decorated)
-                self.rubric.check_against_collection(self.collected)
+                self.rubric.check_against_collection(self.collected, self.items)
             except RubricError as error:
                 self.grader_error = str(error)
         elif kind == "start":
@@ -282,12 +282,12 @@ class _Session:
                     f"{self.rubric.limits.total_timeout:g} s limit.")
         dumped = _read_text(report)
         if killed_for == "timeout" or dumped.startswith("Timeout"):
-            where = workers.innermost_submission_function(dumped, str(self.layout.submission))
+            where = exits.innermost_submission_function(dumped, str(self.layout.submission))
             place = f" in `{where}`" if where else ""
             return (f"Timed out after {timeout:g} s{place}. Look for a loop that never ends or an "
                     f"algorithm much slower than needed.")
         if returncode is not None and returncode < 0:
-            name = workers.signal_name(-returncode)
+            name = exits.signal_name(-returncode)
             if -returncode == signal.SIGXCPU:
                 return "Used up the grader's CPU time limit; this check was stopped."
             return f"Your code crashed the grading process ({name}) while this check ran."
@@ -330,11 +330,18 @@ class _Session:
         # -P: the working folder is not put on sys.path; -s: nor the user's site-packages.
         return sandbox.python_command() + [
             "-P", "-s", "-m", "pytest", "-p", "autograder.plugin", "-p", "no:cacheprovider",
-            "-p", "no:hypothesispytest",  # @given works without it; it only costs start-up
             "-q", "--no-header", "-rN", "--color=no", "--tb=no", "--rootdir", str(grading),
             "-c", str(grading / "pytest.ini"), "--basetemp", str(self.layout.work / "pytest-tmp"),
-            str(grading / self.rubric.tests_dir),
+            *self._test_paths(),
         ]
+
+    def _test_paths(self) -> list[str]:
+        """The whole tests folder, or for a run restricted to some items only their files (a
+        Part A run then never imports torch)."""
+        if self.select is None:
+            return [str(self.layout.grading / self.rubric.tests_dir)]
+        files = dict.fromkeys(node.split("::", 1)[0] for node in self.select)
+        return [str(self.layout.grading / name) for name in files]
 
     def _environment(self, plan_path: Path, write_fd: int) -> dict[str, str]:
         work = self.layout.work
@@ -343,10 +350,13 @@ class _Session:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(self.layout.grading / "home"),  # never a folder student code can write
             "TMPDIR": str(work),
-            workers.WORKER_HOME_ENV: str(work / "home"),
+            WORKER_HOME_ENV: str(work / "home"),
             "LANG": "C.UTF-8",
             "PYTHONPATH": package_parent,
             "PYTHONDONTWRITEBYTECODE": "1",
+            # Only the plugins named on the command line: installed ones (hypothesis's) would cost
+            # start-up, and pytest would assertion-rewrite every module of their packages.
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
             "PYTHONHASHSEED": os.environ.get(HASH_SEED_ENV, "0"),
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
@@ -354,7 +364,7 @@ class _Session:
             "MPLBACKEND": "Agg",
             "CUDA_VISIBLE_DEVICES": "",
             PLAN_ENV: str(plan_path),
-            channel.CHANNEL_FD_ENV: str(write_fd),
+            CHANNEL_FD_ENV: str(write_fd),
             SUBMISSION_DIR_ENV: str(self.layout.submission),
             PROVIDED_DIR_ENV: str(self.layout.grading / "provided"),
         }

@@ -7,7 +7,6 @@ is handed to students as it is. Imports, constants and class attributes are kept
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from autograder.rubric import Rubric
 from autograder.submission import graded_files

@@ -19,9 +19,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import protocol
+from autograder import codec, protocol
+from autograder.exits import describe_exit, innermost_submission_function
 
-WORKER_HOME_ENV = "AUTOGRADER_WORKER_HOME"  # the workers' HOME (the grading process's is private)
 DEFAULT_TIMEOUT = 60.0
 DUMP_WAIT_SECONDS = 0.5
 STATUS_WAIT_SECONDS = 2.0
@@ -130,11 +130,11 @@ class ForkServer:
         return server.process.pid if server and server.process.poll() is None else None
 
     def _ask(self, message: dict, fds: list[int] = ()) -> dict:
-        socket.send_fds(self.control, [protocol.encode(message)], list(fds))
+        socket.send_fds(self.control, [codec.encode(message)], list(fds))
         ready, _, _ = select.select([self.control], [], [], 30)
         if not ready:
             raise RuntimeError("the worker fork server did not answer")
-        reply = protocol.decode(self.control.recv(1 << 16))
+        reply = codec.decode(self.control.recv(1 << 16))
         if "error" in reply:
             raise RuntimeError(f"the worker fork server refused: {reply['error']}")
         return reply
@@ -178,8 +178,8 @@ def worker_environment() -> dict[str, str]:
     """What student code sees of the environment: nothing of the harness's."""
     keep = ("PATH", "HOME", "TMPDIR", "LANG")
     env = {name: os.environ[name] for name in keep if name in os.environ}
-    if os.environ.get(WORKER_HOME_ENV):
-        env["HOME"] = os.environ[WORKER_HOME_ENV]
+    if os.environ.get(protocol.WORKER_HOME_ENV):
+        env["HOME"] = os.environ[protocol.WORKER_HOME_ENV]
     env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", OMP_NUM_THREADS="1",
                MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg",
                CUDA_VISIBLE_DEVICES="")
@@ -211,7 +211,7 @@ class Worker:
             raise self.failure
         deadline = _budget.deadline or time.monotonic() + DEFAULT_TIMEOUT
         try:
-            self._send(protocol.encode(message, encode_handle), deadline, function)
+            self._send(codec.encode(message, encode_handle), deadline, function)
             reply = self._receive(deadline, function, decode_handle)
         except WorkerFailure as failure:
             self.failure = failure
@@ -238,7 +238,7 @@ class Worker:
             view = view[sent:]
 
     def _receive(self, deadline: float, function: str, decode_handle):
-        reader = protocol.unpacker(decode_handle)
+        reader = codec.unpacker(decode_handle)
         while True:
             try:
                 return next(reader)
@@ -343,46 +343,3 @@ class Worker:
                 os.close(fd)
             except OSError:
                 pass
-
-
-def describe_exit(status: int | None) -> str:
-    """How a worker ended, for the student ("crashed (segmentation fault)")."""
-    if status is None:
-        return "stopped answering (its process ended)"
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        if number == signal.SIGXCPU:
-            return "used up the grader's CPU time limit"
-        return f"crashed ({signal_name(number)})"
-    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
-    return f"ended its process (exit code {code})"
-
-
-def signal_name(number: int) -> str:
-    try:
-        name = signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
-    return {"SIGSEGV": "segmentation fault", "SIGABRT": "abort", "SIGBUS": "bus error",
-            "SIGFPE": "arithmetic fault", "SIGKILL": "killed, possibly for using too much memory",
-            "SIGILL": "illegal instruction"}.get(name, name)
-
-
-def innermost_submission_function(dump: str, submission_root: str) -> str | None:
-    """From a faulthandler dump (most recent call first), `module.function` of the first
-    frame inside the submission, e.g. `two_layer_net.train`; None when there is none."""
-    if not submission_root:
-        return None
-    for line in dump.splitlines()[:200]:
-        line = line.strip()
-        if not line.startswith('File "'):
-            continue
-        filename, _, rest = line[len('File "'):].partition('"')
-        if not filename.startswith(submission_root.rstrip("/") + "/"):
-            continue
-        function = rest.rsplit(" in ", 1)[-1].strip()
-        module = Path(filename).stem
-        if not (module.isidentifier() and (function.isidentifier() or function == "<module>")):
-            return None
-        return module if function == "<module>" else f"{module}.{function}"
-    return None

@@ -19,29 +19,27 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import psutil
 
 from autograder.sandbox import NO_DROP_ENV
+from autograder.subprocess_grading import grade_in_subprocess
 
 PROJECT = Path(__file__).resolve().parent.parent
 BUDGET_CPU_SECONDS = 60
 BUDGET_MEMORY_MB = 768
 
 
-def measure(command: list[str], env: dict | None = None) -> tuple[float, float, float, float]:
+def measure(submission: str, results: Path, items: list[str] | None = None,
+            env: dict | None = None) -> tuple[float, float, float, float]:
     """(wall seconds, CPU seconds of all processes, peak summed PSS in MB, peak summed RSS in
-    MB) of one command."""
-    started = time.monotonic()
-    process = psutil.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak_pss, peak_rss, cpu_by_pid = 0.0, 0.0, {}
-    done = threading.Event()
+    MB) of one grading run, through the same subprocess function the instructor tools use."""
+    peaks = {"pss": 0.0, "rss": 0.0}
+    cpu_by_pid: dict[int, float] = {}
 
-    def sample() -> None:
-        nonlocal peak_pss, peak_rss
+    def sample(process, done) -> None:
         while not done.is_set():
             try:
                 members = [process] + process.children(recursive=True)
@@ -56,18 +54,14 @@ def measure(command: list[str], env: dict | None = None) -> tuple[float, float, 
                     cpu_by_pid[member.pid] = times.user + times.system
                 except psutil.Error:
                     continue
-            peak_pss, peak_rss = max(peak_pss, pss / 2**20), max(peak_rss, rss / 2**20)
+            peaks["pss"] = max(peaks["pss"], pss / 2**20)
+            peaks["rss"] = max(peaks["rss"], rss / 2**20)
             time.sleep(0.05)
 
-    sampler = threading.Thread(target=sample)
-    sampler.start()
     before = _children_cpu()
-    process.wait()
-    done.set()
-    sampler.join()
-    wall = time.monotonic() - started
+    finished = grade_in_subprocess(submission, results, 600, items=items, env=env, watch=sample)
     cpu = max(_children_cpu() - before, sum(cpu_by_pid.values()))
-    return wall, cpu, peak_pss, peak_rss
+    return finished.seconds, cpu, peaks["pss"], peaks["rss"]
 
 
 def _children_cpu() -> float:
@@ -75,11 +69,6 @@ def _children_cpu() -> float:
 
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-def grading_command(submission: str, results: Path, items: list[str] | None = None) -> list[str]:
-    return [sys.executable, "-m", "autograder", "run", "--submission", submission,
-            "--results", str(results), "--quiet"] + (["--items", *items] if items else [])
 
 
 def part_items(part_files: set[str]) -> list[str]:
@@ -144,17 +133,16 @@ def main() -> int:
     figures = {}
     for label, submission in [("grading the reference", "reference"),
                               ("grading the empty template", "student_template")]:
-        samples = [measure(grading_command(submission, out / "results.json")) for _ in range(args.runs)]
+        samples = [measure(submission, out / "results.json") for _ in range(args.runs)]
         figures[label] = report(label, samples)
     part_b = part_items(PART_B_FILES)
-    samples = [measure(grading_command("reference", out / "results.json", part_b)) for _ in range(args.runs)]
+    samples = [measure("reference", out / "results.json", part_b) for _ in range(args.runs)]
     report("Part B of the reference alone", samples)
-    samples = [measure(grading_command("reference", out / "results.json", TWO_ITEMS))
-               for _ in range(args.runs)]
+    samples = [measure("reference", out / "results.json", TWO_ITEMS) for _ in range(args.runs)]
     report("two Part A items of the reference", samples)
     if os.geteuid() == 0:
         no_drop = {**os.environ, NO_DROP_ENV: "1"}
-        samples = [measure(grading_command("student_template", out / "results.json"), no_drop)
+        samples = [measure("student_template", out / "results.json", env=no_drop)
                    for _ in range(args.runs)]
         wall, cpu, _ = report("the template, no user drop", samples)
         with_drop = figures["grading the empty template"]

@@ -1,7 +1,6 @@
 """The real entrypoint on real submissions: reference, template, partial and broken ones."""
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 

@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import protocol
+from autograder import codec, protocol
 from autograder.protocol import Handle, MessageError
 
 
 def round_trip(value, to_handle=None, from_handle=None):
-    return protocol.decode(protocol.encode(value, to_handle), from_handle)
+    return codec.decode(codec.encode(value, to_handle), from_handle)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.uint8, np.bool_,
@@ -62,9 +62,9 @@ def test_other_objects_become_handles_and_only_where_allowed():
     assert got[0] == Handle(7, "test_other_objects_become_handles_and_only_where_allowed.<locals>.Net", False)
     assert got[1].type_name == "ndarray"  # an object array never crosses as data
     with pytest.raises(MessageError):
-        protocol.encode(net)  # the grading process sends no objects of its own
+        codec.encode(net)  # the grading process sends no objects of its own
     with pytest.raises(MessageError):
-        protocol.decode(protocol.encode(net, to_handle))  # and accepts handles only with a resolver
+        codec.decode(codec.encode(net, to_handle))  # and accepts handles only with a resolver
 
 
 def _ext(code, payload) -> bytes:
@@ -87,7 +87,7 @@ def _ext(code, payload) -> bytes:
         "unknown-ext", "bad-byte", "truncated-array", "truncated-string"])
 def test_malformed_messages_are_refused(data):
     with pytest.raises(MessageError):
-        protocol.decode(data, lambda handle: handle)
+        codec.decode(data, lambda handle: handle)
 
 
 def test_nesting_is_capped_both_ways():
@@ -95,16 +95,16 @@ def test_nesting_is_capped_both_ways():
     for _ in range(protocol.MAX_DEPTH + 5):
         deep = [deep]
     with pytest.raises(MessageError):
-        protocol.encode(deep)
+        codec.encode(deep)
     nested = b"\x00"
     for _ in range(protocol.MAX_DEPTH + 5):
         nested = msgpack.packb(msgpack.ExtType(protocol.EXT_TUPLE, b"\x91" + nested))
     with pytest.raises(MessageError):
-        protocol.decode(nested)
+        codec.decode(nested)
 
 
 def test_a_streamed_message_larger_than_the_cap_is_refused():
-    reader = protocol.unpacker()
+    reader = codec.unpacker()
     with pytest.raises(Exception):  # msgpack's BufferFull: the reader never holds more
         reader.feed(b"\xc6" + (protocol.MAX_MESSAGE_BYTES + 1).to_bytes(4, "big"))
         reader.feed(b"\0" * (protocol.MAX_MESSAGE_BYTES + 1))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy  # noqa: F401 - imported once here, shared by every forked worker
 
-from autograder import protocol
+from autograder import codec, protocol
 
 POLL_SECONDS = 0.02
 CONTROL_BYTES = 1 << 16
@@ -39,12 +39,12 @@ def main(control_fd: int) -> None:
             return
         if not data:
             return
-        request = protocol.decode(data)
+        request = codec.decode(data)
         if request.get("op") == protocol.CONTROL_FORK:
             reply = _fork(request, fds, control)
         else:
             reply = {"status": _status(request, statuses)}
-        control.send(protocol.encode(reply))
+        control.send(codec.encode(reply))
 
 
 def _fork(request, fds, control) -> dict:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import protocol
+from autograder import codec, protocol
 from autograder.worker.linecount import count_executed_lines
 
 RECEIVE_BYTES = 1 << 20
@@ -76,7 +76,7 @@ class Worker:
 
     # -- the loop ---------------------------------------------------------------------------
     def serve(self) -> None:
-        reader = protocol.unpacker(self.objects.resolve)
+        reader = codec.unpacker(self.objects.resolve)
         while True:
             data = self.connection.recv(RECEIVE_BYTES)
             if not data:
@@ -89,7 +89,7 @@ class Worker:
                     break
                 except Exception as error:  # noqa: BLE001 - a request we cannot read
                     self.send({protocol.REPLY_ERROR: self.error_info(error).as_dict()})
-                    reader = protocol.unpacker(self.objects.resolve)
+                    reader = codec.unpacker(self.objects.resolve)
                     break
                 self.send(self.answer(request))
 
@@ -106,9 +106,9 @@ class Worker:
         if os.getpid() != self.pid:
             os._exit(0)  # a forked copy must not answer in the worker's name
         try:
-            data = protocol.encode(reply, self.objects.handle_for)
+            data = codec.encode(reply, self.objects.handle_for)
         except BaseException as error:  # noqa: BLE001 - e.g. a container whose items() raise
-            data = protocol.encode({protocol.REPLY_ERROR: self.error_info(error).as_dict()})
+            data = codec.encode({protocol.REPLY_ERROR: self.error_info(error).as_dict()})
         self.connection.sendall(data)
 
     def value(self, value) -> dict:

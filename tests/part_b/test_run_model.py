@@ -470,8 +470,8 @@ def check_early_stopping(run_model, tools, learning_rate, stop_thr, n_epochs, in
     message = (f"`{call}` ({intended}) ran {plural(epochs, 'epoch')}, with validation losses "
                f"{show(np.asarray(valid_losses))}; ")
     if epochs < expected:
-        message += (f"it stopped although no change of the validation loss so far was below "
-                    f"`stop_thr`.")
+        message += ("it stopped although no change of the validation loss so far was below "
+                    "`stop_thr`.")
         if epochs == 1:
             message += ("\nHint: there is no previous validation loss after epoch 1; compare from "
                         "epoch 2 on.")
