@@ -34,9 +34,9 @@ def signal_name(number: int) -> str:
             "SIGILL": "illegal instruction"}.get(name, name)
 
 
-def innermost_submission_function(dump: str, submission_root: str) -> str | None:
-    """From a faulthandler dump (most recent call first), `module.function` of the first
-    frame inside the submission, e.g. `two_layer_net.train`; None when there is none."""
+def innermost_submission_frame(dump: str, submission_root: str) -> tuple[str, str] | None:
+    """From a faulthandler dump (most recent call first), `(filename, function)` of the first
+    frame inside the submission; None when there is none or it does not look like one."""
     if not submission_root:
         return None
     for line in dump.splitlines()[:200]:
@@ -47,8 +47,18 @@ def innermost_submission_function(dump: str, submission_root: str) -> str | None
         if not filename.startswith(submission_root.rstrip("/") + "/"):
             continue
         function = rest.rsplit(" in ", 1)[-1].strip()
-        module = Path(filename).stem
-        if not (module.isidentifier() and (function.isidentifier() or function == "<module>")):
+        if not (Path(filename).stem.isidentifier()
+                and (function.isidentifier() or function == "<module>")):
             return None
-        return module if function == "<module>" else f"{module}.{function}"
+        return filename, function
     return None
+
+
+def innermost_submission_function(dump: str, submission_root: str) -> str | None:
+    """`module.function` of the innermost submission frame of a dump, e.g.
+    `two_layer_net.train`; None when there is none."""
+    frame = innermost_submission_frame(dump, submission_root)
+    if frame is None:
+        return None
+    module, function = Path(frame[0]).stem, frame[1]
+    return module if function == "<module>" else f"{module}.{function}"

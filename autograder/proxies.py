@@ -33,6 +33,7 @@ REMOTE_BUILTINS = (
 RELEASE_BATCH = 200
 
 _poisoned: dict[str, str] = {}   # function -> why it is not called again
+_blocked: dict[tuple[str, str], str] = {}  # (filename, function) stuck in -> why, for workers
 _call_options: dict = {}
 
 
@@ -89,6 +90,7 @@ class WorkerSlot:
         self.reset_for: int | None = None
         self.last_failure: str | None = None
         self.callables: dict[tuple[str, str], bool] = {}  # (owner, attribute) -> callable?
+        self.blocks_sent: workers.Worker | None = None  # the worker told of `_blocked` last
 
     def current(self) -> workers.Worker:
         if self.worker is not None and not self.worker.alive:
@@ -113,6 +115,11 @@ class WorkerSlot:
         if spent:
             _call_failed(function, spent)
         worker = worker or self.current()
+        if self.blocks_sent is not worker and _blocked:
+            self.blocks_sent = worker
+            self._send(worker, {"op": protocol.OP_BLOCK, "functions": [
+                [filename, name, message] for (filename, name), message in _blocked.items()]},
+                function)
         if self.reset_for != workers.test_number():
             self.reset_for = workers.test_number()
             self._send(worker, {"op": protocol.OP_RESET, "seed": 0}, function)
@@ -130,6 +137,9 @@ class WorkerSlot:
             self.last_failure = text
             if isinstance(failure, workers.CallTimedOut):
                 workers.spend_test_time(text)
+                if failure.stuck_in:  # every later worker: that function is not run again
+                    _blocked[failure.stuck_in] = (
+                        f"{text} (`{failure.message}` is not called again in this run.)")
             if message.get("op") == protocol.OP_CALL and not protocol.is_library_name(function):
                 _poisoned[function] = text  # a library call may reach any student function
             cause = (f"did not finish within {workers.current_timeout():g} s"
@@ -141,6 +151,8 @@ class WorkerSlot:
             except protocol.MessageError as error:
                 worker.stop()
                 _call_failed(function, f"`{function}` sent a reply the grader refuses: {error}.")
+            if info.type_name == protocol.NOT_CALLED_AGAIN:
+                _call_failed(function, info.message)
             raise_remote(info, function)
         if protocol.REPLY_OK not in reply:
             _call_failed(function, f"`{function}` sent a reply the grader could not read.")

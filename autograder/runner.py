@@ -87,7 +87,7 @@ def grade(submission: Path, rubric: Rubric, items: list[str] | None = None,
 class _RunDir:
     grading: Path      # owner-only files: the copied tests, the plan, the timeout report; the
                        # grading process's working folder (the sandbox user cannot write it)
-    submission: Path   # the staged submission, owned by the sandbox user
+    submission: Path   # the staged submission with the provided files: readable, not writable
     work: Path         # the workers' working folder and everyone's temp space
     staged: StagedSubmission
 
@@ -106,11 +106,18 @@ def _prepare_run_dir(run_dir: Path, submission: Path, rubric: Rubric, user) -> _
         shutil.copyfile(rubric.root / rubric.template / name, provided / name)
     _hide_contents(grading)
     staged = stage_submission(submission, rubric, rubric.root, run_dir / "submission")
+    _read_only(staged.folder)
     (work / "home").mkdir(parents=True)
     if user:
-        for folder in (staged.folder, work):
-            _chown_tree(folder, user)
+        _chown_tree(work, user)
     return _RunDir(grading, staged.folder, work, staged)
+
+
+def _read_only(folder: Path) -> None:
+    """The staged submission (with the provided files laid over it) stays ours: student code
+    reads and imports it, and can change none of it."""
+    for path in [folder, *folder.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
 
 
 def _hide_contents(folder: Path) -> None:

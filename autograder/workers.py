@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import codec, protocol
-from autograder.exits import describe_exit, innermost_submission_function
+from autograder.exits import (describe_exit, innermost_submission_frame,
+                              innermost_submission_function)
 
 DEFAULT_TIMEOUT = 60.0
 DUMP_WAIT_SECONDS = 0.5
@@ -42,7 +43,12 @@ class WorkerFailure(Exception):
 
 
 class CallTimedOut(WorkerFailure):
-    pass
+    """`message` names where the worker was stuck; `stuck_in`: (filename, function) of that
+    frame when its stack dump showed one."""
+
+    def __init__(self, function: str, message: str, stuck_in: tuple[str, str] | None = None):
+        super().__init__(function, message)
+        self.stuck_in = stuck_in
 
 
 class WorkerDied(WorkerFailure):
@@ -271,22 +277,24 @@ class Worker:
             ready = select.select([], streams, [], left) if write else select.select(streams, [], [], left)
             if ready[1 if write else 0]:
                 return
-        raise CallTimedOut(function, self._innermost_function(function))
+        dump = self._stack_dump()
+        stuck_in = innermost_submission_frame(dump, self.submission_root)
+        where = innermost_submission_function(dump, self.submission_root) or function
+        raise CallTimedOut(function, where, stuck_in)
 
-    def _innermost_function(self, function: str) -> str:
-        """Where the worker is stuck, from its stack dump (untrusted: only a name that looks
-        like `module.function` in a submission file is believed), else the called function."""
+    def _stack_dump(self) -> str:
+        """The worker's stack dump (untrusted text: `exits` believes only names that look like
+        a function of a submission file)."""
         try:
             os.kill(self.pid, signal.SIGUSR1)
         except OSError:
-            return function
+            return ""
         waited = 0.0
         while waited < DUMP_WAIT_SECONDS and not os.fstat(self.dump_fd).st_size:
             time.sleep(0.02)
             waited += 0.02
         time.sleep(0.05)
-        dump = os.pread(self.dump_fd, 64 * 1024, 0).decode("utf-8", "replace")
-        return innermost_submission_function(dump, self.submission_root) or function
+        return os.pread(self.dump_fd, 64 * 1024, 0).decode("utf-8", "replace")
 
     def _died(self, function: str) -> WorkerDied:
         status = None

@@ -584,9 +584,12 @@ FORGERY_CODE = {
         import os
 
         _data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data.py")
-        with open(_data, "a") as _file:
-            _file.write("\\ndef make_moons(n_samples=100, noise=None, random_state=None):\\n"
-                        "    return np.zeros((n_samples, 2)), np.zeros(n_samples, dtype=int)\\n")
+        try:
+            with open(_data, "a") as _file:
+                _file.write("\\ndef make_moons(n_samples=100, noise=None, random_state=None):\\n"
+                            "    return np.zeros((n_samples, 2)), np.zeros(n_samples, dtype=int)\\n")
+        except OSError as _error:
+            print("could not rewrite data.py:", type(_error).__name__)
 
         def _predict_zeros(self, X):
             return np.zeros(len(X), dtype=int)

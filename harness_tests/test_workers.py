@@ -51,6 +51,9 @@ STUDENT = textwrap.dedent("""
     def calls_hang():
         return hang()
 
+    def also_calls_hang():
+        return hang()
+
     def exit_now():
         os._exit(3)
 
@@ -72,6 +75,7 @@ def student(tmp_path):
     workers.end_test()
     slot.close()
     proxies._poisoned.clear()
+    proxies._blocked.clear()
 
 
 def test_values_cross_as_copies_and_objects_as_handles(student):
@@ -128,6 +132,19 @@ def test_a_hang_costs_one_time_limit_and_is_not_called_again(student):
         student.calls_hang()
     assert time.monotonic() - started < 0.5 and "is not called again" in str(raised.value)
     assert student.double(2) == 4  # a fresh worker serves the rest
+
+
+def test_a_function_that_hung_is_not_run_again_from_other_callers(student):
+    with pytest.raises(CallFailed):
+        student.calls_hang()
+    workers.begin_test(timeout=2, output_limit=1000)
+    started = time.monotonic()
+    with pytest.raises(CallFailed) as raised:
+        student.also_calls_hang()  # a fresh worker, whose `hang` now refuses to run
+    assert time.monotonic() - started < 1
+    assert "Timed out after 2 s in `student.hang`" in str(raised.value)
+    assert "`student.hang` is not called again" in str(raised.value)
+    assert student.double(5) == 10
 
 
 def test_the_rest_of_a_test_that_ran_out_of_time_fails_at_once(student):

@@ -71,8 +71,9 @@ class Worker:
             protocol.OP_IMPORT: self.import_module, protocol.OP_LIBRARY: self.library,
             protocol.OP_GETATTR: self.get_attribute, protocol.OP_SETATTR: self.set_attribute,
             protocol.OP_FILL: self.fill, protocol.OP_CALL: self.call, protocol.OP_RESET: self.reset,
-            protocol.OP_RELEASE: self.release,
+            protocol.OP_RELEASE: self.release, protocol.OP_BLOCK: self.block,
         }
+        self.blocked: dict[tuple[str, str], str] = {}
 
     # -- the loop ---------------------------------------------------------------------------
     def serve(self) -> None:
@@ -128,6 +129,7 @@ class Worker:
             except BaseException:
                 sys.modules.pop(name, None)
                 raise
+        self.apply_blocks()
         return self.value(module)
 
     def library(self, request) -> dict:
@@ -189,6 +191,33 @@ class Worker:
         self.objects.release(request.get("handles"))
         return self.value(None)
 
+    def block(self, request) -> dict:
+        for filename, name, message in request["functions"]:
+            self.blocked[(str(filename), str(name))] = str(message)
+        self.apply_blocks()
+        return self.value(None)
+
+    def apply_blocks(self) -> None:
+        """Replace every blocked function of the submission's modules (module and class
+        attributes) by one that raises NotCalledAgain."""
+        if not self.blocked:
+            return
+        root = str(self.submission_dir)
+        for module in list(sys.modules.values()):
+            if not str(getattr(module, "__file__", "") or "").startswith(root):
+                continue
+            owners = [module] + [value for value in list(vars(module).values())
+                                 if isinstance(value, type)]
+            for owner in owners:
+                for attribute, value in list(vars(owner).items()):
+                    code = getattr(value, "__code__", None)
+                    message = self.blocked.get((code.co_filename, code.co_name)) if code else None
+                    if message:
+                        try:
+                            setattr(owner, attribute, _blocked(message))
+                        except (AttributeError, TypeError):
+                            continue
+
     # -- errors -----------------------------------------------------------------------------
     def error_info(self, error: BaseException) -> protocol.ErrorInfo:
         """`error` as plain data; whatever the exception object does while being read (a
@@ -218,6 +247,19 @@ class Worker:
         except BaseException:  # noqa: BLE001
             return frames
         return frames[-20:]
+
+
+class NotCalledAgain(Exception):
+    """Raised by a submission function the grader will not call again in this run."""
+
+
+NotCalledAgain.__name__ = NotCalledAgain.__qualname__ = protocol.NOT_CALLED_AGAIN
+
+
+def _blocked(message: str):
+    def blocked(*args, **kwargs):
+        raise NotCalledAgain(message)
+    return blocked
 
 
 def _flush_output() -> None:
