@@ -34,9 +34,9 @@ def signal_name(number: int) -> str:
             "SIGILL": "illegal instruction"}.get(name, name)
 
 
-def innermost_submission_frame(dump: str, submission_root: str) -> tuple[str, str] | None:
-    """From a faulthandler dump (most recent call first), `(filename, function)` of the first
-    frame inside the submission; None when there is none or it does not look like one."""
+def innermost_submission_frame(dump: str, submission_root: str) -> tuple[str, str, int] | None:
+    """From a faulthandler dump (most recent call first), `(filename, function, line)` of the
+    first frame inside the submission; None when there is none or it does not look like one."""
     if not submission_root:
         return None
     for line in dump.splitlines()[:200]:
@@ -46,11 +46,13 @@ def innermost_submission_frame(dump: str, submission_root: str) -> tuple[str, st
         filename, _, rest = line[len('File "'):].partition('"')
         if not filename.startswith(submission_root.rstrip("/") + "/"):
             continue
-        function = rest.rsplit(" in ", 1)[-1].strip()
-        if not (Path(filename).stem.isidentifier()
+        place, _, function = rest.rpartition(" in ")
+        function = function.strip()
+        line = place.strip().removeprefix(",").strip().removeprefix("line").strip()
+        if not (Path(filename).stem.isidentifier() and line.isdigit()
                 and (function.isidentifier() or function == "<module>")):
             return None
-        return filename, function
+        return filename, function, int(line)
     return None
 
 

@@ -47,9 +47,9 @@ OP_CALL = "call"          # {target, name?, args, kwargs, options}: target(...),
                           # target.<name>(...) when a name is given -> value or handle
 OP_RESET = "reset"        # {seed}: seed the global RNGs of numpy, random (and torch, if imported)
 OP_RELEASE = "release"    # {handles}: forget these handles
-OP_BLOCK = "block"        # {functions: [[filename, name, message], ...]}: from now on, and in
-                          # modules imported later, those submission functions raise
-                          # NOT_CALLED_AGAIN(message) instead of running
+OP_BLOCK = "block"        # {functions: [[filename, name, line, message], ...]}: from now on,
+                          # and in modules imported later, the submission functions whose
+                          # code spans that line raise NOT_CALLED_AGAIN(message) instead
 NOT_CALLED_AGAIN = "NotCalledAgain"  # the type name of that exception
 
 # call options

@@ -33,7 +33,7 @@ REMOTE_BUILTINS = (
 RELEASE_BATCH = 200
 
 _poisoned: dict[str, str] = {}   # function -> why it is not called again
-_blocked: dict[tuple[str, str], str] = {}  # (filename, function) stuck in -> why, for workers
+_blocked: dict[tuple[str, str, int], str] = {}  # (filename, function, line) stuck in -> why
 _call_options: dict = {}
 
 
@@ -118,8 +118,8 @@ class WorkerSlot:
         if self.blocks_sent is not worker and _blocked:
             self.blocks_sent = worker
             self._send(worker, {"op": protocol.OP_BLOCK, "functions": [
-                [filename, name, message] for (filename, name), message in _blocked.items()]},
-                function)
+                [filename, name, line, message]
+                for (filename, name, line), message in _blocked.items()]}, function)
         if self.reset_for != workers.test_number():
             self.reset_for = workers.test_number()
             self._send(worker, {"op": protocol.OP_RESET, "seed": 0}, function)

@@ -43,10 +43,10 @@ class WorkerFailure(Exception):
 
 
 class CallTimedOut(WorkerFailure):
-    """`message` names where the worker was stuck; `stuck_in`: (filename, function) of that
-    frame when its stack dump showed one."""
+    """`message` names where the worker was stuck; `stuck_in`: (filename, function, line) of
+    that frame when its stack dump showed one."""
 
-    def __init__(self, function: str, message: str, stuck_in: tuple[str, str] | None = None):
+    def __init__(self, function: str, message: str, stuck_in: tuple[str, str, int] | None = None):
         super().__init__(function, message)
         self.stuck_in = stuck_in
 

@@ -771,7 +771,33 @@ def test_code_planted_for_the_next_grading_process_never_runs(project, tmp_path)
         shutil.rmtree(markers, ignore_errors=True)
 
 
-# -- 7. uploads: odd names, nothing, a zip, a notebook ------------------------------------------
+# -- 7. a function that never returns, reached from many places, costs one time limit --------
+HANG_CODE = """
+    def tanh(z):
+        while True:
+            pass
+
+    _ACTIVATIONS["tanh"] = (tanh, tanh_grad)
+    """
+HANG_ITEMS = ["activations_tanh", "act_fun_dispatch", "deep_net_feedforward",
+              "deep_net_fit_model", "activations_relu"]
+
+
+def test_a_hang_reached_through_other_functions_costs_one_time_limit(project, tmp_path):
+    submission = reference_submission(tmp_path / "submission", activations=HANG_CODE)
+    run = grade(project, HANG_ITEMS, tmp_path / "results.json", submission)
+    for item in ("activations_tanh", "act_fun_dispatch", "deep_net_feedforward",
+                 "deep_net_fit_model"):
+        assert run.score(item) < run.by_id[item]["max_score"]
+    assert "Timed out after 4 s in `activations.tanh`" in run.results_text
+    assert run.results_text.count("`activations.tanh` is not called again") >= 3
+    assert run.score("activations_relu") == 1
+    # About one time limit in all (6 tests reach `tanh`), not one per test.
+    assert run.results["execution_time"] < 4 * ITEM_TIMEOUT_S, run.results["execution_time"]
+    assert_clean(run)
+
+
+# -- 8. uploads: odd names, nothing, a zip, a notebook ------------------------------------------
 def test_non_utf8_file_names(project, tmp_path):
     submission = tmp_path / "submission"
     folder = os.fsencode(submission / "proj") + b"\xff"

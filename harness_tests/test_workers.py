@@ -54,6 +54,11 @@ STUDENT = textwrap.dedent("""
     def also_calls_hang():
         return hang()
 
+    DISPATCH = {"hang": hang}
+
+    def dispatches_to_hang():
+        return DISPATCH["hang"]()
+
     def exit_now():
         os._exit(3)
 
@@ -144,6 +149,8 @@ def test_a_function_that_hung_is_not_run_again_from_other_callers(student):
     assert time.monotonic() - started < 1
     assert "Timed out after 2 s in `student.hang`" in str(raised.value)
     assert "`student.hang` is not called again" in str(raised.value)
+    with pytest.raises(CallFailed, match="is not called again"):
+        student.dispatches_to_hang()  # held in a dict: its code was replaced
     assert student.double(5) == 10
 
 

@@ -8,6 +8,7 @@ answer in the worker's name.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import importlib.util
 import linecache
@@ -15,6 +16,7 @@ import os
 import random
 import sys
 import traceback
+import types
 import warnings
 from pathlib import Path
 
@@ -73,7 +75,7 @@ class Worker:
             protocol.OP_FILL: self.fill, protocol.OP_CALL: self.call, protocol.OP_RESET: self.reset,
             protocol.OP_RELEASE: self.release, protocol.OP_BLOCK: self.block,
         }
-        self.blocked: dict[tuple[str, str], str] = {}
+        self.blocked: dict[tuple[str, str], tuple[int, str]] = {}  # (file, name) -> (line, why)
 
     # -- the loop ---------------------------------------------------------------------------
     def serve(self) -> None:
@@ -192,16 +194,23 @@ class Worker:
         return self.value(None)
 
     def block(self, request) -> dict:
-        for filename, name, message in request["functions"]:
-            self.blocked[(str(filename), str(name))] = str(message)
+        for filename, name, line, message in request["functions"]:
+            self.blocked[(str(filename), str(name))] = (int(line), str(message))
         self.apply_blocks()
         return self.value(None)
 
     def apply_blocks(self) -> None:
-        """Replace every blocked function of the submission's modules (module and class
-        attributes) by one that raises NotCalledAgain."""
+        """Make every blocked function of the submission raise NotCalledAgain, whoever holds it
+        (a module, a class, a dict of functions): its code is replaced; a closure, whose code
+        cannot be, is replaced where its module or class names it."""
         if not self.blocked:
             return
+        for value in gc.get_objects():
+            if not isinstance(value, types.FunctionType):
+                continue
+            message = self.blocked_message(value.__code__)
+            if message and not value.__closure__:
+                value.__code__ = _blocked_code(message)
         root = str(self.submission_dir)
         for module in list(sys.modules.values()):
             if not str(getattr(module, "__file__", "") or "").startswith(root):
@@ -211,12 +220,21 @@ class Worker:
             for owner in owners:
                 for attribute, value in list(vars(owner).items()):
                     code = getattr(value, "__code__", None)
-                    message = self.blocked.get((code.co_filename, code.co_name)) if code else None
+                    message = self.blocked_message(code) if isinstance(code, types.CodeType) else None
                     if message:
                         try:
                             setattr(owner, attribute, _blocked(message))
                         except (AttributeError, TypeError):
                             continue
+
+    def blocked_message(self, code: types.CodeType) -> str | None:
+        """The message if `code` is a blocked function's: same file and name, and its lines
+        include the line the worker was stuck on."""
+        found = self.blocked.get((code.co_filename, code.co_name))
+        if found is None:
+            return None
+        line, message = found
+        return message if any(lineno == line for _, _, lineno in code.co_lines()) else None
 
     # -- errors -----------------------------------------------------------------------------
     def error_info(self, error: BaseException) -> protocol.ErrorInfo:
@@ -260,6 +278,16 @@ def _blocked(message: str):
     def blocked(*args, **kwargs):
         raise NotCalledAgain(message)
     return blocked
+
+
+def _blocked_code(message: str):
+    """Code that raises NotCalledAgain(message) whatever the globals it runs with."""
+    source = ("def blocked(*args, **kwargs):\n"
+              f"    raise __import__('autograder.worker.server', fromlist=['NotCalledAgain'])"
+              f".NotCalledAgain({message!r})\n")
+    namespace: dict = {}
+    exec(compile(source, "<blocked by the grader>", "exec"), namespace)
+    return namespace["blocked"].__code__
 
 
 def _flush_output() -> None:
