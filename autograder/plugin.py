@@ -27,7 +27,8 @@ import pytest
 
 from autograder import channel, grading_api, sandbox, workers
 from autograder.feedback import describe_failure
-from autograder.protocol import CHANNEL_FD_ENV, PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV
+from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_RESULT, EVENT_START,
+                                 PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV, GradingPlan)
 
 WATCHED_MODULE_PREFIXES = ("builtins", "numpy", "math", "pytest", "_pytest", "hypothesis",
                            "torch", "autograder", "tests", "data", "json", "os", "sys", "pickle")
@@ -50,8 +51,8 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     plan_path = os.environ.get(PLAN_ENV)
     if plan_path:
-        plan = json.loads(Path(plan_path).read_text())
-        _item_configs.update({k: v["config"] for k, v in plan["tests"].items()})
+        plan = GradingPlan.from_json(Path(plan_path).read_text())
+        _item_configs.update({k: v["config"] for k, v in plan.tests.items()})
         config.pluginmanager.register(GradingReporter(plan), "autograder-reporter")
     elif config.getoption("submission"):
         _configure_direct_run(config)
@@ -95,12 +96,12 @@ def item_config(request) -> dict:
 class GradingReporter:
     """Runs inside the grading process; its only output is events on the channel."""
 
-    def __init__(self, plan: dict):
+    def __init__(self, plan: GradingPlan):
         self.plan = plan
         self.fd = int(os.environ[CHANNEL_FD_ENV])
-        self.submission_dir = Path(plan["submission_dir"])
-        self.output_limit = int(plan["output_limit_bytes"])
-        self.timeout_report = open(plan["timeout_report"], "w")  # opened before dropping rights
+        self.submission_dir = Path(plan.submission_dir)
+        self.output_limit = int(plan.output_limit_bytes)
+        self.timeout_report = open(plan.timeout_report, "w")  # opened before dropping rights
         self.start_dir = os.getcwd()
         self.pid = os.getpid()
         self.partial_credit: set[str] = set()
@@ -112,13 +113,13 @@ class GradingReporter:
     # -- collection -----------------------------------------------------------------------
     def pytest_collection_modifyitems(self, session, config, items):
         decorated = {item.nodeid: found for item in items if (found := gradescope_decorations(item))}
-        channel.send(self.fd, {"event": "collected", "tests": [item.nodeid for item in items],
+        channel.send(self.fd, {"event": EVENT_COLLECTED, "tests": [item.nodeid for item in items],
                                "decorated": _json_safe(decorated)})
         # Read now, before any submission code runs: a test function's `__score__` counts only
         # for tests that were decorated with `@partial_credit` to begin with.
         self.partial_credit = {node for node, found in decorated.items() if found.get("partial_credit")}
-        select = self.plan.get("select")
-        done = set(self.plan.get("done", ()))
+        select = self.plan.select
+        done = set(self.plan.done)
         keep = [item for item in items if item.nodeid not in done
                 and (select is None or item.nodeid.split("[", 1)[0] in select)]
         kept = set(id(item) for item in keep)
@@ -127,15 +128,15 @@ class GradingReporter:
 
     def pytest_collection_finish(self, session):
         sandbox.become_subreaper()
-        workers.set_worker_dir(self.plan.get("worker_dir"))
+        workers.set_worker_dir(self.plan.worker_dir)
         grading_api.snapshot_sources()  # the submitted source, before any worker can change it
-        for name in self.plan.get("provided_modules", ()):
+        for name in self.plan.provided_modules:
             grading_api.provided_module(name)  # the instructor's copy, read before the drop
         self._drop_privileges()
         self.baseline = _snapshot_functions()
 
     def _drop_privileges(self) -> None:
-        drop = self.plan.get("drop_to")
+        drop = self.plan.drop_to
         if not drop:
             return
         os.setgroups([])
@@ -146,8 +147,8 @@ class GradingReporter:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
         node = item.nodeid
-        channel.send(self.fd, {"event": "start", "test": node})
-        timeout = self.plan["tests"].get(node.split("[", 1)[0], {}).get("timeout", 60)
+        channel.send(self.fd, {"event": EVENT_START, "test": node})
+        timeout = self.plan.tests.get(node.split("[", 1)[0], {}).get("timeout", 60)
         self.timeout_report.seek(0)
         self.timeout_report.truncate()
         faulthandler.dump_traceback_later(timeout + WATCHDOG_SLACK_SECONDS, exit=True,
@@ -183,7 +184,7 @@ class GradingReporter:
             self.failures[item.nodeid] = "This check was skipped by the grader (a grader problem)."
             return
         self.failures[item.nodeid] = describe_failure(
-            call.excinfo.value, self.submission_dir, self.plan.get("memory_mb"), self.plan.get("processes"))
+            call.excinfo.value, self.submission_dir, self.plan.memory_mb, self.plan.processes)
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" or (report.when == "setup" and report.failed):
@@ -201,7 +202,7 @@ class GradingReporter:
         if len(stdout) > self.output_limit:
             stdout = stdout[: self.output_limit] + "\n… (output cut at the grader's limit)"
         channel.send(self.fd, {
-            "event": "result",
+            "event": EVENT_RESULT,
             "test": node,
             "passed": message is None,
             "message": message or "",

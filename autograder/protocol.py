@@ -11,7 +11,8 @@ This module imports nothing heavy: the harness reads its names without loading N
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, field
 
 # -- environment ---------------------------------------------------------------------------------
 PLAN_ENV = "AUTOGRADER_PLAN"                    # the plan file (JSON) of a grading process
@@ -20,6 +21,41 @@ SUBMISSION_DIR_ENV = "AUTOGRADER_SUBMISSION_DIR"  # the staged submission
 PROVIDED_DIR_ENV = "AUTOGRADER_PROVIDED_DIR"    # the instructor's copy of the provided files
 WORKER_HOME_ENV = "AUTOGRADER_WORKER_HOME"      # the workers' HOME (the grading process's is private)
 HASH_SEED_ENV = "AUTOGRADER_HASH_SEED"          # the grading process's PYTHONHASHSEED (audit --flaky)
+
+# -- the harness -> grading process plan, and the events back ------------------------------------
+@dataclass
+class GradingPlan:
+    """What one grading process is to do, written by the harness (owner-only JSON).
+
+    tests: node id -> {"config": the item's config, "timeout": seconds}; select: the node ids
+    to run (None: all); done: tests already graded by an earlier grading process; drop_to:
+    {"uid", "gid"} to drop to after collection, or None.
+    """
+
+    submission_dir: str
+    tests: dict
+    output_limit_bytes: int
+    memory_mb: int
+    processes: int
+    timeout_report: str
+    worker_dir: str
+    select: list | None = None
+    done: list = field(default_factory=list)
+    drop_to: dict | None = None
+    provided_modules: list = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "GradingPlan":
+        return cls(**json.loads(text))
+
+
+EVENT_COLLECTED = "collected"  # {tests: [node ids], decorated: {node: gradescope-utils attributes}}
+EVENT_START = "start"          # {test}
+EVENT_RESULT = "result"        # {test, passed, message, stdout, properties, set_score, leaderboard_value}
+
 
 # -- the codec's limits and extension types ------------------------------------------------------
 MAX_MESSAGE_BYTES = 256 << 20

@@ -6,7 +6,6 @@ message saying which limit it hit and a fresh child grades the tests that are le
 """
 from __future__ import annotations
 
-import json
 import os
 import queue
 import shutil
@@ -19,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import channel, events, exits, sandbox
-from autograder.protocol import (CHANNEL_FD_ENV, HASH_SEED_ENV, PLAN_ENV, PROVIDED_DIR_ENV,
-                                 SUBMISSION_DIR_ENV, WORKER_HOME_ENV)
+from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_RESULT, EVENT_START,
+                                 HASH_SEED_ENV, PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV,
+                                 WORKER_HOME_ENV, GradingPlan)
 from autograder.rubric import Rubric, RubricError
 from autograder.submission import StagedSubmission, stage_submission
 
@@ -231,7 +231,7 @@ class _Session:
 
     def _handle(self, event: dict, current, current_started):
         kind = event["event"]
-        if kind == "collected" and not self.collected:
+        if kind == EVENT_COLLECTED and not self.collected:
             self.collected = [str(t) for t in event.get("tests", [])]
             decorated = event.get("decorated")
             try:
@@ -241,12 +241,12 @@ class _Session:
                 self.rubric.check_against_collection(self.collected, self.items)
             except RubricError as error:
                 self.grader_error = str(error)
-        elif kind == "start":
+        elif kind == EVENT_START:
             test = event.get("test")
             if test in self.collected and test not in self.outcomes:
                 return test, time.monotonic()
             _log_refused(event, "a start for an unknown or finished test")
-        elif kind == "result" and event.get("test") == current and current not in self.outcomes:
+        elif kind == EVENT_RESULT and event.get("test") == current and current not in self.outcomes:
             self.outcomes[current] = self._outcome(current, event)
             return None, 0.0
         return current, current_started
@@ -313,22 +313,17 @@ class _Session:
         for item in self.rubric.items:
             for node in self.rubric.node_ids(item):
                 tests[node] = {"config": item.config, "timeout": item.timeout}
-        plan = {
-            "submission_dir": str(self.layout.submission),
-            "select": self.select,
-            "done": sorted(self.outcomes),
-            "tests": tests,
-            "output_limit_bytes": self.rubric.limits.output_kb * 1024,
-            "memory_mb": self.rubric.limits.memory_mb,
-            "processes": self.rubric.limits.processes,
-            "drop_to": {"uid": self.user.uid, "gid": self.user.gid} if self.user else None,
-            "timeout_report": str(self.layout.grading / "timeout-report.txt"),
-            "worker_dir": str(self.layout.work),
-            "provided_modules": [Path(name).stem for name in self.rubric.provided_files
-                                 if name.endswith(".py")],
-        }
+        plan = GradingPlan(
+            submission_dir=str(self.layout.submission), tests=tests,
+            output_limit_bytes=self.rubric.limits.output_kb * 1024,
+            memory_mb=self.rubric.limits.memory_mb, processes=self.rubric.limits.processes,
+            timeout_report=str(self.layout.grading / "timeout-report.txt"),
+            worker_dir=str(self.layout.work), select=self.select, done=sorted(self.outcomes),
+            drop_to={"uid": self.user.uid, "gid": self.user.gid} if self.user else None,
+            provided_modules=[Path(name).stem for name in self.rubric.provided_files
+                              if name.endswith(".py")])
         path = self.layout.grading / "plan.json"
-        path.write_text(json.dumps(plan))
+        path.write_text(plan.to_json())
         os.chmod(path, 0o600)  # test names and item configs: not for the student's eyes
         return path
 
