@@ -91,6 +91,7 @@ class WorkerSlot:
         self.last_failure: str | None = None
         self.callables: dict[tuple[str, str], bool] = {}  # (owner, attribute) -> callable?
         self.blocks_sent: workers.Worker | None = None  # the worker told of `_blocked` last
+        self.reset_for_release: int | None = None  # the test whose first request released
 
     def current(self) -> workers.Worker:
         if self.worker is not None and not self.worker.alive:
@@ -123,7 +124,10 @@ class WorkerSlot:
         if self.reset_for != workers.test_number():
             self.reset_for = workers.test_number()
             self._send(worker, {"op": protocol.OP_RESET, "seed": 0}, function)
-        if len(self.released) >= RELEASE_BATCH:
+        # Released at each test's start too: the last test's objects may be large (models).
+        if self.released and (len(self.released) >= RELEASE_BATCH or self.reset_for_release
+                              != self.reset_for):
+            self.reset_for_release = self.reset_for
             released, self.released = self.released, []
             self._send(worker, {"op": protocol.OP_RELEASE, "handles": released}, function)
         return self._send(worker, message, function)

@@ -68,6 +68,18 @@ def test_handout_loader_is_balanced_and_split_by_fraction(data):
         data.load_mnist_data(3, fraction=1.5)
 
 
+@pytest.mark.parametrize("n_samples, noise, seed", [(200, 0.20, 0), (101, 0.1, 5), (7, None, 3)])
+def test_moons_are_scikit_learns_points(data, n_samples, noise, seed):
+    """data.make_moons computes with NumPy alone (no scikit-learn import while grading) the very
+    points scikit-learn's make_moons gives."""
+    from sklearn.datasets import make_moons
+
+    X, y = data.make_moons(n_samples, noise=noise, random_state=seed)
+    expected_X, expected_y = make_moons(n_samples, noise=noise, random_state=seed)
+    assert np.array_equal(X, expected_X) and np.array_equal(y, expected_y)
+    assert X.dtype == np.float64 and y.dtype == np.int64
+
+
 def test_moons_and_dataset(data):
     X, y = data.make_moons(200, noise=0.20, random_state=0)
     assert X.shape == (200, 2) and set(np.unique(y)) == {0, 1}

@@ -209,16 +209,28 @@ def _read_cifar_batch(path):
 # ---------------------------------------------------------------------------------------------
 
 def make_moons(n_samples=200, noise=0.20, random_state=0):
-    """Two interleaving half circles (scikit-learn's `make_moons`), a 2-class toy problem.
+    """Two interleaving half circles, a 2-class toy problem: the same points as scikit-learn's
+    `make_moons(n_samples, noise=noise, random_state=random_state)` (an int seed), computed
+    with NumPy alone.
 
     Returns a tuple of:
     - X: (n_samples, 2) float64 points.
     - y: (n_samples,) int64 labels in {0, 1}.
     """
-    from sklearn.datasets import make_moons as sklearn_make_moons
-
-    X, y = sklearn_make_moons(n_samples, noise=noise, random_state=random_state)
-    return X.astype(np.float64), y.astype(np.int64)
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    outer = np.linspace(0, np.pi, n_out)
+    inner = np.linspace(0, np.pi, n_in)
+    X = np.vstack([np.append(np.cos(outer), 1 - np.cos(inner)),
+                   np.append(np.sin(outer), 1 - np.sin(inner) - 0.5)]).T
+    y = np.hstack([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
+    generator = np.random.RandomState(random_state)
+    order = np.arange(n_samples)
+    generator.shuffle(order)
+    X, y = X[order], y[order]
+    if noise is not None:
+        X = X + generator.normal(scale=noise, size=X.shape)
+    return X.astype(np.float64), y
 
 
 # ---------------------------------------------------------------------------------------------
