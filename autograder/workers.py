@@ -26,7 +26,8 @@ from autograder.exits import (describe_exit, innermost_submission_frame,
 DEFAULT_TIMEOUT = 60.0
 DUMP_WAIT_SECONDS = 0.5
 STATUS_WAIT_SECONDS = 2.0
-RECEIVE_BYTES = 1 << 20
+RECEIVE_BYTES = 4 << 20
+SOCKET_BUFFER_BYTES = 4 << 20
 OUTPUT_REWIND_BYTES = 1 << 20
 BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv[1]); "
              "from autograder.worker.forkserver import main; main(int(sys.argv[2]))")
@@ -147,6 +148,9 @@ class ForkServer:
 
     def fork(self, submission_dir: Path, preload: tuple[str, ...] = ()) -> "Worker":
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        for end in (ours, theirs):  # arrays of a few MB cross in a few chunks
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER_BYTES)
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER_BYTES)
         output = os.memfd_create("worker-output")
         dump = os.memfd_create("worker-stack-dump")
         try:

@@ -25,7 +25,7 @@ import numpy as np
 from autograder import codec, protocol
 from autograder.worker.linecount import count_executed_lines
 
-RECEIVE_BYTES = 1 << 20
+RECEIVE_BYTES = 4 << 20
 
 
 class Objects:

@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 def describe(model) -> dict:
     """{"layers": [...], "parameters": count, "training": bool}: every `nn.Linear` and
     `nn.Conv2d` of `model` in registration order, each {"kind", "path", "in", "out", "weight",
-    "bias" (None when absent), "padding", "stride"} with float64 tensors."""
+    "bias" (None when absent), "padding", "stride"} with the weights as they are (float32)."""
     layers = []
     for path, module in model.named_modules():
         if isinstance(module, nn.Linear):
@@ -34,8 +34,8 @@ def describe(model) -> dict:
 
 
 def _weights(module) -> dict:
-    bias = module.bias.detach().double().clone() if module.bias is not None else None
-    return {"weight": module.weight.detach().double().clone(), "bias": bias}
+    bias = module.bias.detach() if module.bias is not None else None
+    return {"weight": module.weight.detach(), "bias": bias}
 
 
 def is_module(value) -> bool:
