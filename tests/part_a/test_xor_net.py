@@ -55,8 +55,20 @@ def test_learns_xor(xor_net, item_config):
 def test_outputs_shape_and_range(xor_net):
     seed_numpy(xor_net, 0)
     net = xor_net.Backprop(3, 4, 2)
-    outputs = shaped_outputs(net, 3 * np.random.default_rng(0).standard_normal((6, 3)), 2,
-                             "Backprop(3, 4, 2)")
+    X = 3 * np.random.default_rng(0).standard_normal((6, 3))
+    outputs = shaped_outputs(net, X, 2, "Backprop(3, 4, 2)")
+    seed_numpy(xor_net, 1)
+    other = shaped_outputs(xor_net.Backprop(3, 4, 2), X, 2, "Backprop(3, 4, 2)")
+    again = shaped_outputs(net, X, 2, "Backprop(3, 4, 2)")
+    # Outputs of a network: the same for the same net and input, different for other inputs
+    # and for other random weights (a constant answer is not one).
+    if not (np.array_equal(outputs, again) and np.ptp(outputs, axis=0).min() > 0
+            and not np.allclose(outputs, other)):
+        raise AssertionError(
+            f"`Backprop(3, 4, 2).test(X)` (X: (6, 3)) returned {show(outputs)}, then "
+            f"{show(again)} for the same net and input, and {show(other)} for a net with other "
+            f"random weights; expected the same outputs for the same net, outputs that vary "
+            f"with the input, and other outputs for other weights.")
     if not np.all((outputs > 0) & (outputs < 1)):
         raise AssertionError(
             f"`Backprop(3, 4, 2).test(X)` (X: (6, 3)) returned values outside (0, 1): "
@@ -70,8 +82,14 @@ def test_save_load_round_trip(xor_net, worker_tmp_path):
     net.save(str(path))
     seed_numpy(xor_net, 1)
     restored = xor_net.Backprop(2, 3, 1)
+    before = restored.test(XOR_INPUTS)
     restored.load(str(path))
     expected, got = net.test(XOR_INPUTS), restored.test(XOR_INPUTS)
+    if np.array_equal(np.asarray(before), np.asarray(expected)):
+        raise AssertionError(
+            f"A fresh `Backprop(2, 3, 1)` (other random weights) gives the same outputs on the XOR "
+            f"inputs as a trained net, {show(expected)}, so a save/load round trip cannot be "
+            f"checked.\nHint: `test(X)` must compute the network's outputs from its weights.")
     if not (getattr(got, "shape", None) == expected.shape and np.array_equal(got, expected)):
         raise AssertionError(
             f"After `net.save(path)` and `Backprop(2, 3, 1).load(path)` (a fresh instance with "

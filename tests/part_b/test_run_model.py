@@ -279,7 +279,8 @@ def test_run_model_train_returns_per_epoch_lists(run_model, tools):
 
 
 def test_run_model_without_validation_set(run_model, tools):
-    _, loss, acc = call_run_model_train(run_model, tools, probe(tools, frozen=True),
+    model = probe(tools, OTHER_WEIGHT, OTHER_BIAS, frozen=True)
+    _, loss, acc = call_run_model_train(run_model, tools, model,
                                         train_set=recording_set(tools, FIXED_X, FIXED_Y),
                                         batch_size=FIXED_BATCH, n_epochs=1, shuffle=False)
     assert epochs_recorded(loss, acc) == 1, (
@@ -288,6 +289,9 @@ def test_run_model_without_validation_set(run_model, tools):
     assert epochs_recorded(loss, acc, "valid") == 0, (
         f"`run_model` without a validation set returned {len(loss['valid'])} validation losses and "
         f"{len(acc['valid'])} accuracies; expected empty lists.")
+    check_metrics("run_model", as_float(loss["train"][0], "run_model", "a loss"),
+                  as_float(acc["train"][0], "run_model", "an accuracy"), f"{OTHER_CASE} (epoch 1)",
+                  *figures(OTHER_WEIGHT, OTHER_BIAS))
 
 
 def test_run_model_test_mode(run_model, tools):
@@ -517,9 +521,9 @@ def test_early_stopping_watches_the_validation_loss(run_model, tools):
 def test_no_early_stopping_without_validation_set(run_model, tools):
     # Frozen model: the training loss is constant, which must not stop training.
     train_set = recording_set(tools, FIXED_X, FIXED_Y)
-    _, loss, acc = call_run_model_train(run_model, tools, probe(tools, frozen=True),
-                                        train_set=train_set, batch_size=FIXED_BATCH, n_epochs=4,
-                                        shuffle=False)
+    model = probe(tools, OTHER_WEIGHT, OTHER_BIAS, frozen=True)
+    _, loss, acc = call_run_model_train(run_model, tools, model, train_set=train_set,
+                                        batch_size=FIXED_BATCH, n_epochs=4, shuffle=False)
     epochs = epochs_recorded(loss, acc)
     served = served_epochs(train_set, len(FIXED_Y), "run_model(..., n_epochs=4)")
     assert epochs == 4 == len(served), (
@@ -544,3 +548,12 @@ def test_predict(run_model, tools):
         assert got.tolist() == expected.tolist(), (
             f"`predict` on {FIXED_CASE} (loader batches of 3, 3, 2, not shuffled) returned "
             f"`{name}` {got.tolist()}; expected {expected.tolist()}, in the loader's order.")
+    # Another model, whose predictions are computed here only.
+    data = tools.loader(recording_set(tools, FIXED_X, FIXED_Y), 3)
+    preds, _ = unpack(run_model.predict(probe(tools, OTHER_WEIGHT, OTHER_BIAS), data, tools.cpu()),
+                      2, "predict", "`(preds, targets)`")
+    expected = np.argmax(FIXED_X @ OTHER_WEIGHT.T + OTHER_BIAS, axis=1)
+    assert isinstance(preds, torch.Tensor) and preds.tolist() == expected.tolist(), (
+        f"`predict` on {OTHER_CASE} returned `preds` {describe_output(preds)} "
+        f"{preds.tolist() if isinstance(preds, torch.Tensor) else ''}; expected "
+        f"{expected.tolist()}, the class with the largest logit of each example.")
