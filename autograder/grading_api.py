@@ -8,7 +8,7 @@ import can go wrong becomes a `SubmissionProblem` reported to the student in pla
 
 `provided_module("data")` is the instructor's own copy of a provided file, imported in the
 grading process; `legacy_module(name)` imports a submitted file into the grading process
-itself, for the tests that have not moved to workers yet (Part B, gradescope-utils suites).
+itself, for gradescope-utils suites, which have not moved to workers yet.
 
 The rest of the API: `submission_file` (a submitted data file), `worker_tmp_path` (a folder
 the worker may write), and from `autograder.proxies` `fill`, `seed_numpy`,
@@ -214,8 +214,8 @@ def submission_file(filename: str) -> Path:
 def legacy_module(name: str, forbidden: tuple[str, ...] = ()) -> ModuleType:
     """Import `<name>.py` from the submission into this process, once.
 
-    Only for tests that have not moved to workers (Part B): the module runs here, next to the
-    tests. It is registered in `sys.modules` under `name`, so the submission's own imports
+    Only for gradescope-utils suites, which have not moved to workers: the module runs here,
+    next to the tests. It is registered in `sys.modules` under `name`, so the submission's own imports
     see the same module. Raises `SubmissionFileMissing` or `SubmissionImportFailed`; a failure
     is remembered, so every item of that file reports the same reason.
     """
@@ -237,13 +237,3 @@ def legacy_module(name: str, forbidden: tuple[str, ...] = ()) -> ModuleType:
         raise _import_failures[name] from None
     _imported[name] = module
     return module
-
-
-def legacy_fixture(name: str, forbidden: tuple[str, ...] = ()):
-    """A session fixture yielding `legacy_module(name)` (code run in the grading process)."""
-
-    @pytest.fixture(scope="session", name=name)
-    def _fixture():
-        return legacy_module(name, forbidden)
-
-    return _fixture

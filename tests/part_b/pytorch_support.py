@@ -220,46 +220,30 @@ def cross_entropy_gradient(weight, bias, X, y):
     return dscores.T @ X, dscores.sum(axis=0)
 
 
-@dataclass
-class Simulated:
-    """An SGD run simulated here: parameters after each epoch and each epoch's figures."""
-
-    weights: list        # (weight, bias) after each epoch
-    batch_means: list    # mean of the batch losses, per epoch
-    example_means: list  # loss summed over examples / their number, per epoch
-    accuracies: list     # percent of the epoch's examples classified correctly
-
-
 def simulate_sgd(weight, bias, X, y, epochs_order, batch_size, learning_rate, frozen=False,
-                 train_bias=True, accumulate=False) -> Simulated:
+                 train_bias=True, accumulate=False) -> list:
     """SGD on logits X @ weight.T + bias with the mean cross-entropy of each batch; each epoch
-    takes the examples in the order of its list of indices, `batch_size` at a time.
+    takes the examples in the order of its list of indices, `batch_size` at a time. Returns
+    (weight, bias) after each epoch.
     accumulate: the gradients are never zeroed (each step uses the sum of all so far), as when
     `optimizer.zero_grad()` is missing."""
     weight, bias = np.array(weight, dtype=np.float64), np.array(bias, dtype=np.float64)
-    run = Simulated([], [], [], [])
+    after_epochs = []
     total = (np.zeros_like(weight), np.zeros_like(bias))
     for order in epochs_order:
-        losses, sizes, correct = [], [], 0
         for start in range(0, len(order), batch_size):
             batch = np.asarray(order[start:start + batch_size])
-            logits = X[batch] @ weight.T + bias
-            losses.append(cross_entropy(logits, y[batch]))
-            sizes.append(len(batch))
-            correct += int(np.sum(np.argmax(logits, axis=1) == y[batch]))
-            if not frozen:
-                dweight, dbias = cross_entropy_gradient(weight, bias, X[batch], y[batch])
-                if accumulate:
-                    total = (total[0] + dweight, total[1] + dbias)
-                    dweight, dbias = total
-                weight = weight - learning_rate * dweight
-                if train_bias:
-                    bias = bias - learning_rate * dbias
-        run.weights.append((weight, bias))
-        run.batch_means.append(float(np.mean(losses)))
-        run.example_means.append(float(np.dot(losses, sizes) / sum(sizes)))
-        run.accuracies.append(100.0 * correct / len(order))
-    return run
+            if frozen:
+                continue
+            dweight, dbias = cross_entropy_gradient(weight, bias, X[batch], y[batch])
+            if accumulate:
+                total = (total[0] + dweight, total[1] + dbias)
+                dweight, dbias = total
+            weight = weight - learning_rate * dweight
+            if train_bias:
+                bias = bias - learning_rate * dbias
+        after_epochs.append((weight, bias))
+    return after_epochs
 
 
 def served_epochs(dataset, n: int, function: str) -> list:

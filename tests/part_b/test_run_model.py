@@ -317,10 +317,10 @@ def check_training_run(tools, trained, served, X, y, weight, bias, batch_size, l
     for accumulate in (False, True):
         expected = simulate_sgd(weight, bias, X, y, served, batch_size, learning_rate,
                                 accumulate=accumulate, **flags)
-        if close(*got, expected.weights[-1] if expected.weights else (weight, bias), atol=1e-4):
+        if close(*got, expected[-1] if expected else (weight, bias), atol=1e-4):
             return
     expected = simulate_sgd(weight, bias, X, y, served, batch_size, learning_rate, **flags)
-    final = expected.weights[-1] if expected.weights else (weight, bias)
+    final = expected[-1] if expected else (weight, bias)
     served_sizes = [min(batch_size, len(epoch) - start) for epoch in served
                     for start in range(0, len(epoch), batch_size)]
     raise AssertionError(
@@ -406,9 +406,9 @@ def test_run_model_trains_in_train_mode_after_validation(run_model, tools):
     served = served_epochs(train_set, len(y), call)
     got = linear_params(tools, trained, call)
     in_train_mode = any(close(*got, simulate_sgd(weight, bias, X, y, served, 4, 0.5,
-                                                 accumulate=accumulate).weights[-1], atol=1e-4)
+                                                 accumulate=accumulate)[-1], atol=1e-4)
                         for accumulate in (False, True))
-    expected = simulate_sgd(weight, bias, X, y, served, 4, 0.5).weights[-1]
+    expected = simulate_sgd(weight, bias, X, y, served, 4, 0.5)[-1]
     assert len(served) == 3 and in_train_mode, (
         f"`{call}` with a validation set, given a model in eval mode, trained {len(served)} "
         f"epoch(s), and its parameters are not those of SGD in training mode (the model computes "
