@@ -7,8 +7,8 @@ grading process reads it itself (missing file, syntax error, forbidden import); 
 import can go wrong becomes a `SubmissionProblem` reported to the student in plain words.
 
 `provided_module("data")` is the instructor's own copy of a provided file, imported in the
-grading process; `legacy_module(name)` imports a submitted file into the grading process
-itself, for gradescope-utils suites, which have not moved to workers yet.
+grading process. A gradescope-utils suite's `import calculator` reaches the submission through
+`autograder.submitted_imports` (a worker again), with `import_submitted` below.
 
 The rest of the API: `submission_file` (a submitted data file), `worker_tmp_path` (a folder
 the worker may write), and from `autograder.proxies` `fill`, `seed_numpy`,
@@ -19,23 +19,23 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
-import sys
 import tempfile
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from autograder import workers
 from autograder.protocol import PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV
 from autograder.problems import (CallFailed, ForbiddenImport, SubmissionFileMissing,
                                  SubmissionImportFailed, SubmissionProblem)
-from autograder.proxies import (RemoteModule, SubmissionError, WorkerSlot, call_options,
+from autograder.proxies import (RemoteModule, RemoteObject, SubmissionError, WorkerSlot, call_options,
                                 count_executed_lines, fill, remote_type_name, seed_numpy,
                                 worker_library)
 
 
 __all__ = ["SubmissionError", "SubmissionProblem", "call_options", "count_executed_lines",
-           "fill", "legacy_module", "provided_module", "remote_type_name", "seed_numpy",
+           "fill", "provided_module", "remote_type_name", "seed_numpy",
            "submission_dir", "submission_file", "submission_module", "submitted_source",
            "worker_library", "worker_slot_fixture", "worker_tmp_path"]
 
@@ -118,21 +118,35 @@ def check_source(name: str, forbidden: tuple[str, ...] = ()) -> Path:
 def open_remote_module(slot: WorkerSlot, name: str, forbidden: tuple[str, ...] = ()) -> RemoteModule:
     """`name` imported in the slot's worker, after the grading process read its source."""
     check_source(name, forbidden)
-    filename = f"{name}.py"
+    import_in_worker(slot, name, f"{name}.py")
+    return RemoteModule(slot, name)
+
+
+def import_submitted(slot: WorkerSlot, name: str) -> RemoteObject:
+    """The submission's module `name` (`calc`, `package`, `package.module`) imported in the
+    slot's worker: its handle. Raises a `SubmissionProblem` (missing, syntax error, failed)."""
+    top = name.partition(".")[0]
+    if (submission_dir() / top).is_dir():
+        return import_in_worker(slot, name, f"{top}/")
+    check_source(top)
+    return import_in_worker(slot, name, f"{top}.py" if top == name else name)
+
+
+def import_in_worker(slot: WorkerSlot, name: str, filename: str) -> RemoteObject:
+    if name in _import_failures:
+        raise _import_failures[name]
     try:
-        slot.module(name)
+        return slot.module(name)
     except CallFailed as failed:
         _import_failures[name] = SubmissionImportFailed(
             filename, f"`{filename}` {failed.cause} while being imported. Code at the top level "
                       f"of a file runs on import: keep only definitions there.")
-        raise _import_failures[name] from None
     except Exception as error:  # noqa: BLE001 - the worker's exception, re-raised here
         info = getattr(error, "remote_info", None)
         if info is None:
             raise
         _import_failures[name] = SubmissionImportFailed(filename, info)
-        raise _import_failures[name] from None
-    return RemoteModule(slot, name)
+    raise _import_failures[name] from None
 
 
 def worker_slot_fixture(preload: tuple[str, ...] = ()):
@@ -169,7 +183,7 @@ def submission_module(name: str, forbidden: tuple[str, ...] = ()):
 @pytest.fixture
 def worker_tmp_path(tmp_path) -> Path:
     """A fresh folder the student worker may write (e.g. for `save(path)`)."""
-    folder = Path(tempfile.mkdtemp(prefix="worker-", dir=tmp_path))
+    folder = Path(tempfile.mkdtemp(prefix="worker-", dir=workers.worker_dir() or tmp_path))
     os.chmod(folder, 0o777)
     return folder
 
@@ -209,31 +223,3 @@ def submission_file(filename: str) -> Path:
     if not path.is_file():
         raise SubmissionFileMissing(filename)
     return path
-
-
-def legacy_module(name: str, forbidden: tuple[str, ...] = ()) -> ModuleType:
-    """Import `<name>.py` from the submission into this process, once.
-
-    Only for gradescope-utils suites, which have not moved to workers: the module runs here,
-    next to the tests. It is registered in `sys.modules` under `name`, so the submission's own imports
-    see the same module. Raises `SubmissionFileMissing` or `SubmissionImportFailed`; a failure
-    is remembered, so every item of that file reports the same reason.
-    """
-    if name in _imported:
-        return _imported[name]
-    path = check_source(name, forbidden)
-    filename = path.name
-    folder = str(path.parent)
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException as error:  # noqa: BLE001 - any failure, SystemExit included, is reported
-        sys.modules.pop(name, None)
-        _import_failures[name] = SubmissionImportFailed(filename, error)
-        raise _import_failures[name] from None
-    _imported[name] = module
-    return module

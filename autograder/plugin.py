@@ -4,34 +4,28 @@ Two ways in:
 - `pytest tests --submission DIR` (an instructor debugging a test): the plugin stages DIR with
   the provided files and reads item configs from rubric.yaml beside `tests/`.
 - The harness starts pytest with `AUTOGRADER_PLAN` pointing to a plan (JSON) and a channel fd.
-  After collection the plugin drops privileges if asked, then for every test: arms a watchdog
-  that dumps the stack and exits when the test's timeout passes, snapshots the functions the
-  tests rely on (numpy, builtins, pytest, ...), and sends one result event with a readable
-  message. A test during which the submission replaced one of those functions fails, and the
-  grading process then exits: whatever else the submission changed in it is gone when a fresh
-  process grades the remaining tests. A copy of the process that the submission forked exits as
-  soon as it returns into pytest, so only the grading process itself reports; processes a test
-  started (daemons included: the grading process is a subreaper) are killed when it ends.
+  Before the test modules load, the plugin sets how student workers run (the unprivileged user,
+  the limits), reads the submitted sources and the provided files, and installs the import hook
+  through which a gradescope-utils suite's `import calculator` reaches a worker. Then for every
+  test it arms a watchdog that dumps the stack and exits if the test outlives its timeout (a
+  grader bug: every worker call ends at that timeout) and sends one result event with a
+  readable message. Submitted code never runs in this process; processes left by a test's
+  workers (daemons included: the grading process is a subreaper) are killed when it ends.
 """
 from __future__ import annotations
 
 import faulthandler
 import json
 import os
-import sys
-import sysconfig
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from autograder import channel, grading_api, sandbox, workers
+from autograder import channel, grading_api, sandbox, submitted_imports, workers
 from autograder.feedback import describe_failure
 from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_RESULT, EVENT_START,
                                  PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV, GradingPlan)
-
-WATCHED_MODULE_PREFIXES = ("builtins", "numpy", "math", "pytest", "_pytest", "hypothesis",
-                           "torch", "autograder", "tests", "data", "json", "os", "sys", "pickle")
 
 GRADESCOPE_ATTRIBUTES = {"__weight__": "weight", "__number__": "number", "__visibility__": "visibility",
                          "__leaderboard_column__": "leaderboard", "__leaderboard_sort_order__": "order",
@@ -40,7 +34,6 @@ GRADESCOPE_ATTRIBUTES = {"__weight__": "weight", "__number__": "number", "__visi
 WATCHDOG_SLACK_SECONDS = 5   # the in-process watchdog fires after a worker call would have
 _item_configs: dict[str, dict] = {}
 _item_timeouts: dict[str, float] = {}
-_LIBRARY_ROOTS = tuple({sys.prefix, sys.base_prefix, *sysconfig.get_paths().values()})
 
 
 def pytest_addoption(parser):
@@ -61,7 +54,7 @@ def pytest_configure(config):
 def _configure_direct_run(config) -> None:
     """`pytest tests --submission DIR`: stage DIR and read configs from the rubric."""
     from autograder.rubric import load_rubric
-    from autograder.submission import stage_submission
+    from autograder.submission import stage_submission, submitted_module_names
 
     rubric = load_rubric(Path(config.rootpath) / "rubric.yaml")
     staged = stage_submission(Path(config.getoption("submission")), rubric,
@@ -72,11 +65,25 @@ def _configure_direct_run(config) -> None:
         for node in rubric.node_ids(item):
             _item_configs[node] = item.config
             _item_timeouts[node] = item.timeout
-    config.pluginmanager.register(DirectRunTimer(), "autograder-direct-timer")
+    provided = [Path(name).stem for name in rubric.provided_files if name.endswith(".py")]
+    config.pluginmanager.register(DirectRunTimer(submitted_module_names(rubric, staged.folder),
+                                                 provided), "autograder-direct-timer")
 
 
 class DirectRunTimer:
-    """In a direct run, worker calls still end at their item's time limit."""
+    """In a direct run, worker calls still end at their item's time limit, and a
+    gradescope-utils suite's imports of the submission reach a worker."""
+
+    def __init__(self, submitted: list[str], provided: list[str]):
+        self.submitted, self.provided = submitted, provided
+
+    def pytest_sessionstart(self, session):
+        submitted_imports.install(self.submitted, grading_api.import_submitted,
+                                  grading_api.submission_dir(), grading_api.provided_dir(),
+                                  self.provided)
+
+    def pytest_sessionfinish(self, session):
+        submitted_imports.uninstall()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
@@ -101,11 +108,8 @@ class GradingReporter:
         self.fd = int(os.environ[CHANNEL_FD_ENV])
         self.submission_dir = Path(plan.submission_dir)
         self.output_limit = int(plan.output_limit_bytes)
-        self.timeout_report = open(plan.timeout_report, "w")  # opened before dropping rights
-        self.start_dir = os.getcwd()
-        self.pid = os.getpid()
+        self.timeout_report = open(plan.timeout_report, "w")
         self.partial_credit: set[str] = set()
-        self.baseline: dict[str, dict[str, object]] = {}
         self.failures: dict[str, str] = {}
         self.captured: dict[str, str] = {}
         self.properties: dict[str, list] = {}
@@ -126,22 +130,24 @@ class GradingReporter:
         config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
         items[:] = keep
 
-    def pytest_collection_finish(self, session):
+    def pytest_sessionstart(self, session):
+        """Before the test modules load (a gradescope-utils suite imports the submission as
+        they do): how workers run, the sources and provided files read, the import hook."""
         sandbox.become_subreaper()
-        workers.set_worker_dir(self.plan.worker_dir)
+        plan = self.plan
+        workers.configure(workers.WorkerSetup(
+            worker_dir=plan.worker_dir, drop_to=plan.drop_to,
+            limits=sandbox.limit_setter(plan.memory_mb, plan.processes, plan.cpu_seconds,
+                                        plan.drop_to["uid"] if plan.drop_to else None)))
         grading_api.snapshot_sources()  # the submitted source, before any worker can change it
-        for name in self.plan.provided_modules:
-            grading_api.provided_module(name)  # the instructor's copy, read before the drop
-        self._drop_privileges()
-        self.baseline = _snapshot_functions()
+        for name in plan.provided_modules:
+            grading_api.provided_module(name)
+        submitted_imports.install(plan.submitted_modules, grading_api.import_submitted,
+                                  self.submission_dir, grading_api.provided_dir(),
+                                  plan.provided_modules)
 
-    def _drop_privileges(self) -> None:
-        drop = self.plan.drop_to
-        if not drop:
-            return
-        os.setgroups([])
-        os.setgid(drop["gid"])
-        os.setuid(drop["uid"])
+    def pytest_sessionfinish(self, session):
+        submitted_imports.uninstall()
 
     # -- each test ------------------------------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)
@@ -159,25 +165,10 @@ class GradingReporter:
         finally:
             faulthandler.cancel_dump_traceback_later()
             workers.end_test()
-        self._exit_if_forked_copy()
         _end_leftover_processes()
-        self._restore_working_directory()
-        tampered = _restore_tampered(self.baseline, self.submission_dir)
-        if tampered:
-            self.failures[node] = (
-                f"Your code replaced `{tampered[0]}`, which the grader relies on. Graded code must "
-                f"not modify libraries, builtins or the grader; this check scores 0."
-            )
         self._send_result(node, item)
-        if tampered:
-            os._exit(0)
-
-    def _exit_if_forked_copy(self) -> None:
-        if os.getpid() != self.pid:
-            os._exit(0)
 
     def pytest_runtest_makereport(self, item, call):
-        self._exit_if_forked_copy()
         if call.excinfo is None or item.nodeid in self.failures:
             return
         if call.excinfo.errisinstance(pytest.skip.Exception):
@@ -213,14 +204,6 @@ class GradingReporter:
             "leaderboard_value": _number_or_none(getattr(function, "__leaderboard_value__", None)),
         })
 
-    def _restore_working_directory(self) -> None:
-        try:
-            if os.getcwd() == self.start_dir:
-                return
-        except OSError:
-            pass
-        os.chdir(self.start_dir)
-
 
 def gradescope_decorations(item) -> dict:
     """What gradescope-utils' decorators (`@weight`, `@number`, `@visibility`, `@partial_credit`,
@@ -247,63 +230,6 @@ def _end_leftover_processes() -> None:
     except ChildProcessError:
         return  # no child at all: found without listing every process
     sandbox.kill_descendants(keep=workers.live_pids())
-
-
-def _watched_modules() -> dict[str, object]:
-    return {name: module for name, module in list(sys.modules.items())
-            if module is not None and name.split(".")[0] in WATCHED_MODULE_PREFIXES}
-
-
-def _snapshot_functions() -> dict[str, dict[str, object]]:
-    """For every watched module: its callable and module attributes, by identity."""
-    snapshot = {}
-    for name, module in _watched_modules().items():
-        try:
-            attributes = vars(module)
-        except TypeError:
-            continue
-        snapshot[name] = {"__module__": module}
-        snapshot[name].update({key: value for key, value in list(attributes.items())
-                               if callable(value) or type(value) is type(sys)})
-    return snapshot
-
-
-def _restore_tampered(baseline: dict[str, dict[str, object]], submission_dir: Path) -> list[str]:
-    """Put back every watched function the submission replaced; return their names.
-
-    Libraries rebind their own functions now and then (importing `torch._dynamo` wraps
-    `torch.manual_seed`): a replacement whose code lives in an installed file outside the
-    submission is accepted into the baseline; anything else is undone.
-    """
-    tampered = []
-    for name, attributes in baseline.items():
-        module = attributes["__module__"]
-        if sys.modules.get(name, module) is not module:
-            sys.modules[name] = module
-            tampered.append(name)
-        current = vars(module)
-        for key, value in list(attributes.items()):
-            if key == "__module__" or current.get(key) is value:
-                continue
-            replacement = current.get(key)
-            if key in current and _library_code(replacement, submission_dir):
-                attributes[key] = replacement
-                continue
-            current[key] = value
-            tampered.append(f"{name}.{key}")
-    return tampered
-
-
-def _library_code(value: object, submission_dir: Path) -> bool:
-    """True when `value` is a Python function defined in an installed library's file."""
-    value = getattr(value, "func", value)          # functools.partial
-    value = getattr(value, "__func__", value)      # bound methods
-    code = getattr(value, "__code__", None)
-    if code is None:
-        return False
-    filename = code.co_filename
-    return (filename.startswith(_LIBRARY_ROOTS) and not filename.startswith(str(submission_dir))
-            and Path(filename).is_file())
 
 
 def _json_safe(values):

@@ -29,7 +29,10 @@ class GradingPlan:
 
     tests: node id -> {"config": the item's config, "timeout": seconds}; select: the node ids
     to run (None: all); done: tests already graded by an earlier grading process; drop_to:
-    {"uid", "gid"} to drop to after collection, or None.
+    {"uid", "gid"} the workers run as, or None (ours); memory_mb, processes, cpu_seconds: the
+    workers' limits; provided_modules: the provided files' module names (the instructor's copy
+    is imported in the grading process); submitted_modules: the submission's module names,
+    which a gradescope-utils suite's `import` reaches in a worker.
     """
 
     submission_dir: str
@@ -41,8 +44,10 @@ class GradingPlan:
     worker_dir: str
     select: list | None = None
     done: list = field(default_factory=list)
+    cpu_seconds: int = 600
     drop_to: dict | None = None
     provided_modules: list = field(default_factory=list)
+    submitted_modules: list = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import subprocess
 import weakref
 from pathlib import Path
 
@@ -98,7 +99,12 @@ class WorkerSlot:
             self.worker.close()
             self.worker = None
         if self.worker is None:
-            self.worker = workers.ForkServer.get().fork(self.submission_dir, self.preload)
+            try:
+                self.worker = workers.ForkServer.get().fork(self.submission_dir, self.preload)
+            except (OSError, subprocess.SubprocessError, RuntimeError) as error:
+                _call_failed("the worker", f"The grader could not start the process that runs "
+                                           f"your code (a grader problem, not yours: tell your "
+                                           f"instructor): {type(error).__name__}: {error}")
             self.modules, self.released, self.reset_for, self.callables = {}, [], None, {}
             self.objects = weakref.WeakValueDictionary()
         return self.worker

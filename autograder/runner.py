@@ -22,7 +22,7 @@ from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_RESULT, 
                                  HASH_SEED_ENV, PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV,
                                  WORKER_HOME_ENV, GradingPlan)
 from autograder.rubric import Rubric, RubricError
-from autograder.submission import StagedSubmission, stage_submission
+from autograder.submission import StagedSubmission, stage_submission, submitted_module_names
 
 POLL_SECONDS = 0.1
 GRACE_SECONDS = 10.0
@@ -188,7 +188,7 @@ class _Session:
             process = sandbox.start_grading_process(
                 self._command(), self._environment(plan_path, write_fd), self.layout.grading,
                 self.layout.grading / "grading-process.log", write_fd, self.rubric.limits,
-                self.user, cpu_seconds=int(self.rubric.limits.total_timeout) + 30)
+                cpu_seconds=self._cpu_seconds())
         finally:
             os.close(write_fd)
         self.processes_started += 1
@@ -274,6 +274,9 @@ class _Session:
             return "memory"
         return None
 
+    def _cpu_seconds(self) -> int:
+        return int(self.rubric.limits.total_timeout) + 30
+
     def _timeout_of(self, test: str) -> float:
         item = self.rubric.item_for_node(test)
         return item.timeout if item else 60.0
@@ -317,11 +320,13 @@ class _Session:
             submission_dir=str(self.layout.submission), tests=tests,
             output_limit_bytes=self.rubric.limits.output_kb * 1024,
             memory_mb=self.rubric.limits.memory_mb, processes=self.rubric.limits.processes,
+            cpu_seconds=self._cpu_seconds(),
             timeout_report=str(self.layout.grading / "timeout-report.txt"),
             worker_dir=str(self.layout.work), select=self.select, done=sorted(self.outcomes),
             drop_to={"uid": self.user.uid, "gid": self.user.gid} if self.user else None,
             provided_modules=[Path(name).stem for name in self.rubric.provided_files
-                              if name.endswith(".py")])
+                              if name.endswith(".py")],
+            submitted_modules=submitted_module_names(self.rubric, self.layout.submission))
         path = self.layout.grading / "plan.json"
         path.write_text(plan.to_json())
         os.chmod(path, 0o600)  # test names and item configs: not for the student's eyes

@@ -1,4 +1,5 @@
-"""The grading process: a child with resource limits, as an unprivileged user when we are root.
+"""Processes of a run: the grading process (our rights) and the student workers (an
+unprivileged user when we are root), both started with resource limits.
 
 Limits: the data segment (`RLIMIT_DATA` caps heap and anonymous memory yet lets torch reserve
 its address space, which an `RLIMIT_AS` cap would break), written file size (a flood of output
@@ -85,33 +86,42 @@ def _tasks_of_user(uid: int) -> int:
     return total
 
 
-def limit_setter(limits: Limits, user: SandboxUser | None, cpu_seconds: int):
-    """A `preexec_fn` applying the limits in the child just before it execs."""
-    uid = user.uid if user else os.getuid()
-    nproc = _tasks_of_user(uid) + limits.processes
-    data_bytes = limits.memory_mb << 20
+def limit_setter(memory_mb: int, processes: int, cpu_seconds: int, uid: int | None = None):
+    """A `preexec_fn` applying the limits in the child just before it execs: `processes` more
+    than user `uid` (default: ours) runs now."""
+    nproc = _tasks_of_user(os.getuid() if uid is None else uid) + processes
+    data_bytes = memory_mb << 20
 
     def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_DATA, (data_bytes, data_bytes))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_WRITTEN_FILE_BYTES, MAX_WRITTEN_FILE_BYTES))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
-        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        _lower(resource.RLIMIT_DATA, data_bytes, data_bytes)
+        _lower(resource.RLIMIT_FSIZE, MAX_WRITTEN_FILE_BYTES, MAX_WRITTEN_FILE_BYTES)
+        _lower(resource.RLIMIT_CPU, cpu_seconds, cpu_seconds + 5)
+        _lower(resource.RLIMIT_NPROC, nproc, nproc)
+        _lower(resource.RLIMIT_CORE, 0, 0)
         os.umask(0o077)
 
     return apply
 
 
+def _lower(kind: int, soft: int, hard: int) -> None:
+    """Set a limit, never above the one in force (the grading process's workers inherit its
+    limits, and raising a hard limit needs a capability a container may lack)."""
+    _, current = resource.getrlimit(kind)
+    if current != resource.RLIM_INFINITY:
+        hard = min(hard, current)
+    resource.setrlimit(kind, (min(soft, hard), hard))
+
+
 def start_grading_process(command: list[str], env: dict[str, str], cwd: Path, log: Path,
-                          channel_fd: int, limits: Limits, user: SandboxUser | None,
-                          cpu_seconds: int) -> subprocess.Popen:
-    """Start `command` in its own session with the limits; stdout and stderr go to `log`
+                          channel_fd: int, limits: Limits, cpu_seconds: int) -> subprocess.Popen:
+    """Start `command` in its own session with the limits, with our rights (it never runs
+    submitted code: its workers drop to the sandbox user); stdout and stderr go to `log`
     (readable by us only: it holds what earlier grading processes printed)."""
     with open(log, "ab", opener=lambda path, flags: os.open(path, flags, 0o600)) as log_file:
         return subprocess.Popen(
             command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log_file,
             stderr=subprocess.STDOUT, pass_fds=(channel_fd,), start_new_session=True,
-            preexec_fn=limit_setter(limits, user, cpu_seconds),
+            preexec_fn=limit_setter(limits.memory_mb, limits.processes, cpu_seconds),
         )
 
 

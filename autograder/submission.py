@@ -41,6 +41,18 @@ def graded_files(rubric: Rubric) -> list[str]:
     return files
 
 
+def submitted_module_names(rubric: Rubric, staged: Path) -> list[str]:
+    """The module names of the submission a gradescope-utils suite may import: the graded `.py`
+    files (present or not) and what was staged (modules and package folders), never a provided
+    file's."""
+    names = {Path(name).stem for name in graded_files(rubric) if name.endswith(".py")}
+    for entry in staged.iterdir():
+        if entry.suffix == ".py" or entry.is_dir():
+            names.add(entry.stem)
+    provided = {Path(name).stem for name in rubric.provided_files}
+    return sorted(name for name in names - provided if name.isidentifier())
+
+
 def stage_submission(source: Path, rubric: Rubric, project_root: Path, dest: Path) -> StagedSubmission:
     """Copy the graded files of the submission in `source` into `dest` (created)."""
     dest.mkdir(parents=True, exist_ok=True)

@@ -96,6 +96,11 @@ def end_test() -> None:
     _budget = TestBudget()
 
 
+def in_test() -> bool:
+    """Whether a test is running (not: the test modules are being loaded)."""
+    return _budget.deadline is not None
+
+
 def current_timeout() -> float:
     return _budget.timeout
 
@@ -117,11 +122,15 @@ class ForkServer:
     def __init__(self):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         package_parent = str(Path(__file__).resolve().parent.parent)
+        setup = _setup
+        drop = {} if setup.drop_to is None else {
+            "user": setup.drop_to["uid"], "group": setup.drop_to["gid"], "extra_groups": []}
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-X", "utf8", "-c", BOOTSTRAP, package_parent,
              str(theirs.fileno())],
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=worker_environment())
+            stderr=subprocess.DEVNULL, env=worker_environment(), cwd=setup.worker_dir,
+            preexec_fn=setup.limits, **drop)
         theirs.close()
         self.control = ours
 
@@ -155,7 +164,7 @@ class ForkServer:
         dump = os.memfd_create("worker-stack-dump")
         try:
             reply = self._ask({"op": protocol.CONTROL_FORK, "submission_dir": str(submission_dir),
-                               "cwd": _worker_dir or os.getcwd(), "preload": list(preload)},
+                               "cwd": _setup.worker_dir or os.getcwd(), "preload": list(preload)},
                               [theirs.fileno(), output, dump])
         finally:
             theirs.close()
@@ -167,14 +176,29 @@ class ForkServer:
                           "wait": STATUS_WAIT_SECONDS}).get("status")
 
 
+@dataclass(frozen=True)
+class WorkerSetup:
+    """How workers are started: `worker_dir`, their working folder (None: ours); `drop_to`,
+    {"uid", "gid"} of the unprivileged user they run as (None: ours); `limits`, a
+    `preexec_fn` that applies the resource limits to the fork server, and so to every worker."""
+
+    worker_dir: str | None = None
+    drop_to: dict | None = None
+    limits: object = None
+
+
 _live: dict[int, "Worker"] = {}
-_worker_dir: str | None = None
+_setup = WorkerSetup()
 
 
-def set_worker_dir(folder: str | None) -> None:
-    """Where workers run (their working folder); by default ours."""
-    global _worker_dir
-    _worker_dir = folder
+def configure(setup: WorkerSetup) -> None:
+    """Set how the fork server (started on first need) and its workers run."""
+    global _setup
+    _setup = setup
+
+
+def worker_dir() -> str | None:
+    return _setup.worker_dir
 
 
 def live_pids() -> frozenset[int]:

@@ -1,15 +1,19 @@
-"""Tests written for gradescope-utils run under the harness unchanged."""
+"""Tests written for gradescope-utils run under the harness unchanged, their imports of the
+submission answered by a student worker."""
 import textwrap
 
 from harness_tests.conftest import items_by_number, read_results, run_entrypoint, write_rubric
 
 LEGACY_TESTS = '''
+import os
 import unittest
 
 from gradescope_utils.autograder_utils.decorators import (
     hide_errors, leaderboard, number, partial_credit, visibility, weight)
 
-from autograder.grading_api import legacy_module
+import calc
+from broken import area
+from calc import sub
 
 
 class TestCalc(unittest.TestCase):
@@ -17,20 +21,20 @@ class TestCalc(unittest.TestCase):
     @number("1.1")
     def test_add(self):
         """add adds"""
-        self.assertEqual(legacy_module("calc").add(2, 3), 5)
+        self.assertEqual(calc.add(2, 3), 5)
 
     @weight(2)
     @number("2.1")
     def test_sub(self):
         """sub subtracts"""
-        self.assertEqual(legacy_module("calc").sub(5, 3), 2)
+        self.assertEqual(sub(5, 3), 2)
 
     @partial_credit(4)
     @number("2.2")
     def test_mul(self, set_score=None):
         """mul, partly"""
         set_score(1.5)
-        self.assertEqual(legacy_module("calc").mul(2, 3), 6)
+        self.assertEqual(calc.mul(2, 3), 6)
 
     @weight(1)
     @number("2.3")
@@ -38,13 +42,27 @@ class TestCalc(unittest.TestCase):
     @hide_errors("A hidden check failed.")
     def test_secret(self):
         TestCalc.test_secret.__score__ = 1.0  # a forged set_score on a test without partial credit
-        self.assertEqual(legacy_module("calc").add(1, 1), 3, "secret detail")
+        self.assertEqual(calc.add(1, 1), 3, "secret detail")
 
     @leaderboard("Speed", "asc")
     @number("2.4")
     def test_board(self, set_leaderboard_value=None):
         """leaderboard"""
         set_leaderboard_value(12.5)
+
+    @weight(1)
+    @number("2.5")
+    def test_elsewhere(self):
+        """runs in another process"""
+        self.assertNotEqual(calc.pid(), os.getpid())
+        self.assertEqual(calc.counted(), 1)
+        self.assertEqual(calc.counted(), 2)  # one module for the whole suite, as in one process
+
+    @weight(3)
+    @number("3.1")
+    def test_area(self):
+        """area of a broken file"""
+        self.assertEqual(area(2), 4)
 '''
 
 RUBRIC = """
@@ -63,6 +81,15 @@ groups:
         name: add (rubric overrides the decorator's weight)
         points: 5
         tests: [test_legacy.py::TestCalc::test_add]
+  - number: 3
+    name: broken.py
+    file: broken.py
+    items:
+      - id: area
+        number: "3.1"
+        name: area
+        points: 3
+        tests: [test_legacy.py::TestCalc::test_area]
 """
 
 
@@ -81,7 +108,16 @@ def test_decorated_unittest_classes_are_graded_with_their_decorators(tmp_path):
             return a - b
         def mul(a, b):
             return a + b
+        def pid():
+            import os
+            return os.getpid()
+        calls = 0
+        def counted():
+            global calls
+            calls += 1
+            return calls
     """))
+    (submission / "broken.py").write_text("def area(side):\n    return side ** 2\n1 / 0\n")
     out = tmp_path / "results.json"
     finished = run_entrypoint(["--rubric", str(rubric), "--submission", str(submission), "--results", str(out)])
     assert finished.returncode == 0, finished.stdout + finished.stderr
@@ -93,4 +129,7 @@ def test_decorated_unittest_classes_are_graded_with_their_decorators(tmp_path):
     assert tests["2.3"]["visibility"] == "hidden" and tests["2.3"]["score"] == 0
     assert "A hidden check failed." in tests["2.3"]["output"] and "secret detail" not in tests["2.3"]["output"]
     assert results["leaderboard"] == [{"name": "Speed", "value": 12.5, "order": "asc"}]
-    assert results["score"] == 5 + 2 + 1.5
+    assert (tests["2.5"]["score"], tests["2.5"]["max_score"]) == (1, 1)
+    assert tests["3.1"]["score"] == 0
+    assert "Importing `broken.py` raised `ZeroDivisionError: division by zero` (line 3)" in tests["3.1"]["output"]
+    assert results["score"] == 5 + 2 + 1.5 + 1

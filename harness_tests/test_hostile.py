@@ -718,7 +718,7 @@ def test_honest_part_b_functions_keep_their_points(part_b_lies_run):
     assert_clean(part_b_lies_run)
 
 
-# -- 6. planting code for the next grading process, then ending the current one ----------------
+# -- 6. planting code for the next grading process, then trying to end the current one ---------
 PLANT_CODE = """
     import os
     import signal
@@ -746,7 +746,10 @@ PLANT_CODE = """
 
     def sigmoid(z):
         _plant()
-        os.kill(_grandparent(), signal.SIGKILL)  # the grading process: a fresh one takes over
+        try:
+            os.kill(_grandparent(), signal.SIGKILL)  # the grading process (root: refused)
+        except PermissionError:
+            pass
         return 0.5 * (1.0 + np.tanh(z / 2.0))
     """
 
@@ -763,8 +766,9 @@ def test_code_planted_for_the_next_grading_process_never_runs(project, tmp_path)
         run = grade(project, ["activations_sigmoid", "activations_tanh", "activations_relu"],
                     tmp_path / "results.json", submission)
         assert not marker.exists()
-        assert run.score("activations_sigmoid") == 0
-        assert "grading process" in run.output("activations_sigmoid")
+        # The grading process keeps root's rights, so the worker could not signal it: no
+        # check was lost, and no later grading process was needed to find the planted files.
+        assert run.score("activations_sigmoid") == 1, run.output("activations_sigmoid")
         assert run.score("activations_tanh") == 1 and run.score("activations_relu") == 1
         assert_clean(run)
     finally:

@@ -121,18 +121,28 @@ class Worker:
     def import_module(self, request) -> dict:
         name = request["module"]
         path = self.submission_dir / f"{name}.py"
-        module = sys.modules.get(name)
-        if module is None or getattr(module, "__file__", None) != str(path):
-            spec = importlib.util.spec_from_file_location(name, path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            try:
-                spec.loader.exec_module(module)
-            except BaseException:
-                sys.modules.pop(name, None)
-                raise
+        if path.is_file():
+            module = sys.modules.get(name)
+            if module is None or getattr(module, "__file__", None) != str(path):
+                spec = importlib.util.spec_from_file_location(name, path)
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[name] = module
+                try:
+                    spec.loader.exec_module(module)
+                except BaseException:
+                    sys.modules.pop(name, None)
+                    raise
+        else:  # a package of the submission, or one of its modules (`package.module`)
+            module = importlib.import_module(name)
+            if not self.is_submitted(module):
+                raise ModuleNotFoundError(f"No module named '{name}' in your submission")
         self.apply_blocks()
         return self.value(module)
+
+    def is_submitted(self, module: types.ModuleType) -> bool:
+        root = str(self.submission_dir) + os.sep
+        places = [getattr(module, "__file__", None) or "", *getattr(module, "__path__", ())]
+        return any(str(place).startswith(root) for place in places)
 
     def library(self, request) -> dict:
         name = request["name"]

@@ -7,7 +7,7 @@ gradients are compared with centred numerical gradients of that independent loss
 the test's copies of each layer's W and b in place.
 """
 import numpy as np
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from autograder.grading_api import fill, remote_type_name
@@ -30,6 +30,15 @@ network_cases = dict(
     num_classes=st.integers(2, 4), num_examples=st.integers(1, 6),
     activation=st.sampled_from(["tanh", "sigmoid", "relu"]),
     reg_lambda=st.sampled_from([0.0, 0.01, 0.5]), seed=st.integers(0, 2**32 - 1))
+
+
+def every_activation(test):
+    """One explicit case of a two-hidden-layer network per activation, so that each activation
+    is checked whatever hypothesis draws."""
+    for activation in ("tanh", "sigmoid", "relu"):
+        test = example(input_dim=3, hidden=[4, 3], num_classes=3, num_examples=20,
+                       activation=activation, reg_lambda=0.01, seed=0)(test)
+    return test
 
 
 def build_layer(deep_net, num_examples, input_dim, output_dim, activation, seed):
@@ -150,6 +159,7 @@ def test_layer_backprop(deep_net, num_examples, input_dim, output_dim, activatio
 
 
 # -- 5.2 DeepNeuralNetwork.feedforward ------------------------------------------------------
+@every_activation
 @given(**network_cases)
 def test_network_feedforward(deep_net, input_dim, hidden, num_classes, num_examples,
                              activation, reg_lambda, seed):
@@ -168,6 +178,7 @@ def test_network_feedforward(deep_net, input_dim, hidden, num_classes, num_examp
 
 
 # -- 5.3 DeepNeuralNetwork.calculate_loss ---------------------------------------------------
+@every_activation
 @given(**network_cases)
 def test_calculate_loss(deep_net, input_dim, hidden, num_classes, num_examples, activation,
                         reg_lambda, seed):
@@ -247,6 +258,7 @@ def backprop_hint(name, param, reg_lambda, num_examples):
     return hint
 
 
+@every_activation
 @given(**network_cases)
 def test_network_backprop(deep_net, input_dim, hidden, num_classes, num_examples, activation,
                           reg_lambda, seed):
@@ -292,6 +304,7 @@ def test_fit_model_on_moons(deep_net, data, item_config):
             f"and b by `-epsilon * N * gradient` (the gradient of the summed loss).")
 
 
+@every_activation
 @given(**network_cases)
 def test_predict_is_argmax(deep_net, input_dim, hidden, num_classes, num_examples, activation,
                            reg_lambda, seed):

@@ -1,0 +1,171 @@
+"""`import calculator` in a gradescope-utils suite, answered by a student worker.
+
+Such suites import the submission by name. The grading process never runs submitted code, so
+`SubmissionFinder`, last on `sys.meta_path`, claims the submission's module names that nothing
+installed or provided answers to, and gives each a `SubmittedModule`: its attributes are read
+in the suite's student worker (one for the whole run, as gradescope-utils runs every test in
+one process), its functions and classes are `SubmittedFunction`s that look themselves up there
+on every call (so they keep working after a timed-out worker was replaced), its values come
+back as copies. `from package import module` reaches a submitted package the same way.
+
+A file that is missing or fails to import does not stop the suite from loading: names taken
+from it while the test modules load (`from calculator import add`) raise the file's problem
+when a test uses them, so only that file's tests fail, each with the reason.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import types
+from pathlib import Path
+
+from autograder import workers
+from autograder.problems import SubmissionProblem
+from autograder.proxies import RemoteMethod, RemoteObject, WorkerSlot
+
+
+class SubmittedModule(types.ModuleType):
+    """A module of the submission, e.g. `calculator` or `package.module`; its attributes live
+    in the worker (dunder names excepted)."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return _finder().attribute(self.__name__, name)
+
+    def __repr__(self) -> str:
+        return f"<your {self.__name__}>"
+
+
+class SubmittedFunction:
+    """`module.name`, a callable of the submission: each call looks it up in the current
+    worker and calls it there (one request)."""
+
+    def __init__(self, module: str, name: str):
+        self.module, self.name = module, name
+
+    def __call__(self, *args, **kwargs):
+        finder = _finder()
+        owner = finder.remote_module(self.module)
+        label = f"{self.module}.{self.name}"
+        return finder.slot.call(RemoteMethod(owner, self.name, label), args, kwargs)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        finder = _finder()
+        owner = finder.slot.get(finder.remote_module(self.module), self.name,
+                                f"{self.module}.{self.name}")
+        return getattr(owner, name)
+
+    def __repr__(self) -> str:
+        return f"<your {self.module}.{self.name}>"
+
+
+class Unavailable:
+    """A name taken from a file that could not be imported: using it raises that problem."""
+
+    def __init__(self, problem: SubmissionProblem):
+        self.problem = problem
+
+    def __call__(self, *args, **kwargs):
+        raise self.problem
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        raise self.problem
+
+
+class SubmissionFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds the submission's modules (`names`: top-level names) for the grading process, and
+    the provided modules (`provided`: name -> the instructor's copy, imported here)."""
+
+    def __init__(self, names: list[str], open_module, slot: WorkerSlot, provided: dict[str, Path]):
+        self.names = frozenset(names)
+        self.open_module = open_module  # (slot, dotted name) -> RemoteObject, or raises a problem
+        self.slot = slot
+        self.provided = provided
+
+    # -- the import system ------------------------------------------------------------------
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname in self.provided:
+            return importlib.util.spec_from_file_location(fullname, self.provided[fullname])
+        if fullname.partition(".")[0] not in self.names:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+
+    def create_module(self, spec):
+        return SubmittedModule(spec.name)
+
+    def exec_module(self, module) -> None:
+        """Nothing runs here: the worker imports the file when an attribute is first read."""
+
+    # -- what a SubmittedModule asks --------------------------------------------------------
+    def remote_module(self, name: str) -> RemoteObject:
+        return self.open_module(self.slot, name)
+
+    def _is_submodule(self, name: str) -> bool:
+        """Whether `name` (`package.module`) imports in the worker."""
+        try:
+            self.remote_module(name)
+        except (SubmissionProblem, ImportError):
+            return False
+        return True
+
+    def attribute(self, module: str, name: str):
+        label = f"{module}.{name}"
+        try:
+            value = self.slot.get(self.remote_module(module), name, label)
+        except SubmissionProblem as problem:
+            if workers.in_test():
+                raise
+            return Unavailable(problem)  # the suite still loads; the tests that use it fail
+        except AttributeError:
+            if self._is_submodule(label):
+                return importlib.import_module(label)
+            if workers.in_test():
+                raise
+            return Unavailable(SubmissionProblem(
+                f"`{module}` has no `{name}`, which the tests use: check its spelling, and that "
+                f"it is defined at the top level of your file."))
+        if not isinstance(value, RemoteObject):
+            return value
+        handle = object.__getattribute__(value, "_handle")
+        if handle.type_name == "module":
+            return importlib.import_module(label)
+        if handle.callable:
+            return SubmittedFunction(module, name)
+        return value
+
+
+_installed: SubmissionFinder | None = None
+
+
+def install(names: list[str], open_module, submission_dir: Path, provided_dir: Path,
+            provided: list[str]) -> SubmissionFinder:
+    """Put a finder for the submission's modules `names` and the `provided` ones (in
+    `provided_dir`) last on `sys.meta_path`, with a worker of its own."""
+    global _installed
+    _installed = SubmissionFinder(names, open_module, WorkerSlot(submission_dir),
+                                  {name: provided_dir / f"{name}.py" for name in provided})
+    sys.meta_path.append(_installed)
+    return _installed
+
+
+def uninstall() -> None:
+    global _installed
+    if _installed is not None:
+        _installed.slot.close()
+        if _installed in sys.meta_path:
+            sys.meta_path.remove(_installed)
+        _installed = None
+
+
+def _finder() -> SubmissionFinder:
+    if _installed is None:
+        raise RuntimeError("the submission's modules are not importable outside a grading run")
+    return _installed
