@@ -46,6 +46,7 @@ class Limits:
     memory_mb: int = 700
     processes: int = 64
     output_kb: int = 256
+    disk_mb: int = 512
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from autograder.rubric import Rubric, RubricError
 from autograder.submission import StagedSubmission, stage_submission, submitted_module_names
 
 POLL_SECONDS = 0.1
+FILES_CHECK_SECONDS = 1.0
+SHARED_MEMORY_FOLDER = "/dev/shm/"
 GRACE_SECONDS = 10.0
 MEMORY_SLACK = 1.25
 
@@ -68,7 +70,7 @@ def grade(submission: Path, rubric: Rubric, items: list[str] | None = None,
     owned_before = sandbox.entries_owned_by(user.uid) if user else set()
     try:
         layout = _prepare_run_dir(run_dir, submission, rubric, user)
-        session = _Session(rubric, layout, user, items)
+        session = _Session(rubric, layout, user, items, owned_before)
         session.run(deadline=started + rubric.limits.total_timeout)
         return GradingRun(
             outcomes=session.outcomes, collected=session.collected, staged=layout.staged,
@@ -135,8 +137,8 @@ def _chown_tree(folder: Path, user) -> None:
 
 def _sandbox_note(user, rubric: Rubric) -> str:
     limits = rubric.limits
-    caps = (f"{limits.memory_mb} MB of memory, {limits.processes} processes, "
-            f"{limits.total_timeout:g} s in all")
+    caps = (f"{limits.memory_mb} MB of memory, {limits.disk_mb} MB of files, "
+            f"{limits.processes} processes, {limits.total_timeout:g} s in all")
     if user:
         return f"Student code ran as the unprivileged user `{user.name}` with at most {caps}."
     if os.geteuid() == 0 and os.environ.get(sandbox.NO_DROP_ENV) == "1":
@@ -152,8 +154,11 @@ def _sandbox_note(user, rubric: Rubric) -> str:
 class _Session:
     """Drives grading processes until every selected test has an outcome."""
 
-    def __init__(self, rubric: Rubric, layout: _RunDir, user, items: list[str] | None):
+    def __init__(self, rubric: Rubric, layout: _RunDir, user, items: list[str] | None,
+                 owned_before: set[str]):
         self.rubric = rubric
+        self.owned_before = owned_before
+        self.files_checked = 0.0
         self.layout = layout
         self.user = user
         self.items = items
@@ -221,6 +226,8 @@ class _Session:
             self.grader_error = "The grading tests could not start:\n" + _tail(
                 self.layout.grading / "grading-process.log")
             return False
+        if killed_for in ("disk", "memory"):
+            self._clear_files()
         if current is not None:
             self.outcomes[current] = CheckOutcome(current, False, self._death_message(
                 process.returncode, killed_for, current, report))
@@ -269,10 +276,42 @@ class _Session:
             return "deadline"
         if current and now - current_started > self._timeout_of(current) + GRACE_SECONDS:
             return "timeout"
-        limit = self.rubric.limits.memory_mb * MEMORY_SLACK
+        shared_memory_mb, files_mb = self._files_mb(now)
+        if files_mb > self.rubric.limits.disk_mb:
+            return "disk"
+        limit = self.rubric.limits.memory_mb * MEMORY_SLACK - shared_memory_mb
         if sandbox.peak_memory_mb(process) > limit and sandbox.peak_memory_mb(process, proportional=True) > limit:
             return "memory"
         return None
+
+    def _files_mb(self, now: float) -> tuple[float, float]:
+        """(MB of files the student's user made in `/dev/shm`, which is memory; MB of the files
+        they made elsewhere: `/tmp`, `/var/tmp`, the workers' folder), measured once a second."""
+        if now - self.files_checked < FILES_CHECK_SECONDS:
+            return self.files_usage
+        self.files_checked = now
+        made = sandbox.entries_owned_by(self.user.uid) - self.owned_before if self.user else set()
+        shared = [Path(path) for path in made if path.startswith(SHARED_MEMORY_FOLDER)]
+        others = [Path(path) for path in made if not path.startswith(SHARED_MEMORY_FOLDER)]
+        self.files_usage = (sandbox.bytes_used(shared) / 2**20,
+                            sandbox.bytes_used([*others, self.layout.work]) / 2**20)
+        return self.files_usage
+
+    def _clear_files(self) -> None:
+        """After a check was stopped for what its files took: remove them, so that the next
+        grading process starts within the limits."""
+        if self.user:
+            sandbox.remove_leftovers(self.user.uid, self.owned_before)
+        work = self.layout.work
+        for entry in list(work.iterdir()):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        (work / "home").mkdir()
+        if self.user:
+            _chown_tree(work, self.user)
+        self.files_checked = 0.0
 
     def _cpu_seconds(self) -> int:
         return int(self.rubric.limits.total_timeout) + 30
@@ -285,8 +324,12 @@ class _Session:
     def _death_message(self, returncode, killed_for, test: str, report: Path) -> str:
         timeout = self._timeout_of(test)
         if killed_for == "memory":
-            return (f"Used more than {self.rubric.limits.memory_mb} MB of memory, the grader's limit; "
-                    f"this check was stopped.")
+            return (f"Used more than {self.rubric.limits.memory_mb} MB of memory, the grader's limit "
+                    f"(files in `/dev/shm` count as memory); this check was stopped.")
+        if killed_for == "disk":
+            return (f"Wrote more than {self.rubric.limits.disk_mb} MB of files (in `/tmp`, `/var/tmp` "
+                    f"and the working folder together), the grader's limit; this check was stopped "
+                    f"and its files were removed.")
         if killed_for == "deadline":
             return (f"Not finished when the whole grading run reached its "
                     f"{self.rubric.limits.total_timeout:g} s limit.")

@@ -15,6 +15,7 @@ import pwd
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -204,6 +205,28 @@ def entries_owned_by(uid: int) -> set[str]:
             except OSError:
                 continue
     return owned
+
+
+def bytes_used(paths: list[Path], max_entries: int = 200_000) -> int:
+    """Disk (or tmpfs memory) allocated to the files under `paths`, never through a link;
+    past `max_entries` entries the rest is not walked (each counts as one block)."""
+    total, seen, stack = 0, 0, list(paths)
+    while stack:
+        path = stack.pop()
+        seen += 1
+        if seen > max_entries:
+            return total + 4096 * (len(stack) + 1)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        total += info.st_blocks * 512
+        if stat.S_ISDIR(info.st_mode):
+            try:
+                stack.extend(entry.path for entry in os.scandir(path))
+            except OSError:
+                continue
+    return total
 
 
 def remove_leftovers(uid: int, before: set[str]) -> list[str]:

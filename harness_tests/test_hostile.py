@@ -35,7 +35,8 @@ from autograder.rubric import load_rubric
 from harness_tests.conftest import PROJECT, read_results, run_entrypoint
 
 ITEM_TIMEOUT_S = 4
-SMALL_LIMITS = {"total_timeout": 60, "memory_mb": 700, "processes": 16, "output_kb": 64}
+SMALL_LIMITS = {"total_timeout": 60, "memory_mb": 700, "processes": 16, "output_kb": 64,
+                "disk_mb": 64}
 # Student code runs as another user only when started as root with a system-wide Python.
 SANDBOXED = sandbox.sandbox_user() is not None
 # RLIMIT_NPROC does not bind root: a fork bomb is only safe to run when the child is unprivileged.
@@ -303,6 +304,51 @@ def test_items_next_to_hostile_code_keep_their_points(limits_run):
     assert limits_run.score("relu_forward") == 1
     assert limits_run.score("confusion_matrix") == 2
     assert_clean(limits_run)
+
+
+# -- 2b. files in shared folders count against the limits while the run goes on ---------------
+FILES_CODE = {
+    "activations": """
+        import os
+        import time
+
+        def sigmoid(z):  # 960 MB in /dev/shm: memory, whatever the process itself holds
+            for index in range(16):
+                with open(f"/dev/shm/{MARKER}-{index}", "wb") as file:
+                    file.write(b"x" * (60 << 20))
+            time.sleep(3)
+            return 0.5 * (1.0 + np.tanh(z / 2.0))
+        """,
+    "layers": """
+        import os
+        import time
+
+        def relu_forward(x):  # 80 MB in /tmp, past the 64 MB of files allowed
+            for index in range(2):
+                with open(f"/tmp/{MARKER}-{index}", "wb") as file:
+                    file.write(b"x" * (40 << 20))
+            time.sleep(3)
+            return np.maximum(x, 0), x
+        """,
+}
+
+
+def test_files_in_shared_folders_count_against_memory_and_disk(project, tmp_path):
+    if not SANDBOXED:
+        pytest.skip("files are told apart by their owner: it needs the sandbox user")
+    marker = f"hostile-files-{os.getpid()}"
+    submission = reference_submission(tmp_path / "submission", **{
+        name: f"MARKER = {marker!r}\n" + textwrap.dedent(code) for name, code in FILES_CODE.items()})
+    run = grade(project, ["activations_sigmoid", "relu_forward", "activations_tanh",
+                          "affine_forward"], tmp_path / "results.json", submission)
+    assert run.score("activations_sigmoid") == 0
+    assert "files in `/dev/shm` count as memory" in run.output("activations_sigmoid")
+    assert run.score("relu_forward") == 0
+    assert "Wrote more than 64 MB of files" in run.output("relu_forward")
+    assert run.score("activations_tanh") == 1 and run.score("affine_forward") == 2
+    for folder in ("/tmp", "/dev/shm"):
+        assert not [name for name in os.listdir(folder) if marker in name]
+    assert_clean(run)
 
 
 # -- 3. tampering: the grader's functions, files, results, processes, working directory --------
@@ -744,12 +790,24 @@ PLANT_CODE = """
         with open(f"/proc/{os.getppid()}/stat") as file:
             return int(file.read().rsplit(")", 1)[1].split()[1])
 
+    def _reaches_the_grading_process():
+        grading = _grandparent()
+        try:
+            with open(f"/proc/{grading}/mem", "rb") as memory:  # its expected values
+                memory.read(1)
+            return True
+        except OSError:
+            pass
+        try:
+            os.kill(grading, signal.SIGKILL)  # then a fresh one would import what was planted
+            return True
+        except PermissionError:
+            return False
+
     def sigmoid(z):
         _plant()
-        try:
-            os.kill(_grandparent(), signal.SIGKILL)  # the grading process (root: refused)
-        except PermissionError:
-            pass
+        if _reaches_the_grading_process():
+            return np.zeros_like(z)
         return 0.5 * (1.0 + np.tanh(z / 2.0))
     """
 
@@ -766,8 +824,9 @@ def test_code_planted_for_the_next_grading_process_never_runs(project, tmp_path)
         run = grade(project, ["activations_sigmoid", "activations_tanh", "activations_relu"],
                     tmp_path / "results.json", submission)
         assert not marker.exists()
-        # The grading process keeps root's rights, so the worker could not signal it: no
-        # check was lost, and no later grading process was needed to find the planted files.
+        # The grading process keeps root's rights: the worker could neither read its memory
+        # nor signal it (either would have cost sigmoid its point), and no later grading
+        # process ever imported the planted files.
         assert run.score("activations_sigmoid") == 1, run.output("activations_sigmoid")
         assert run.score("activations_tanh") == 1 and run.score("activations_relu") == 1
         assert_clean(run)
