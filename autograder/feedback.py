@@ -12,6 +12,7 @@ import traceback
 from pathlib import Path
 
 from autograder.problems import SubmissionProblem
+from autograder.stubs import NotImplementedYet
 
 MAX_MESSAGE_CHARS = 3000
 MODULE_REPR = re.compile(r"<module '([\w.]+)' from '[^']*'>")
@@ -23,6 +24,8 @@ def describe_failure(error: BaseException, submission_dir: Path | None, memory_m
     """Markdown explaining `error`, raised while a test exercised the submission; `memory_mb` and
     `processes` are the grader's limits, named when the error says one was hit."""
     error = _first_leaf(error)
+    if isinstance(error, NotImplementedYet):
+        return f"{NOT_IMPLEMENTED}: `{error.function}` still raises `NotImplementedError`."
     if isinstance(error, SubmissionProblem):
         return _clip(str(error) + _falsifying_example(error))
     where = _student_frame(error, submission_dir)

@@ -30,8 +30,9 @@ from autograder.protocol import PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV
 from autograder.problems import (CallFailed, ForbiddenImport, SubmissionFileMissing,
                                  SubmissionImportFailed, SubmissionProblem)
 from autograder.proxies import (RemoteModule, RemoteObject, SubmissionError, WorkerSlot, call_options,
-                                count_executed_lines, fill, remote_type_name, seed_numpy,
-                                worker_library)
+                                count_executed_lines, fill, register_stubs, remote_type_name,
+                                seed_numpy, worker_library)
+from autograder.stubs import stub_functions
 
 
 __all__ = ["SubmissionError", "SubmissionProblem", "call_options", "count_executed_lines",
@@ -64,6 +65,7 @@ def snapshot_sources() -> None:
     for path in sorted(submission_dir().glob("*.py")):
         if path.is_file() and not path.is_symlink():
             _sources[path.stem] = path.read_text(encoding="utf-8", errors="replace")
+            register_stubs(stub_functions(path.stem, _sources[path.stem]))
     _sources.setdefault("", "")  # marks the snapshot as taken
 
 
@@ -151,8 +153,11 @@ def import_in_worker(slot: WorkerSlot, name: str, filename: str) -> RemoteObject
 
 def worker_slot_fixture(preload: tuple[str, ...] = ()):
     """A module-scoped `worker_slot` fixture: the student worker of the current test module (a
-    fresh process per module), forked after the fork server imported `preload` (e.g.
-    `("torch",)`, so that the workers share it)."""
+    fresh process per module), forked from a fork server that imported `preload` (e.g.
+    `("torch",)`, so that the workers share it). That server starts now, while the tests load
+    and run, so its imports are done by the time a test needs it."""
+    if preload:
+        workers.warm_up(preload)
 
     @pytest.fixture(scope="module", name="worker_slot")
     def _fixture():

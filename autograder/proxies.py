@@ -23,6 +23,7 @@ from pathlib import Path
 
 from autograder import protocol, workers
 from autograder.problems import CallFailed
+from autograder.stubs import NotImplementedYet
 
 REMOTE_BUILTINS = (
     "ValueError", "TypeError", "KeyError", "IndexError", "LookupError", "AttributeError",
@@ -36,6 +37,7 @@ RELEASE_BATCH = 200
 _poisoned: dict[str, str] = {}   # function -> why it is not called again
 _blocked: dict[tuple[str, str, int], str] = {}  # (filename, function, line) stuck in -> why
 _call_options: dict = {}
+_stubs: set[str] = set()
 
 
 class SubmissionError(Exception):
@@ -43,8 +45,17 @@ class SubmissionError(Exception):
     `AssertionError`, `SystemExit`, ...)."""
 
 
+def register_stubs(labels: set[str]) -> None:
+    """Calls labelled so (`layers.relu_forward`, `TwoLayerNet.loss`) are of functions whose
+    submitted source is the template's stub."""
+    _stubs.update(labels)
+
+
 def raise_remote(info: protocol.ErrorInfo, function: str):
-    """Re-raise the worker's exception `info`, raised while calling `function`."""
+    """Re-raise the worker's exception `info`, raised while calling `function`: a
+    `NotImplementedError` of a stub (see `register_stubs`) as `NotImplementedYet`."""
+    if "NotImplementedError" in info.bases and function in _stubs:
+        raise NotImplementedYet(function)
     name = next((base for base in info.bases if base in REMOTE_BUILTINS), None)
     if name is None:
         error = SubmissionError(f"{info.type_name}: {info.message}")
@@ -100,7 +111,7 @@ class WorkerSlot:
             self.worker = None
         if self.worker is None:
             try:
-                self.worker = workers.ForkServer.get().fork(self.submission_dir, self.preload)
+                self.worker = workers.ForkServer.get(self.preload).fork(self.submission_dir)
             except (OSError, subprocess.SubprocessError, RuntimeError) as error:
                 _call_failed("the worker", f"The grader could not start the process that runs "
                                            f"your code (a grader problem, not yours: tell your "

@@ -30,7 +30,8 @@ RECEIVE_BYTES = 4 << 20
 SOCKET_BUFFER_BYTES = 4 << 20
 OUTPUT_REWIND_BYTES = 1 << 20
 BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv[1]); "
-             "from autograder.worker.forkserver import main; main(int(sys.argv[2]))")
+             "from autograder.worker.forkserver import main; "
+             "main(int(sys.argv[2]), [name for name in sys.argv[3].split(',') if name])")
 
 
 class WorkerFailure(Exception):
@@ -115,11 +116,12 @@ def spend_test_time(message: str) -> None:
 
 
 class ForkServer:
-    """The process that forks workers; started lazily, one per grading process."""
+    """A process that forks workers after importing `preload` (e.g. `("torch",)`) once, so
+    that its workers share it; one per preload set, started on first need."""
 
-    _instance: "ForkServer | None" = None
+    _instances: dict[tuple[str, ...], "ForkServer"] = {}
 
-    def __init__(self):
+    def __init__(self, preload: tuple[str, ...] = ()):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         package_parent = str(Path(__file__).resolve().parent.parent)
         setup = _setup
@@ -127,7 +129,7 @@ class ForkServer:
             "user": setup.drop_to["uid"], "group": setup.drop_to["gid"], "extra_groups": []}
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-X", "utf8", "-c", BOOTSTRAP, package_parent,
-             str(theirs.fileno())],
+             str(theirs.fileno()), ",".join(preload)],
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, env=worker_environment(), cwd=setup.worker_dir,
             preexec_fn=setup.limits, **drop)
@@ -135,15 +137,18 @@ class ForkServer:
         self.control = ours
 
     @classmethod
-    def get(cls) -> "ForkServer":
-        if cls._instance is None or cls._instance.process.poll() is not None:
-            cls._instance = cls()
-        return cls._instance
+    def get(cls, preload: tuple[str, ...] = ()) -> "ForkServer":
+        """The server for `preload`, started now (without waiting for its imports) if none runs."""
+        preload = tuple(name for name in preload if name in protocol.PRELOADABLE)
+        server = cls._instances.get(preload)
+        if server is None or server.process.poll() is not None:
+            server = cls._instances[preload] = cls(preload)
+        return server
 
     @classmethod
-    def running_pid(cls) -> int | None:
-        server = cls._instance
-        return server.process.pid if server and server.process.poll() is None else None
+    def running_pids(cls) -> set[int]:
+        return {server.process.pid for server in cls._instances.values()
+                if server.process.poll() is None}
 
     def _ask(self, message: dict, fds: list[int] = ()) -> dict:
         socket.send_fds(self.control, [codec.encode(message)], list(fds))
@@ -155,7 +160,7 @@ class ForkServer:
             raise RuntimeError(f"the worker fork server refused: {reply['error']}")
         return reply
 
-    def fork(self, submission_dir: Path, preload: tuple[str, ...] = ()) -> "Worker":
+    def fork(self, submission_dir: Path) -> "Worker":
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         for end in (ours, theirs):  # arrays of a few MB cross in a few chunks
             end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER_BYTES)
@@ -164,7 +169,7 @@ class ForkServer:
         dump = os.memfd_create("worker-stack-dump")
         try:
             reply = self._ask({"op": protocol.CONTROL_FORK, "submission_dir": str(submission_dir),
-                               "cwd": _setup.worker_dir or os.getcwd(), "preload": list(preload)},
+                               "cwd": _setup.worker_dir or os.getcwd()},
                               [theirs.fileno(), output, dump])
         finally:
             theirs.close()
@@ -191,10 +196,25 @@ _live: dict[int, "Worker"] = {}
 _setup = WorkerSetup()
 
 
+_configured = False
+_wanted: set[tuple[str, ...]] = set()
+
+
 def configure(setup: WorkerSetup) -> None:
-    """Set how the fork server (started on first need) and its workers run."""
-    global _setup
-    _setup = setup
+    """Set how the fork servers and their workers run; start the servers `warm_up` asked for."""
+    global _setup, _configured
+    _setup, _configured = setup, True
+    for preload in sorted(_wanted):
+        ForkServer.get(preload)
+
+
+def warm_up(preload: tuple[str, ...]) -> None:
+    """Start the fork server for `preload` now, or once `configure` has said how, so that its
+    imports run while the tests load instead of when a test first needs a worker."""
+    if _configured:
+        ForkServer.get(preload)
+    else:
+        _wanted.add(tuple(preload))
 
 
 def worker_dir() -> str | None:
@@ -204,8 +224,7 @@ def worker_dir() -> str | None:
 def live_pids() -> frozenset[int]:
     """The fork server's and the live workers' pids (what may outlive a test)."""
     pids = {pid for pid, worker in _live.items() if worker.alive}
-    server = ForkServer.running_pid()
-    return frozenset(pids | ({server} if server else set()))
+    return frozenset(pids | ForkServer.running_pids())
 
 
 def worker_environment() -> dict[str, str]:

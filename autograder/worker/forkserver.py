@@ -25,7 +25,12 @@ POLL_SECONDS = 0.02
 CONTROL_BYTES = 1 << 16
 
 
-def main(control_fd: int) -> None:
+def main(control_fd: int, preload: list[str] = ()) -> None:
+    """Serve fork requests on `control_fd`, after importing `preload` (names of
+    `protocol.PRELOADABLE`) for every worker to share."""
+    for name in preload:
+        if name in protocol.PRELOADABLE:
+            _preload(name)
     control = socket.socket(fileno=control_fd)
     statuses: dict[int, int] = {}
     while True:
@@ -52,9 +57,6 @@ def _fork(request, fds, control) -> dict:
         for fd in fds:
             os.close(fd)
         return {"error": "a fork request needs three file descriptors"}
-    for name in request.get("preload") or ():
-        if name in protocol.PRELOADABLE and name not in sys.modules:
-            _preload(name)
     pid = os.fork()
     if pid == 0:
         try:
@@ -116,4 +118,4 @@ def _become_worker(fds: list[int], submission_dir: Path, cwd: str | None,
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), sys.argv[2].split(",") if len(sys.argv) > 2 else [])
