@@ -112,6 +112,8 @@ class WorkerSlot:
         if self.worker is None:
             try:
                 self.worker = workers.ForkServer.get(self.preload).fork(self.submission_dir)
+                if self.preload:
+                    workers.ForkServer.stop_superseded(self.preload)
             except (OSError, subprocess.SubprocessError, RuntimeError) as error:
                 _call_failed("the worker", f"The grader could not start the process that runs "
                                            f"your code (a grader problem, not yours: tell your "

@@ -146,6 +146,22 @@ class ForkServer:
         return server
 
     @classmethod
+    def stop_superseded(cls, preload: tuple[str, ...]) -> None:
+        """End the servers whose imports are a part of `preload`'s and from which no live
+        worker came: once Part B's workers come from the torch server, Part A's server only
+        holds memory."""
+        busy = {id(worker.server) for worker in _live.values() if worker.alive}
+        for other, server in list(cls._instances.items()):
+            if other != preload and set(other) <= set(preload) and id(server) not in busy:
+                del cls._instances[other]
+                server.stop()
+
+    def stop(self) -> None:
+        self.control.close()
+        self.process.kill()
+        self.process.wait()
+
+    @classmethod
     def running_pids(cls) -> set[int]:
         return {server.process.pid for server in cls._instances.values()
                 if server.process.poll() is None}

@@ -33,9 +33,11 @@ BUDGET_MEMORY_MB = 768
 
 
 def measure(submission: str, results: Path, items: list[str] | None = None,
-            env: dict | None = None) -> tuple[float, float, float, float]:
+            env: dict | None = None, memory: bool = False) -> tuple[float, float, float, float]:
     """(wall seconds, CPU seconds of all processes, peak summed PSS in MB, peak summed RSS in
-    MB) of one grading run, through the same subprocess function the instructor tools use."""
+    MB) of one grading run, through the same subprocess function the instructor tools use.
+    Memory is sampled only with `memory` (sampling PSS costs CPU that the run itself would
+    then lack on two cores, so timed runs are not sampled; they report 0 MB)."""
     peaks = {"pss": 0.0, "rss": 0.0}
     cpu_by_pid: dict[int, float] = {}
 
@@ -59,7 +61,8 @@ def measure(submission: str, results: Path, items: list[str] | None = None,
             time.sleep(0.05)
 
     before = _children_cpu()
-    finished = grade_in_subprocess(submission, results, 600, items=items, env=env, watch=sample)
+    finished = grade_in_subprocess(submission, results, 600, items=items, env=env,
+                                   watch=sample if memory else None)
     cpu = max(_children_cpu() - before, sum(cpu_by_pid.values()))
     return finished.seconds, cpu, peaks["pss"], peaks["rss"]
 
@@ -81,10 +84,19 @@ def part_items(part_files: set[str]) -> list[str]:
 PART_B_FILES = {"models.py", "run_model.py", "mnist.pt"}
 
 
-def report(label: str, samples: list[tuple[float, float, float, float]]) -> tuple[float, float, float]:
-    wall, cpu, pss, rss = (statistics.median(column) for column in zip(*samples))
-    print(f"{label:<34} wall {wall:6.1f} s   cpu {cpu:6.1f} s   peak PSS {pss:5.0f} MB "
-          f"(RSS {rss:5.0f} MB)   (median of {len(samples)})")
+def scenario(label: str, runs: int, submission: str, results: Path, items: list[str] | None = None,
+             env: dict | None = None, memory: bool = True) -> tuple[float, float, float]:
+    """Print and return the medians of `runs` timed runs (wall, CPU) and, with `memory`, of
+    `runs` sampled runs (peak PSS and RSS)."""
+    timed = [measure(submission, results, items, env) for _ in range(runs)]
+    wall, cpu = (statistics.median(column) for column in list(zip(*timed))[:2])
+    line = f"{label:<34} wall {wall:6.1f} s   cpu {cpu:6.1f} s"
+    pss = 0.0
+    if memory:
+        sampled = [measure(submission, results, items, env, memory=True) for _ in range(runs)]
+        pss, rss = (statistics.median(column) for column in list(zip(*sampled))[2:])
+        line += f"   peak PSS {pss:5.0f} MB (RSS {rss:5.0f} MB)"
+    print(f"{line}   (medians of {runs})")
     return wall, cpu, pss
 
 
@@ -131,20 +143,17 @@ def main() -> int:
         return batch_throughput(args.submissions)
     out = Path(tempfile.mkdtemp(prefix="bench-"))
     figures = {}
+    results = out / "results.json"
     for label, submission in [("grading the reference", "reference"),
                               ("grading the empty template", "student_template")]:
-        samples = [measure(submission, out / "results.json") for _ in range(args.runs)]
-        figures[label] = report(label, samples)
-    part_b = part_items(PART_B_FILES)
-    samples = [measure("reference", out / "results.json", part_b) for _ in range(args.runs)]
-    report("Part B of the reference alone", samples)
-    samples = [measure("reference", out / "results.json", TWO_ITEMS) for _ in range(args.runs)]
-    report("two Part A items of the reference", samples)
+        figures[label] = scenario(label, args.runs, submission, results)
+    scenario("Part B of the reference alone", args.runs, "reference", results,
+             part_items(PART_B_FILES))
+    scenario("two Part A items of the reference", args.runs, "reference", results, TWO_ITEMS)
     if os.geteuid() == 0:
         no_drop = {**os.environ, NO_DROP_ENV: "1"}
-        samples = [measure("student_template", out / "results.json", env=no_drop)
-                   for _ in range(args.runs)]
-        wall, cpu, _ = report("the template, no user drop", samples)
+        wall, cpu, _ = scenario("the template, no user drop", args.runs, "student_template",
+                                results, env=no_drop, memory=False)
         with_drop = figures["grading the empty template"]
         print(f"isolation (unprivileged user) costs {with_drop[0] - wall:+.1f} s wall, "
               f"{with_drop[1] - cpu:+.1f} CPU-s per submission")
