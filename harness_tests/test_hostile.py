@@ -659,10 +659,20 @@ FORGERY_CODE = {
 
         TwoLayerNet.loss = _hard_coded
         """,
+    # XOR's published answers looked up, no training at all.
+    "xor_net": """
+        def _xor_lookup(self, X):
+            X = np.asarray(X)
+            return (np.rint(X[:, :1]) != np.rint(X[:, 1:2])).astype(float) * 0.98 + 0.01
+
+        Backprop.train = lambda self, X, T, iterations=10000, eta=0.5: None
+        Backprop.test = _xor_lookup
+        """,
 }
 FORGERY_ITEMS = ["max_pool_forward_naive", "conv_forward_naive", "layers_softmax_loss",
                  "deep_net_fit_model", "two_layer_net_scores", "two_layer_net_loss",
-                 "relu_forward", "deep_net_backprop", "two_layer_net_gradients"]
+                 "xor_net_learns_xor", "relu_forward", "deep_net_backprop",
+                 "two_layer_net_gradients"]
 
 
 def graded_reference_with(project: Path, folder: Path, code: dict[str, str], items: list[str]) -> Run:
@@ -700,6 +710,8 @@ def test_hard_coded_contract_figures_earn_nothing(forgery_run):
     assert forgery_run.score("two_layer_net_scores") == 0
     assert forgery_run.score("two_layer_net_loss") == 0
     assert "figures the contract does not publish" in forgery_run.output("two_layer_net_scores")
+    assert forgery_run.score("xor_net_learns_xor") == 0
+    assert "the grader does not publish" in forgery_run.output("xor_net_learns_xor")
 
 
 def test_honest_functions_next_to_forgeries_keep_their_points(forgery_run):
