@@ -96,7 +96,7 @@ def run_command(args) -> int:
         results_module.write_results(failed, results_path)
         print(f"results.json: {results_path}")
         return 3
-    results_module.write_results(outcome.results, results_path)
+    results_module.write_results(outcome.results, results_path, ours=not outcome.rate_limited)
     if not args.quiet:
         if outcome.items:
             print(format_summary(outcome.items, outcome.results["score"],

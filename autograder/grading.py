@@ -48,18 +48,27 @@ def _read_metadata(path: Path | None) -> dict:
 
 
 def _carried_over(rubric: Rubric, previous: dict, elapsed: float) -> Graded:
+    """The latest graded submission's results as Gradescope stored them (tests, leaderboard and
+    all), with the reason first in the output; marked so that this submission does not count
+    as graded. Stored results Gradescope would not accept give way to ours, with its score."""
     message = ratelimit.limited_message(rubric.rate_limit)
-    previous_results = previous.get("results") if isinstance(previous.get("results"), dict) else {}
-    carried = results.failure_results(rubric, message, elapsed)
-    if previous_results.get("tests"):
-        carried["tests"] = previous_results["tests"]
-    carried["score"] = float(previous.get("score") or previous_results.get("score") or 0.0)
-    carried["output"] = message
+    stored = previous.get("results")
     try:
-        results.validate(carried)
-    except Exception:  # the previous results were not ours to trust: keep only the score
-        carried["tests"] = results.failure_results(rubric, message)["tests"]
+        results.validate_gradescope(stored)
+        carried = json.loads(json.dumps(stored))
+    except Exception:  # noqa: BLE001 - missing, malformed or not JSON: keep only the score
+        carried = results.failure_results(rubric, message, elapsed)
+        carried["score"] = _number(previous.get("score"))
+    earlier = carried.get("output")
+    carried["output"] = message + (f"\n\n---\n\n{earlier}" if isinstance(earlier, str) and earlier else "")
+    extra = carried.get("extra_data")
+    carried["extra_data"] = {**(extra if isinstance(extra, dict) else {}),
+                             results.RATE_LIMITED_KEY: True}
     return Graded(carried, [], None, rate_limited=True)
+
+
+def _number(value) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
 
 def _student_output(rubric: Rubric, run: runner.GradingRun, graded: list[GradedItem]) -> str:

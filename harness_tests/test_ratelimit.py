@@ -29,6 +29,18 @@ def test_window_is_rolling_and_counted_from_created_at_so_regrades_agree():
     assert over_limit(later, LIMIT) == (False, None)           # a submission after this one does not count
 
 
+def test_errored_and_carried_over_submissions_do_not_count():
+    data = metadata("2026-11-20T12:00:00Z", ("2026-11-20T08:00:00Z", 3.0), ("2026-11-20T09:00:00Z", 0.0),
+                    ("2026-11-20T10:00:00Z", 3.0))
+    errored, carried = data["previous_submissions"][1], data["previous_submissions"][2]
+    errored["autograder_error"] = True
+    carried["results"] = {"score": 3.0, "extra_data": {"rate_limited": True}}
+    assert over_limit(data, LIMIT) == (False, None)
+    carried["results"] = {"score": 3.0}
+    limited, previous = over_limit(data, LIMIT)
+    assert limited and previous is carried
+
+
 def test_missing_or_odd_metadata_never_blocks_grading():
     assert over_limit({}, LIMIT) == (False, None)
     assert over_limit({"created_at": "yesterday", "previous_submissions": "x"}, LIMIT) == (False, None)
@@ -38,20 +50,29 @@ def test_missing_or_odd_metadata_never_blocks_grading():
 def test_entrypoint_carries_the_previous_result_when_over_the_limit(tmp_path):
     import json
 
-    from harness_tests.conftest import PROJECT, read_results, run_entrypoint
+    from harness_tests.conftest import PROJECT, run_entrypoint
 
     rubric = tmp_path / "rubric.yaml"
     rubric.write_text((PROJECT / "rubric.yaml").read_text()
                       + "\nrate_limit:\n  submissions: 1\n  window_hours: 24\n")
     root = tmp_path / "autograder"
     (root / "submission").mkdir(parents=True)
+    # As Gradescope may have stored it: a status-only test, a string execution time, a
+    # leaderboard, a key it ignores.
     previous = {"submission_time": "2026-11-20T09:00:00+00:00", "score": 42.0,
-                "results": {"score": 42.0, "tests": [{"name": "sigmoid", "number": "1.1", "score": 1.0,
-                                                      "max_score": 1.0}]}}
+                "results": {"score": 42.0, "execution_time": "31", "max_score": 100,
+                            "output": "earlier feedback",
+                            "leaderboard": [{"name": "Accuracy", "value": 0.97, "order": "desc"}],
+                            "tests": [{"name": "sigmoid", "number": "1.1", "score": 1.0,
+                                       "max_score": 1.0}, {"name": "style", "status": "passed"}]}}
     (root / "submission_metadata.json").write_text(json.dumps(
         {"created_at": "2026-11-20T10:00:00+00:00", "previous_submissions": [previous]}))
     finished = run_entrypoint(["--rubric", str(rubric)], {"AUTOGRADER_ROOT": str(root)})
     assert finished.returncode == 0, finished.stdout + finished.stderr
-    results = read_results(root / "results" / "results.json")
-    assert results["score"] == 42.0 and results["tests"] == previous["results"]["tests"]
-    assert "1 graded submission(s) in the last 24 hours" in results["output"]
+    results = json.loads((root / "results" / "results.json").read_text())
+    stored = previous["results"]
+    assert results["score"] == 42.0 and results["tests"] == stored["tests"]
+    assert results["leaderboard"] == stored["leaderboard"]
+    assert results["output"].startswith("You have already made 1 graded submission(s) in the last 24 hours")
+    assert results["output"].endswith("earlier feedback")
+    assert results["extra_data"] == {"rate_limited": True}  # so that it does not count itself

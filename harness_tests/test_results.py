@@ -3,7 +3,8 @@ import json
 import jsonschema
 import pytest
 
-from autograder.results import build_results, failure_results, validate, write_results
+from autograder.results import (build_results, failure_results, validate, validate_gradescope,
+                                write_results)
 from autograder.rubric import load_rubric
 from autograder.runner import GradingRun, CheckOutcome
 from autograder.scoring import score_items
@@ -59,6 +60,32 @@ def test_failure_results_are_valid_and_zero(rubric):
 def test_schema_rejects_what_gradescope_would_not_read(broken):
     with pytest.raises(jsonschema.ValidationError):
         validate(broken)
+
+
+@pytest.mark.parametrize("accepted, ours_too", [
+    ({"tests": [{"name": "compiles", "status": "passed"}]}, False),         # status-only test
+    ({"score": 3, "execution_time": "12"}, False),                          # a string
+    ({"score": 3, "max_score": 10}, False),                                 # a key Gradescope ignores
+    ({"score": 1, "leaderboard": [{"name": "Stars", "value": "*****"}]}, True),
+    ({"tests": [{"name": "x", "score": 1, "max_score": 1, "tags": ["a"], "extra_data": {"k": 1}}]}, True),
+])
+def test_what_gradescope_accepts_is_accepted_and_what_we_write_stays_strict(accepted, ours_too):
+    validate_gradescope(accepted)
+    if ours_too:
+        validate(accepted)
+    else:
+        with pytest.raises(jsonschema.ValidationError):
+            validate(accepted)
+
+
+@pytest.mark.parametrize("refused", [
+    {"tests": [{"name": "neither score nor status"}]},
+    {"score": "10"},
+    {"visibility": "visible"},                                     # neither score nor tests
+])
+def test_gradescope_schema_still_refuses_what_gradescope_would(refused):
+    with pytest.raises(jsonschema.ValidationError):
+        validate_gradescope(refused)
 
 
 def test_write_is_atomic_and_validated(tmp_path, rubric):
