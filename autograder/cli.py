@@ -68,6 +68,7 @@ def _default_paths(args) -> tuple[Path, Path, Path | None, bool]:
 
 def run_command(args) -> int:
     from autograder import grading, sandbox
+    from autograder.scoring import shown_before_release
     from autograder.summary import format_summary
 
     started = time.monotonic()
@@ -99,8 +100,12 @@ def run_command(args) -> int:
     results_module.write_results(outcome.results, results_path, ours=not outcome.rate_limited)
     if not args.quiet:
         if outcome.items:
-            print(format_summary(outcome.items, outcome.results["score"],
-                                 sum(g.item.points for g in outcome.items)))
+            # On Gradescope this output may be shown to the student (`stdout_visibility`):
+            # then it lists only the items the student sees before release.
+            items = (shown_before_release(outcome.items)
+                     if on_tree and rubric.stdout_visibility != "hidden" else outcome.items)
+            print(format_summary(items, sum(g.score for g in items),
+                                 sum(g.item.points for g in items)))
         else:
             print(outcome.results["output"])
         if outcome.run:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from autograder import ratelimit, results, runner, sandbox
 from autograder.rubric import Rubric
-from autograder.scoring import GradedItem, score_items
+from autograder.scoring import GradedItem, score_items, shown_before_release
 
 
 @dataclass
@@ -72,9 +72,14 @@ def _number(value) -> float:
 
 
 def _student_output(rubric: Rubric, run: runner.GradingRun, graded: list[GradedItem]) -> str:
-    total = sum(g.score for g in graded)
-    possible = sum(g.item.points for g in graded)
-    lines = [f"**Score: {total:g} / {possible:g}**"]
+    shown = shown_before_release(graded)
+    total = sum(g.score for g in shown)
+    possible = sum(g.item.points for g in shown)
+    if len(shown) == len(graded):
+        lines = [f"**Score: {total:g} / {possible:g}**"]
+    else:  # never the points of checks the student is not shown yet
+        lines = [f"**Score on the checks shown now: {total:g} / {possible:g}** (the other "
+                 f"checks are graded too; you will see them when your course releases them)"]
     if run.grader_error:
         lines.append("The autograder had a problem running the tests (not your fault). "
                      "Course staff can see the details; please let them know.")

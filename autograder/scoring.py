@@ -32,6 +32,12 @@ class GradedItem:
         return self.output.strip().splitlines()[0] if self.output.strip() else ""
 
 
+def shown_before_release(graded: list[GradedItem]) -> list[GradedItem]:
+    """The items a student sees as soon as they are graded (`visibility: visible`): text the
+    student reads before release names only these items' points."""
+    return [g for g in graded if g.item.visibility == "visible"]
+
+
 def score_items(rubric: Rubric, run: GradingRun, items: list[str] | None = None) -> list[GradedItem]:
     """One `GradedItem` per rubric item (only those in `items` when given), in rubric order,
     then the items made from gradescope-utils decorators."""

@@ -133,3 +133,9 @@ def test_decorated_unittest_classes_are_graded_with_their_decorators(tmp_path):
     assert tests["3.1"]["score"] == 0
     assert "Importing `broken.py` raised `ZeroDivisionError: division by zero` (line 3)" in tests["3.1"]["output"]
     assert results["score"] == 5 + 2 + 1.5 + 1
+    # The student's text before release names only the visible checks' points.
+    shown = [t for t in results["tests"] if t.get("visibility", "visible") == "visible"]
+    assert len(shown) < len(results["tests"])
+    score, possible = sum(t["score"] for t in shown), sum(t["max_score"] for t in shown)
+    assert results["output"].startswith(f"**Score on the checks shown now: {score:g} / {possible:g}**")
+    assert f"/ {sum(t['max_score'] for t in results['tests']):g}" not in results["output"]
