@@ -40,16 +40,8 @@ def validate_gradescope(results: dict) -> None:
 
 def build_results(rubric: Rubric, graded: list[GradedItem], output: str, execution_time: float,
                   leaderboard: list[dict] | None = None) -> dict:
-    tests = [{
-        "name": g.item.name,
-        "number": g.item.number,
-        "score": g.score,
-        "max_score": g.item.points,
-        "status": g.status,
-        "output": g.output,
-        "output_format": "md",
-        "visibility": g.item.visibility,
-    } for g in graded]
+    fields = rubric.results_fields
+    tests = [_test_entry(g, per_test_format="test_output_format" not in fields) for g in graded]
     results = {
         "score": round(sum(g.score for g in graded), 4),
         "execution_time": int(math.ceil(execution_time)),
@@ -59,11 +51,28 @@ def build_results(rubric: Rubric, graded: list[GradedItem], output: str, executi
         "test_name_format": "text",
         "visibility": "visible",
         "stdout_visibility": rubric.stdout_visibility,
+        **fields,
         "tests": tests,
     }
     if leaderboard:
         results["leaderboard"] = leaderboard
     return results
+
+
+def _test_entry(graded: GradedItem, per_test_format: bool) -> dict:
+    """One test of results.json; its feedback is markdown unless the rubric set
+    `results.test_output_format` for every test."""
+    item = graded.item
+    entry = {"name": item.name, "number": item.number, "score": graded.score,
+             "max_score": item.points, "status": graded.status, "output": graded.output,
+             "visibility": item.visibility}
+    if per_test_format:
+        entry["output_format"] = "md"
+    if item.tags:
+        entry["tags"] = list(item.tags)
+    if item.extra_data is not None:
+        entry["extra_data"] = item.extra_data
+    return entry
 
 
 def failure_results(rubric: Rubric | None, message: str, execution_time: float = 0.0) -> dict:

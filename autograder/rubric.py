@@ -12,6 +12,9 @@ from typing import Any
 import yaml
 
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+FORMATS = ("text", "html", "simple_format", "md", "ansi")
+RESULTS_FIELDS = ("visibility", "stdout_visibility", "extra_data", "output_format",
+                  "test_output_format", "test_name_format")
 DEFAULT_TIMEOUT_S = 60.0
 
 
@@ -34,6 +37,8 @@ class Item:
     file: str | None
     config: dict[str, Any] = field(default_factory=dict)
     line: int = 0
+    tags: tuple[str, ...] = ()        # Gradescope's per-test `tags`
+    extra_data: dict[str, Any] | None = None  # Gradescope's per-test `extra_data`
 
     @property
     def title(self) -> str:
@@ -80,6 +85,7 @@ class Rubric:
     leaderboard: tuple[LeaderboardEntry, ...] = ()
     rate_limit: RateLimit | None = None
     stdout_visibility: str = "hidden"
+    results_fields: dict[str, Any] = field(default_factory=dict)  # `results:` of rubric.yaml
 
     @property
     def root(self) -> Path:
@@ -127,7 +133,8 @@ class Rubric:
                 points=max(float(found.get("weight", 0.0)), 0.0),
                 visibility=visibility if visibility in VISIBILITIES else "visible",
                 timeout=DEFAULT_TIMEOUT_S, tests=(base.removeprefix(self.test_prefix()),),
-                group="gradescope-utils tests", file=None))
+                group="gradescope-utils tests", file=None,
+                tags=tuple(str(tag) for tag in found.get("tags") or ())))
         leaderboard = self.leaderboard + tuple(
             LeaderboardEntry(str(f["leaderboard"]), f"gradescope-utils:{node}", str(f.get("order", "desc")))
             for node, f in decorated.items() if "leaderboard" in f)
@@ -209,6 +216,7 @@ class _RubricParser:
         for group in groups:
             items.extend(self.group_items(group, default_visibility, default_timeout))
         self.check_unique(items)
+        fields = self.results_fields()
         return Rubric(
             path=self.path,
             name=str(assignment.get("name", "Assignment")),
@@ -220,8 +228,33 @@ class _RubricParser:
             limits=self.limits(),
             leaderboard=self.leaderboard(),
             rate_limit=self.rate_limit(),
-            stdout_visibility=self.visibility(self.raw, self.raw.get("stdout_visibility", "hidden")),
+            stdout_visibility=fields.pop("stdout_visibility", None) or self.visibility(
+                self.raw, self.raw.get("stdout_visibility", "hidden")),
+            results_fields=fields,
         )
+
+    def results_fields(self) -> dict[str, Any]:
+        """`results:`: top-level fields of results.json an instructor sets (Gradescope's names)."""
+        section = self.section("results", required=False)
+        fields = {}
+        for key, value in section.items():
+            if key == "__line__":
+                continue
+            if key not in RESULTS_FIELDS:
+                raise self.fail(section, f"results.{key} is not a field the rubric may set; use "
+                                         f"one of {', '.join(RESULTS_FIELDS)}")
+            if key.endswith("visibility"):
+                fields[key] = self.visibility(section, value)
+            elif key == "extra_data":
+                if not isinstance(value, dict):
+                    raise self.fail(section, "results.extra_data must be a mapping")
+                fields[key] = _strip_lines(value)
+            elif value not in FORMATS:
+                raise self.fail(section, f"results.{key} must be one of {', '.join(FORMATS)}; "
+                                         f"got {value!r}")
+            else:
+                fields[key] = value
+        return fields
 
     def group_items(self, group: Any, default_visibility: str, default_timeout: float) -> list[Item]:
         if not isinstance(group, dict):
@@ -255,6 +288,12 @@ class _RubricParser:
         config = entry.get("config", {})
         if not isinstance(config, dict):
             raise self.fail(entry, f"item '{entry['id']}': 'config' must be a mapping")
+        tags = entry.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+            raise self.fail(entry, f"item '{entry['id']}': 'tags' must be a list of strings")
+        extra_data = entry.get("extra_data")
+        if extra_data is not None and not isinstance(extra_data, dict):
+            raise self.fail(entry, f"item '{entry['id']}': 'extra_data' must be a mapping")
         return Item(
             id=str(entry["id"]),
             number=str(entry["number"]),
@@ -267,6 +306,8 @@ class _RubricParser:
             file=group.get("file"),
             config=_strip_lines(config),
             line=entry["__line__"],
+            tags=tuple(tags),
+            extra_data=None if extra_data is None else _strip_lines(extra_data),
         )
 
     def check_unique(self, items: list[Item]) -> None:

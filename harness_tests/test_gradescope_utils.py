@@ -9,7 +9,7 @@ import os
 import unittest
 
 from gradescope_utils.autograder_utils.decorators import (
-    hide_errors, leaderboard, number, partial_credit, visibility, weight)
+    hide_errors, leaderboard, number, partial_credit, tags, visibility, weight)
 
 import calc
 from broken import area
@@ -52,6 +52,7 @@ class TestCalc(unittest.TestCase):
 
     @weight(1)
     @number("2.5")
+    @tags("process", "isolation")
     def test_elsewhere(self):
         """runs in another process"""
         self.assertNotEqual(calc.pid(), os.getpid())
@@ -130,6 +131,7 @@ def test_decorated_unittest_classes_are_graded_with_their_decorators(tmp_path):
     assert "A hidden check failed." in tests["2.3"]["output"] and "secret detail" not in tests["2.3"]["output"]
     assert results["leaderboard"] == [{"name": "Speed", "value": 12.5, "order": "asc"}]
     assert (tests["2.5"]["score"], tests["2.5"]["max_score"]) == (1, 1)
+    assert tests["2.5"]["tags"] == ["process", "isolation"] and "tags" not in tests["2.1"]
     assert tests["3.1"]["score"] == 0
     assert "Importing `broken.py` raised `ZeroDivisionError: division by zero` (line 3)" in tests["3.1"]["output"]
     assert results["score"] == 5 + 2 + 1.5 + 1

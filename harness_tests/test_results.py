@@ -43,6 +43,25 @@ def test_built_results_match_gradescope_format(rubric):
     assert results["leaderboard"] == [{"name": "Accuracy", "value": 0.9, "order": "desc"}]
 
 
+def test_rubric_set_gradescope_fields_reach_results_json(tmp_path):
+    body = VALID.replace("limits:", "results:\n  visibility: after_published\n  extra_data: {course: dl101}\n"
+                                    "  test_output_format: text\nlimits:")
+    body = body.replace("        config: {seeds: [0, 1], min_passing: 1}",
+                        "        config: {seeds: [0, 1], min_passing: 1}\n        tags: [backprop]\n"
+                        "        extra_data: {kind: gradient}")
+    rubric = load_rubric(write_rubric(tmp_path, body))
+    collected = ["tests/part_a/test_layers.py::test_forward", "tests/part_a/test_layers.py::test_dx",
+                 "tests/part_a/test_layers.py::test_dw"]
+    run = make_run([CheckOutcome(test, True) for test in collected], collected)
+    results = build_results(rubric, score_items(rubric, run), "**Score**", run.execution_time)
+    validate(results)
+    assert results["visibility"] == "after_published" and results["extra_data"] == {"course": "dl101"}
+    assert results["test_output_format"] == "text"
+    first, second = results["tests"]
+    assert "output_format" not in first and "tags" not in first and "extra_data" not in first
+    assert second["tags"] == ["backprop"] and second["extra_data"] == {"kind": "gradient"}
+
+
 def test_failure_results_are_valid_and_zero(rubric):
     results = failure_results(rubric, "internal problem")
     validate(results)

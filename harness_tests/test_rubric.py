@@ -49,6 +49,21 @@ def test_valid_rubric_parses_with_defaults_and_computed_total(tmp_path):
     assert rubric.node_ids(bwd) == ("tests/part_a/test_layers.py::test_dx", "tests/part_a/test_layers.py::test_dw")
 
 
+def test_gradescope_fields_are_settable(tmp_path):
+    body = VALID.replace("limits:", "results:\n  visibility: after_published\n  stdout_visibility: visible\n"
+                                    "  extra_data: {course: dl101}\n  test_output_format: text\nlimits:")
+    body = body.replace("        config: {seeds: [0, 1], min_passing: 1}",
+                        "        config: {seeds: [0, 1], min_passing: 1}\n        tags: [layers, backprop]\n"
+                        "        extra_data: {weight_class: heavy}")
+    rubric = load_rubric(write_rubric(tmp_path, body))
+    assert rubric.stdout_visibility == "visible"
+    assert rubric.results_fields == {"visibility": "after_published", "extra_data": {"course": "dl101"},
+                                     "test_output_format": "text"}
+    assert rubric.item("bwd").tags == ("layers", "backprop")
+    assert rubric.item("bwd").extra_data == {"weight_class": "heavy"}
+    assert rubric.item("fwd").tags == () and rubric.item("fwd").extra_data is None
+
+
 def test_parametrized_cases_belong_to_their_function(tmp_path):
     rubric = load_rubric(write_rubric(tmp_path, VALID))
     assert rubric.item_for_node("tests/part_a/test_layers.py::test_dw[3-relu]").id == "bwd"
@@ -64,6 +79,9 @@ def test_parametrized_cases_belong_to_their_function(tmp_path):
     ("        points: 2\n", "", "item is missing 'points'"),
     ("part_a/test_layers.py::test_dw]", "'part_a/test_layers.py::test_dw[1]']", "name tests without parameters"),
     ("test_dw]", "test_forward]", "already graded by item 'fwd'"),
+    ("timeout: 5", "timeout: 5\n        tags: oops", "'tags' must be a list of strings"),
+    ("memory_mb: 500", "memory_mb: 500\nresults:\n  score: 3", "results.score is not a field"),
+    ("memory_mb: 500", "memory_mb: 500\nresults:\n  output_format: rtf", "must be one of text"),
 ])
 def test_errors_name_the_line(tmp_path, old, new, message):
     body = VALID.replace(old, new, 1)
