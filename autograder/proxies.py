@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import subprocess
 import weakref
 from pathlib import Path
 
@@ -114,7 +113,7 @@ class WorkerSlot:
                 self.worker = workers.ForkServer.get(self.preload).fork(self.submission_dir)
                 if self.preload:
                     workers.ForkServer.stop_superseded(self.preload)
-            except (OSError, subprocess.SubprocessError, RuntimeError) as error:
+            except Exception as error:  # noqa: BLE001 - any failure to start or fork
                 _call_failed("the worker", f"The grader could not start the process that runs "
                                            f"your code (a grader problem, not yours: tell your "
                                            f"instructor): {type(error).__name__}: {error}")

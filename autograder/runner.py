@@ -102,6 +102,7 @@ def _prepare_run_dir(run_dir: Path, submission: Path, rubric: Rubric, user) -> _
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis"))
     (grading / "pytest.ini").write_text("[pytest]\n")
     (grading / "home").mkdir()
+    (grading / "tmp").mkdir()
     provided = grading / "provided"
     provided.mkdir()
     for name in rubric.provided_files:
@@ -308,7 +309,7 @@ class _Session:
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
-        (work / "home").mkdir()
+        (work / "home").mkdir(exist_ok=True)
         if self.user:
             _chown_tree(work, self.user)
         self.files_checked = 0.0
@@ -381,7 +382,7 @@ class _Session:
         return sandbox.python_command() + [
             "-P", "-s", "-m", "pytest", "-p", "autograder.plugin", "-p", "no:cacheprovider",
             "-q", "--no-header", "-rN", "--color=no", "--tb=no", "--rootdir", str(grading),
-            "-c", str(grading / "pytest.ini"), "--basetemp", str(self.layout.work / "pytest-tmp"),
+            "-c", str(grading / "pytest.ini"), "--basetemp", str(grading / "tmp" / "pytest"),
             *self._test_paths(),
         ]
 
@@ -399,7 +400,7 @@ class _Session:
         return {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(self.layout.grading / "home"),  # never a folder student code can write
-            "TMPDIR": str(work),
+            "TMPDIR": str(self.layout.grading / "tmp"),  # root's: workers get the work folder
             WORKER_HOME_ENV: str(work / "home"),
             "LANG": "C.UTF-8",
             "PYTHONPATH": package_parent,

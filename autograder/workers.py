@@ -140,6 +140,8 @@ class ForkServer:
     def get(cls, preload: tuple[str, ...] = ()) -> "ForkServer":
         """The server for `preload`, started now (without waiting for its imports) if none runs."""
         preload = tuple(name for name in preload if name in protocol.PRELOADABLE)
+        if not _configured and os.environ.get(protocol.PLAN_ENV):
+            raise RuntimeError("a worker was asked for before the grading run said how workers run")
         server = cls._instances.get(preload)
         if server is None or server.process.poll() is not None:
             server = cls._instances[preload] = cls(preload)
@@ -167,14 +169,29 @@ class ForkServer:
                 if server.process.poll() is None}
 
     def _ask(self, message: dict, fds: list[int] = ()) -> dict:
-        socket.send_fds(self.control, [codec.encode(message)], list(fds))
-        ready, _, _ = select.select([self.control], [], [], 30)
-        if not ready:
-            raise RuntimeError("the worker fork server did not answer")
-        reply = codec.decode(self.control.recv(1 << 16))
-        if "error" in reply:
-            raise RuntimeError(f"the worker fork server refused: {reply['error']}")
-        return reply
+        """The server's reply (it runs as the student's user: its word is checked); any
+        failure ends the server, so that a late reply is never read as the next one's."""
+        try:
+            socket.send_fds(self.control, [codec.encode(message)], list(fds))
+            ready, _, _ = select.select([self.control], [], [], 30)
+            if not ready:
+                raise RuntimeError("the worker fork server did not answer")
+            reply = codec.decode(self.control.recv(1 << 16))
+            if not isinstance(reply, dict) or "error" in reply:
+                raise RuntimeError(f"the worker fork server refused: {reply!r:.200}")
+            return reply
+        except Exception:
+            self._retire()
+            raise
+
+    def _retire(self) -> None:
+        for preload, server in list(ForkServer._instances.items()):
+            if server is self:
+                del ForkServer._instances[preload]
+        try:
+            self.stop()
+        except OSError:
+            pass
 
     def fork(self, submission_dir: Path) -> "Worker":
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -187,14 +204,35 @@ class ForkServer:
             reply = self._ask({"op": protocol.CONTROL_FORK, "submission_dir": str(submission_dir),
                                "cwd": _setup.worker_dir or os.getcwd()},
                               [theirs.fileno(), output, dump])
+            pid = reply.get("pid")
+            if type(pid) is not int or not self._is_child(pid):
+                self._retire()
+                raise RuntimeError(f"the worker fork server named {pid!r:.40} as its worker")
+        except Exception:
+            for fd in (output, dump):
+                os.close(fd)
+            ours.close()
+            raise
         finally:
             theirs.close()
         ours.setblocking(False)
-        return Worker(int(reply["pid"]), ours, output, dump, self, submission_dir)
+        return Worker(pid, ours, output, dump, self, submission_dir)
+
+    def _is_child(self, pid: int) -> bool:
+        """Whether `pid` is a live child of this server (never a pid the grading process, as
+        root, must not signal)."""
+        if pid <= 1:
+            return False
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stat:
+                return int(stat.read().rsplit(b")", 1)[1].split()[1]) == self.process.pid
+        except (OSError, ValueError, IndexError):
+            return False
 
     def exit_status(self, pid: int) -> int | None:
-        return self._ask({"op": protocol.CONTROL_STATUS, "pid": pid,
-                          "wait": STATUS_WAIT_SECONDS}).get("status")
+        status = self._ask({"op": protocol.CONTROL_STATUS, "pid": pid,
+                            "wait": STATUS_WAIT_SECONDS}).get("status")
+        return status if type(status) is int else None
 
 
 @dataclass(frozen=True)
@@ -220,6 +258,8 @@ def configure(setup: WorkerSetup) -> None:
     """Set how the fork servers and their workers run; start the servers `warm_up` asked for."""
     global _setup, _configured
     _setup, _configured = setup, True
+    for server in list(ForkServer._instances.values()):
+        server._retire()  # started with other rights or limits
     for preload in sorted(_wanted):
         ForkServer.get(preload)
 
@@ -249,6 +289,8 @@ def worker_environment() -> dict[str, str]:
     env = {name: os.environ[name] for name in keep if name in os.environ}
     if os.environ.get(protocol.WORKER_HOME_ENV):
         env["HOME"] = os.environ[protocol.WORKER_HOME_ENV]
+    if _setup.worker_dir:
+        env["TMPDIR"] = _setup.worker_dir  # the grading process's own temp folder is root's
     env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", OMP_NUM_THREADS="1",
                MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg",
                CUDA_VISIBLE_DEVICES="")

@@ -2,6 +2,7 @@
 Gradescope runs it; and the Dockerfile checked by a real linter."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -107,3 +108,26 @@ def test_dockerfile_passes_hadolint():
     finished = subprocess.run([hadolint, "--no-color", str(PROJECT / "Dockerfile")],
                               capture_output=True, text=True)
     assert finished.returncode == 0, finished.stdout + finished.stderr
+
+
+def _pins(text: str) -> dict[str, str]:
+    """`name==version` pins in `text` (requirement lines, shell words or TOML strings)."""
+    return {name.lower(): version for name, version
+            in re.findall(r"(?<![\w.-])([A-Za-z][\w.-]*)==([\w.+]+)", text)}
+
+
+def test_setup_requirements_pyproject_and_dockerfile_agree_on_every_pin():
+    requirements = _pins((PROJECT / "requirements.txt").read_text())
+    setup = (PROJECT / "setup.sh").read_text()
+    pyproject = _pins((PROJECT / "pyproject.toml").read_text())
+    for name, version in {**_pins(setup), **pyproject}.items():
+        if name in requirements:
+            assert requirements[name] == version, f"{name}: {version} here, {requirements[name]} in requirements.txt"
+    # torchvision only in the image, the release made for the pinned torch (0.N+15 for 2.N).
+    torch_minor = int(requirements["torch"].split(".")[1])
+    assert _pins(setup)["torchvision"].startswith(f"0.{torch_minor + 15}.")
+    assert "torchvision" not in requirements and "torchvision" not in pyproject
+    assert "-r \"$source_dir/requirements.txt\"" in setup
+    # The Dockerfile builds the image by running setup.sh, so both install the same environment.
+    dockerfile = (PROJECT / "Dockerfile").read_text()
+    assert "bash /autograder/source/setup.sh" in dockerfile and not _pins(dockerfile)

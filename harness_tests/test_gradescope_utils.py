@@ -58,6 +58,8 @@ class TestCalc(unittest.TestCase):
         self.assertNotEqual(calc.pid(), os.getpid())
         self.assertEqual(calc.counted(), 1)
         self.assertEqual(calc.counted(), 2)  # one module for the whole suite, as in one process
+        self.assertEqual((calc.Square.SIDES, calc.Square.SIDES), (4, 4))  # class attributes
+        self.assertEqual(calc.Square(3).area(), 9)
 
     @weight(3)
     @number("3.1")
@@ -112,6 +114,12 @@ def test_decorated_unittest_classes_are_graded_with_their_decorators(tmp_path):
         def pid():
             import os
             return os.getpid()
+        class Square:
+            SIDES = 4
+            def __init__(self, side):
+                self.side = side
+            def area(self):
+                return self.side ** 2
         calls = 0
         def counted():
             global calls

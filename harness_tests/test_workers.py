@@ -1,5 +1,6 @@
 """Student workers and the proxies that reach them, without the harness around them: values,
 handles, exceptions as data, time limits, crashes, output."""
+import os
 import textwrap
 import time
 
@@ -181,3 +182,9 @@ def test_printed_output_reaches_our_stdout_up_to_the_allowance(student, capsys):
     student.chatty("x" * 5000)
     out = capsys.readouterr().out
     assert out.startswith("x" * 990) and "output cut at the grader's limit" in out
+
+
+def test_the_fork_server_is_believed_only_about_its_own_children():
+    server = workers.ForkServer.get()
+    assert not server._is_child(0) and not server._is_child(1) and not server._is_child(-1)
+    assert not server._is_child(os.getpid())  # the grading process itself
