@@ -24,7 +24,8 @@ import pytest
 
 from autograder import channel, grading_api, sandbox, submitted_imports, workers
 from autograder.feedback import describe_failure
-from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_RESULT, EVENT_START,
+from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_LOAD_FAILED, EVENT_RESULT,
+                                 EVENT_START,
                                  PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV, GradingPlan)
 
 GRADESCOPE_ATTRIBUTES = {"__weight__": "weight", "__number__": "number", "__visibility__": "visibility",
@@ -115,6 +116,13 @@ class GradingReporter:
         self.properties: dict[str, list] = {}
 
     # -- collection -----------------------------------------------------------------------
+    def pytest_collectreport(self, report):
+        """A test file that fails to import is the grader's problem: say which and why (the
+        other files still run: the harness passes `--continue-on-collection-errors`)."""
+        if report.failed:
+            channel.send(self.fd, {"event": EVENT_LOAD_FAILED, "path": report.nodeid,
+                                   "error": str(report.longreprtext)[-3000:]})
+
     def pytest_collection_modifyitems(self, session, config, items):
         decorated = {item.nodeid: found for item in items if (found := gradescope_decorations(item))}
         channel.send(self.fd, {"event": EVENT_COLLECTED, "tests": [item.nodeid for item in items],

@@ -59,6 +59,7 @@ class GradingPlan:
 
 EVENT_COLLECTED = "collected"  # {tests: [node ids], decorated: {node: gradescope-utils attributes}}
 EVENT_START = "start"          # {test}
+EVENT_LOAD_FAILED = "load_failed"  # {path, error}: a grading test file could not be imported
 EVENT_RESULT = "result"        # {test, passed, message, stdout, properties, set_score, leaderboard_value}
 
 

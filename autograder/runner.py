@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import channel, events, exits, sandbox
-from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_RESULT, EVENT_START,
+from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_LOAD_FAILED, EVENT_RESULT,
+                                 EVENT_START,
                                  HASH_SEED_ENV, PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV,
                                  WORKER_HOME_ENV, GradingPlan)
 from autograder.rubric import Rubric, RubricError
@@ -248,7 +249,11 @@ class _Session:
                     self.rubric = self.rubric.with_decorated_tests(decorated)
                 self.rubric.check_against_collection(self.collected, self.items)
             except RubricError as error:
-                self.grader_error = str(error)
+                self.grader_error = self.grader_error or str(error)
+        elif kind == EVENT_LOAD_FAILED and not self.grader_error:
+            self.grader_error = (f"The grading test file `{str(event.get('path'))[:300]}` could not "
+                                 f"be loaded, so its tests did not run:\n"
+                                 f"{str(event.get('error'))[-3000:]}")
         elif kind == EVENT_START:
             test = event.get("test")
             if test in self.collected and test not in self.outcomes:
@@ -381,7 +386,8 @@ class _Session:
         # -P: the working folder is not put on sys.path; -s: nor the user's site-packages.
         return sandbox.python_command() + [
             "-P", "-s", "-m", "pytest", "-p", "autograder.plugin", "-p", "no:cacheprovider",
-            "-q", "--no-header", "-rN", "--color=no", "--tb=no", "--rootdir", str(grading),
+            "-q", "--no-header", "-rN", "--color=no", "--tb=no", "--continue-on-collection-errors",
+            "--rootdir", str(grading),
             "-c", str(grading / "pytest.ini"), "--basetemp", str(grading / "tmp" / "pytest"),
             *self._test_paths(),
         ]

@@ -149,3 +149,33 @@ def test_decorated_unittest_classes_are_graded_with_their_decorators(tmp_path):
     score, possible = sum(t["score"] for t in shown), sum(t["max_score"] for t in shown)
     assert results["output"].startswith(f"**Score on the checks shown now: {score:g} / {possible:g}**")
     assert f"/ {sum(t['max_score'] for t in results['tests']):g}" not in results["output"]
+
+
+def test_a_test_file_that_fails_to_import_is_a_named_grader_error(tmp_path):
+    project = tmp_path / "project"
+    (project / "tests").mkdir(parents=True)
+    (project / "template").mkdir()
+    (project / "tests" / "test_legacy.py").write_text(textwrap.dedent('''
+        import unittest
+        from gradescope_utils.autograder_utils.decorators import number, weight
+        import calc
+
+        class TestCalc(unittest.TestCase):
+            @weight(5)
+            @number("1.1")
+            def test_add(self):
+                self.assertEqual(calc.add(2, 3), 5)
+        '''))
+    (project / "tests" / "test_broken.py").write_text("import helper_the_instructor_forgot\n")
+    rubric = write_rubric(project, RUBRIC.split("  - number: 3")[0])
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    out = tmp_path / "results.json"
+    finished = run_entrypoint(["--rubric", str(rubric), "--submission", str(submission), "--results", str(out)])
+    assert finished.returncode == 3, finished.stdout + finished.stderr  # a grader problem
+    assert "The grading test file `tests/test_broken.py` could not be loaded" in finished.stdout
+    assert "helper_the_instructor_forgot" in finished.stdout
+    results = read_results(out)
+    assert items_by_number(results)["1.1"]["score"] == 5  # the other files still grade
+    assert "not your fault" in results["output"]
