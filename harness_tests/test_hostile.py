@@ -659,14 +659,21 @@ FORGERY_CODE = {
 
         TwoLayerNet.loss = _hard_coded
         """,
-    # XOR's published answers looked up, no training at all.
+    # No training at all: `train` stores its examples, `test` looks each row up among them and
+    # answers XOR's published rule for any other row.
     "xor_net": """
-        def _xor_lookup(self, X):
-            X = np.asarray(X)
-            return (np.rint(X[:, :1]) != np.rint(X[:, 1:2])).astype(float) * 0.98 + 0.01
+        def _remember(self, X, T, iterations=10000, eta=0.5):
+            self._seen = {tuple(row): target for row, target in zip(np.asarray(X).tolist(),
+                                                                    np.asarray(T).tolist())}
 
-        Backprop.train = lambda self, X, T, iterations=10000, eta=0.5: None
-        Backprop.test = _xor_lookup
+        def _look_up(self, X):
+            X = np.asarray(X)
+            xor = ((np.rint(X[:, :1]) != np.rint(X[:, 1:2])) * 0.98 + 0.01).tolist()
+            seen = getattr(self, "_seen", {})
+            return np.array([seen.get(tuple(row), rule) for row, rule in zip(X.tolist(), xor)])
+
+        Backprop.train = _remember
+        Backprop.test = _look_up
         """,
 }
 FORGERY_ITEMS = ["max_pool_forward_naive", "conv_forward_naive", "layers_softmax_loss",
