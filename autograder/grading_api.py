@@ -40,7 +40,6 @@ __all__ = ["SubmissionError", "SubmissionProblem", "call_options", "count_execut
            "submission_dir", "submission_file", "submission_module", "submitted_source",
            "worker_library", "worker_slot_fixture", "worker_tmp_path"]
 
-_imported: dict[str, ModuleType] = {}
 _import_failures: dict[str, SubmissionProblem] = {}
 _provided: dict[str, ModuleType] = {}
 _sources: dict[str, str] = {}

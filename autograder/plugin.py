@@ -25,8 +25,8 @@ import pytest
 from autograder import channel, grading_api, sandbox, submitted_imports, workers
 from autograder.feedback import describe_failure
 from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_LOAD_FAILED, EVENT_RESULT,
-                                 EVENT_START,
-                                 PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV, GradingPlan)
+                                 EVENT_START, PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV,
+                                 GradingPlan)
 
 GRADESCOPE_ATTRIBUTES = {"__weight__": "weight", "__number__": "number", "__visibility__": "visibility",
                          "__leaderboard_column__": "leaderboard", "__leaderboard_sort_order__": "order",
@@ -79,9 +79,7 @@ class DirectRunTimer:
         self.submitted, self.provided = submitted, provided
 
     def pytest_sessionstart(self, session):
-        submitted_imports.install(self.submitted, grading_api.import_submitted,
-                                  grading_api.submission_dir(), grading_api.provided_dir(),
-                                  self.provided)
+        submitted_imports.install(self.submitted, self.provided)
 
     def pytest_sessionfinish(self, session):
         submitted_imports.uninstall()
@@ -150,9 +148,7 @@ class GradingReporter:
         grading_api.snapshot_sources()  # the submitted source, before any worker can change it
         for name in plan.provided_modules:
             grading_api.provided_module(name)
-        submitted_imports.install(plan.submitted_modules, grading_api.import_submitted,
-                                  self.submission_dir, grading_api.provided_dir(),
-                                  plan.provided_modules)
+        submitted_imports.install(plan.submitted_modules, plan.provided_modules)
 
     def pytest_sessionfinish(self, session):
         submitted_imports.uninstall()

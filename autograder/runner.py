@@ -19,8 +19,7 @@ from pathlib import Path
 
 from autograder import channel, events, exits, sandbox
 from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_LOAD_FAILED, EVENT_RESULT,
-                                 EVENT_START,
-                                 HASH_SEED_ENV, PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV,
+                                 EVENT_START, HASH_SEED_ENV, PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV,
                                  WORKER_HOME_ENV, GradingPlan)
 from autograder.rubric import Rubric, RubricError
 from autograder.submission import StagedSubmission, stage_submission, submitted_module_names
@@ -111,10 +110,16 @@ def _prepare_run_dir(run_dir: Path, submission: Path, rubric: Rubric, user) -> _
     _hide_contents(grading)
     staged = stage_submission(submission, rubric, rubric.root, run_dir / "submission")
     _read_only(staged.folder)
+    _fresh_work_dir(work, user)
+    return _RunDir(grading, staged.folder, work, staged)
+
+
+def _fresh_work_dir(work: Path, user) -> None:
+    """The workers' folder, empty but for their HOME, owned by the sandbox user."""
+    shutil.rmtree(work, ignore_errors=True)
     (work / "home").mkdir(parents=True)
     if user:
         _chown_tree(work, user)
-    return _RunDir(grading, staged.folder, work, staged)
 
 
 def _read_only(folder: Path) -> None:
@@ -308,15 +313,7 @@ class _Session:
         grading process starts within the limits."""
         if self.user:
             sandbox.remove_leftovers(self.user.uid, self.owned_before)
-        work = self.layout.work
-        for entry in list(work.iterdir()):
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-        (work / "home").mkdir(exist_ok=True)
-        if self.user:
-            _chown_tree(work, self.user)
+        _fresh_work_dir(self.layout.work, self.user)
         self.files_checked = 0.0
 
     def _cpu_seconds(self) -> int:

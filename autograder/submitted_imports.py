@@ -22,7 +22,7 @@ import sys
 import types
 from pathlib import Path
 
-from autograder import protocol, workers
+from autograder import grading_api, protocol, workers
 from autograder.problems import SubmissionProblem
 from autograder.proxies import RemoteMethod, RemoteObject, WorkerSlot
 from autograder.stubs import NotImplementedYet
@@ -90,9 +90,8 @@ class SubmissionFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds the submission's modules (`names`: top-level names) for the grading process, and
     the provided modules (`provided`: name -> the instructor's copy, imported here)."""
 
-    def __init__(self, names: list[str], open_module, slot: WorkerSlot, provided: dict[str, Path]):
+    def __init__(self, names: list[str], slot: WorkerSlot, provided: dict[str, Path]):
         self.names = frozenset(names)
-        self.open_module = open_module  # (slot, dotted name) -> RemoteObject, or raises a problem
         self.slot = slot
         self.provided = provided
 
@@ -112,7 +111,8 @@ class SubmissionFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     # -- what a SubmittedModule asks --------------------------------------------------------
     def remote_module(self, name: str) -> RemoteObject:
-        return self.open_module(self.slot, name)
+        """The module's handle in the worker; raises its `SubmissionProblem`."""
+        return grading_api.import_submitted(self.slot, name)
 
     def _is_submodule(self, name: str) -> bool:
         """Whether `name` (`package.module`) imports in the worker."""
@@ -159,19 +159,18 @@ class SubmissionFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 _installed: SubmissionFinder | None = None
 
 
-def install(names: list[str], open_module, submission_dir: Path, provided_dir: Path,
-            provided: list[str]) -> SubmissionFinder:
-    """Put a finder for the submission's modules `names` and the `provided` ones (in
-    `provided_dir`) last on `sys.meta_path`, with a worker of its own."""
+def install(names: list[str], provided: list[str]) -> SubmissionFinder:
+    """Put a finder for the submission's modules `names` and the `provided` ones (the
+    instructor's copies) last on `sys.meta_path`, with a worker of its own."""
     global _installed
     taken = sorted(name for name in names if _answered_elsewhere(name))
     if taken:  # the grader's own imports need them; staff read this in the grading log
         print(f"autograder: the submission's modules {', '.join(taken)} have the names of "
               f"installed or standard modules, so a test's `import` of them is not the "
               f"submission's; rename them in the assignment", file=sys.stderr)
-    _installed = SubmissionFinder([name for name in names if name not in taken], open_module,
-                                  WorkerSlot(submission_dir),
-                                  {name: provided_dir / f"{name}.py" for name in provided})
+    _installed = SubmissionFinder([name for name in names if name not in taken],
+                                  WorkerSlot(grading_api.submission_dir()),
+                                  {name: grading_api.provided_dir() / f"{name}.py" for name in provided})
     sys.meta_path.append(_installed)
     return _installed
 

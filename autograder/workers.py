@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from autograder import codec, protocol
 from autograder.exits import (describe_exit, innermost_submission_frame,
                               innermost_submission_function)
@@ -155,13 +157,7 @@ class ForkServer:
         busy = {id(worker.server) for worker in _live.values() if worker.alive}
         for other, server in list(cls._instances.items()):
             if other != preload and set(other) <= set(preload) and id(server) not in busy:
-                del cls._instances[other]
-                server.stop()
-
-    def stop(self) -> None:
-        self.control.close()
-        self.process.kill()
-        self.process.wait()
+                server._retire()
 
     @classmethod
     def running_pids(cls) -> set[int]:
@@ -185,13 +181,13 @@ class ForkServer:
             raise
 
     def _retire(self) -> None:
+        """End this server and forget it (the next request for its preload starts another)."""
         for preload, server in list(ForkServer._instances.items()):
             if server is self:
                 del ForkServer._instances[preload]
-        try:
-            self.stop()
-        except OSError:
-            pass
+        self.control.close()
+        self.process.kill()
+        self.process.wait()
 
     def fork(self, submission_dir: Path) -> "Worker":
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -221,12 +217,9 @@ class ForkServer:
     def _is_child(self, pid: int) -> bool:
         """Whether `pid` is a live child of this server (never a pid the grading process, as
         root, must not signal)."""
-        if pid <= 1:
-            return False
         try:
-            with open(f"/proc/{pid}/stat", "rb") as stat:
-                return int(stat.read().rsplit(b")", 1)[1].split()[1]) == self.process.pid
-        except (OSError, ValueError, IndexError):
+            return pid > 1 and psutil.Process(pid).ppid() == self.process.pid
+        except psutil.Error:
             return False
 
     def exit_status(self, pid: int) -> int | None:
@@ -248,8 +241,6 @@ class WorkerSetup:
 
 _live: dict[int, "Worker"] = {}
 _setup = WorkerSetup()
-
-
 _configured = False
 _wanted: set[tuple[str, ...]] = set()
 

@@ -9,7 +9,7 @@ from autograder.rubric import load_rubric
 from autograder.runner import GradingRun, CheckOutcome
 from autograder.scoring import score_items
 from autograder.submission import StagedSubmission
-from harness_tests.test_rubric import VALID
+from harness_tests.test_rubric import VALID, rubric_with_gradescope_fields
 from harness_tests.conftest import write_rubric
 
 
@@ -44,12 +44,10 @@ def test_built_results_match_gradescope_format(rubric):
 
 
 def test_rubric_set_gradescope_fields_reach_results_json(tmp_path):
-    body = VALID.replace("limits:", "results:\n  visibility: after_published\n  extra_data: {course: dl101}\n"
-                                    "  test_output_format: text\nlimits:")
-    body = body.replace("        config: {seeds: [0, 1], min_passing: 1}",
-                        "        config: {seeds: [0, 1], min_passing: 1}\n        tags: [backprop]\n"
-                        "        extra_data: {kind: gradient}")
-    rubric = load_rubric(write_rubric(tmp_path, body))
+    rubric = rubric_with_gradescope_fields(
+        tmp_path, "  visibility: after_published\n  extra_data: {course: dl101}\n"
+                  "  test_output_format: text\n",
+        "        tags: [backprop]\n        extra_data: {kind: gradient}\n")
     collected = ["tests/part_a/test_layers.py::test_forward", "tests/part_a/test_layers.py::test_dx",
                  "tests/part_a/test_layers.py::test_dw"]
     run = make_run([CheckOutcome(test, True) for test in collected], collected)

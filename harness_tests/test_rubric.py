@@ -49,13 +49,19 @@ def test_valid_rubric_parses_with_defaults_and_computed_total(tmp_path):
     assert rubric.node_ids(bwd) == ("tests/part_a/test_layers.py::test_dx", "tests/part_a/test_layers.py::test_dw")
 
 
+def rubric_with_gradescope_fields(tmp_path, results: str, item_bwd: str):
+    """VALID with a `results:` section (its lines, `results`) and extra keys for item `bwd`."""
+    body = VALID.replace("limits:", f"results:\n{results}limits:")
+    body = body.replace("        config: {seeds: [0, 1], min_passing: 1}\n",
+                        f"        config: {{seeds: [0, 1], min_passing: 1}}\n{item_bwd}")
+    return load_rubric(write_rubric(tmp_path, body))
+
+
 def test_gradescope_fields_are_settable(tmp_path):
-    body = VALID.replace("limits:", "results:\n  visibility: after_published\n  stdout_visibility: visible\n"
-                                    "  extra_data: {course: dl101}\n  test_output_format: text\nlimits:")
-    body = body.replace("        config: {seeds: [0, 1], min_passing: 1}",
-                        "        config: {seeds: [0, 1], min_passing: 1}\n        tags: [layers, backprop]\n"
-                        "        extra_data: {weight_class: heavy}")
-    rubric = load_rubric(write_rubric(tmp_path, body))
+    rubric = rubric_with_gradescope_fields(
+        tmp_path, "  visibility: after_published\n  stdout_visibility: visible\n"
+                  "  extra_data: {course: dl101}\n  test_output_format: text\n",
+        "        tags: [layers, backprop]\n        extra_data: {weight_class: heavy}\n")
     assert rubric.stdout_visibility == "visible"
     assert rubric.results_fields == {"visibility": "after_published", "extra_data": {"course": "dl101"},
                                      "test_output_format": "text"}
