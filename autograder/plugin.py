@@ -142,7 +142,7 @@ class GradingReporter:
         sandbox.become_subreaper()
         plan = self.plan
         workers.configure(workers.WorkerSetup(
-            worker_dir=plan.worker_dir, drop_to=plan.drop_to,
+            worker_dir=plan.worker_dir, drop_to=plan.drop_to, stop_report=plan.stop_report,
             limits=sandbox.limit_setter(plan.memory_mb, plan.processes, plan.cpu_seconds,
                                         plan.drop_to["uid"] if plan.drop_to else None)))
         grading_api.snapshot_sources()  # the submitted source, before any worker can change it

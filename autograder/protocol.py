@@ -22,6 +22,20 @@ PROVIDED_DIR_ENV = "AUTOGRADER_PROVIDED_DIR"    # the instructor's copy of the p
 WORKER_HOME_ENV = "AUTOGRADER_WORKER_HOME"      # the workers' HOME (the grading process's is private)
 HASH_SEED_ENV = "AUTOGRADER_HASH_SEED"          # the grading process's PYTHONHASHSEED (audit --flaky)
 
+# What the grading process and the workers both run with: one thread per library (grading is
+# single-threaded and reproducible), no display, no GPU, and large blocks given back to the system
+# when freed (a test's arrays and models would otherwise stay in the heap, counted against memory).
+RUNTIME_ENV = {
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MPLBACKEND": "Agg",
+    "CUDA_VISIBLE_DEVICES": "",
+    "MALLOC_MMAP_THRESHOLD_": "1048576",
+    "MALLOC_TRIM_THRESHOLD_": "1048576",
+}
+
 # -- the harness -> grading process plan, and the events back ------------------------------------
 @dataclass
 class GradingPlan:
@@ -32,7 +46,8 @@ class GradingPlan:
     {"uid", "gid"} the workers run as, or None (ours); memory_mb, processes, cpu_seconds: the
     workers' limits; provided_modules: the provided files' module names (the instructor's copy
     is imported in the grading process); submitted_modules: the submission's module names,
-    which a gradescope-utils suite's `import` reaches in a worker.
+    which a gradescope-utils suite's `import` reaches in a worker; stop_report: where the harness
+    says why it ended the workers (a limit they went past) before it does.
     """
 
     submission_dir: str
@@ -42,6 +57,7 @@ class GradingPlan:
     processes: int
     timeout_report: str
     worker_dir: str
+    stop_report: str | None = None
     select: list | None = None
     done: list = field(default_factory=list)
     cpu_seconds: int = 600
@@ -51,6 +67,11 @@ class GradingPlan:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
+
+    @staticmethod
+    def stopping_marker(stop_report: str) -> str:
+        """The file that exists while the harness ends the workers: no worker is started then."""
+        return stop_report + ".stopping"
 
     @classmethod
     def from_json(cls, text: str) -> "GradingPlan":

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from autograder import channel, events, exits, sandbox
 from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_LOAD_FAILED, EVENT_RESULT,
-                                 EVENT_START, HASH_SEED_ENV, PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV,
-                                 WORKER_HOME_ENV, GradingPlan)
+                                 EVENT_START, HASH_SEED_ENV, PLAN_ENV, PROVIDED_DIR_ENV, RUNTIME_ENV,
+                                 SUBMISSION_DIR_ENV, WORKER_HOME_ENV, GradingPlan)
 from autograder.rubric import Rubric, RubricError
 from autograder.submission import StagedSubmission, stage_submission, submitted_module_names
 
@@ -174,6 +174,7 @@ class _Session:
         self.collected: list[str] = []
         self.decorated: dict = {}
         self.processes_started = 0
+        self.workers_stopped_during: tuple | None = None  # (test, grading process) last time
         self.grader_error: str | None = None
 
     # -- the loop -------------------------------------------------------------------------
@@ -221,7 +222,10 @@ class _Session:
             if process.poll() is not None:
                 break
             killed_for = self._limit_hit(process, current, current_started, deadline)
-            if killed_for:
+            if killed_for in ("disk", "memory") and self._may_stop_workers(current):
+                self._stop_workers(killed_for, current)
+                killed_for = None
+            elif killed_for:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
                 break
@@ -245,6 +249,8 @@ class _Session:
 
     def _handle(self, event: dict, current, current_started):
         kind = event["event"]
+        if kind == EVENT_START:
+            self._stop_report().unlink(missing_ok=True)  # a reason never outlives its test
         if kind == EVENT_COLLECTED and not self.collected:
             self.collected = [str(t) for t in event.get("tests", [])]
             decorated = event.get("decorated")
@@ -304,9 +310,35 @@ class _Session:
         made = sandbox.entries_owned_by(self.user.uid) - self.owned_before if self.user else set()
         shared = [Path(path) for path in made if path.startswith(SHARED_MEMORY_FOLDER)]
         others = [Path(path) for path in made if not path.startswith(SHARED_MEMORY_FOLDER)]
-        self.files_usage = (sandbox.bytes_used(shared) / 2**20,
-                            sandbox.bytes_used([*others, self.layout.work]) / 2**20)
+        open_shared, open_elsewhere = sandbox.open_deleted_bytes(self.user.uid) if self.user else (0, 0)
+        self.files_usage = ((sandbox.bytes_used(shared) + open_shared) / 2**20,
+                            (sandbox.bytes_used([*others, self.layout.work]) + open_elsewhere) / 2**20)
         return self.files_usage
+
+    def _may_stop_workers(self, current: str | None) -> bool:
+        """Whether a limit the student's processes went past is met by ending them alone (the
+        grading process lives on, and the function is not called again): only with a sandbox
+        user to tell them apart, and once per test (then the grading process goes too)."""
+        return self.user is not None and self.workers_stopped_during != (current, self.processes_started)
+
+    def _stop_workers(self, killed_for: str, current: str | None) -> None:
+        """End every process of the sandbox user and remove its files; the grading process
+        reads why in the stop report when it finds its worker gone."""
+        report = self._stop_report()
+        marker = Path(GradingPlan.stopping_marker(str(report)))
+        marker.touch()
+        draft = report.with_suffix(".draft")
+        draft.write_text(self._limit_clause(killed_for))
+        draft.replace(report)
+        try:
+            sandbox.kill_user_processes(self.user.uid)
+            self._clear_files()
+        finally:
+            marker.unlink()
+        self.workers_stopped_during = (current, self.processes_started)
+
+    def _stop_report(self) -> Path:
+        return self.layout.grading / "stop-report.txt"
 
     def _clear_files(self) -> None:
         """After a check was stopped for what its files took: remove them, so that the next
@@ -324,15 +356,20 @@ class _Session:
         return item.timeout if item else 60.0
 
     # -- messages -------------------------------------------------------------------------
+    def _limit_clause(self, killed_for: str) -> str:
+        """Why a check was stopped for memory or files, as a clause ("used more than …")."""
+        if killed_for == "memory":
+            return (f"used more than {self.rubric.limits.memory_mb} MB of memory, the grader's limit "
+                    f"(files in `/dev/shm` count as memory); this check was stopped")
+        return (f"wrote more than {self.rubric.limits.disk_mb} MB of files (in `/tmp`, `/var/tmp` "
+                f"and the working folder together), the grader's limit; this check was stopped "
+                f"and its files were removed")
+
     def _death_message(self, returncode, killed_for, test: str, report: Path) -> str:
         timeout = self._timeout_of(test)
-        if killed_for == "memory":
-            return (f"Used more than {self.rubric.limits.memory_mb} MB of memory, the grader's limit "
-                    f"(files in `/dev/shm` count as memory); this check was stopped.")
-        if killed_for == "disk":
-            return (f"Wrote more than {self.rubric.limits.disk_mb} MB of files (in `/tmp`, `/var/tmp` "
-                    f"and the working folder together), the grader's limit; this check was stopped "
-                    f"and its files were removed.")
+        if killed_for in ("memory", "disk"):
+            clause = self._limit_clause(killed_for)
+            return f"{clause[0].upper()}{clause[1:]}."
         if killed_for == "deadline":
             return (f"Not finished when the whole grading run reached its "
                     f"{self.rubric.limits.total_timeout:g} s limit.")
@@ -368,6 +405,7 @@ class _Session:
             memory_mb=self.rubric.limits.memory_mb, processes=self.rubric.limits.processes,
             cpu_seconds=self._cpu_seconds(),
             timeout_report=str(self.layout.grading / "timeout-report.txt"),
+            stop_report=str(self._stop_report()),
             worker_dir=str(self.layout.work), select=self.select, done=sorted(self.outcomes),
             drop_to={"uid": self.user.uid, "gid": self.user.gid} if self.user else None,
             provided_modules=[Path(name).stem for name in self.rubric.provided_files
@@ -407,16 +445,11 @@ class _Session:
             WORKER_HOME_ENV: str(work / "home"),
             "LANG": "C.UTF-8",
             "PYTHONPATH": package_parent,
-            "PYTHONDONTWRITEBYTECODE": "1",
+            **RUNTIME_ENV,
             # Only the plugins named on the command line: installed ones (hypothesis's) would cost
             # start-up, and pytest would assertion-rewrite every module of their packages.
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
             "PYTHONHASHSEED": os.environ.get(HASH_SEED_ENV, "0"),
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "MPLBACKEND": "Agg",
-            "CUDA_VISIBLE_DEVICES": "",
             PLAN_ENV: str(plan_path),
             CHANNEL_FD_ENV: str(write_fd),
             SUBMISSION_DIR_ENV: str(self.layout.submission),

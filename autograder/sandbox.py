@@ -168,6 +168,63 @@ def kill_descendants(keep: frozenset[int] = frozenset()) -> int:
     return killed
 
 
+def kill_user_processes(uid: int) -> int:
+    """Kill every process below this one that runs as `uid` (the workers, their fork servers
+    and whatever they started), repeating as `kill_descendants` does; returns how many."""
+    killed = 0
+    for _ in range(50):
+        found = _processes_of(uid)
+        if not found:
+            break
+        for process in found:
+            try:
+                process.send_signal(signal.SIGKILL)
+                killed += 1
+            except psutil.Error:
+                continue
+        psutil.wait_procs(found, timeout=1)
+    return killed
+
+
+def _processes_of(uid: int) -> list[psutil.Process]:
+    found = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if process.uids().real == uid and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)  # (a zombie is gone already, whoever is to reap it)
+        except psutil.Error:
+            continue
+    return found
+
+
+def open_deleted_bytes(uid: int) -> tuple[int, int]:
+    """(bytes in shared memory, bytes on disk) of the files that `uid`'s processes hold open
+    after removing them (or made with `memfd_create`): no folder lists them, yet they take
+    memory or disk until closed. Each file counts once, however many descriptors reach it."""
+    seen, shared, disk = set(), 0, 0
+    for process in _processes_of(uid):
+        folder = f"/proc/{process.pid}/fd"
+        try:
+            descriptors = os.listdir(folder)
+        except OSError:
+            continue
+        for descriptor in descriptors:
+            path = f"{folder}/{descriptor}"
+            try:
+                info = os.stat(path)
+                target = os.readlink(path)
+            except OSError:
+                continue
+            if not stat.S_ISREG(info.st_mode) or info.st_nlink or (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            if target.startswith(("/dev/shm/", "/memfd:")):
+                shared += info.st_blocks * 512
+            else:
+                disk += info.st_blocks * 512
+    return shared, disk
+
+
 def reap_zombies() -> None:
     """Collect the exit status of every finished child (orphans re-parented to us too)."""
     while True:

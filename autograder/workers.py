@@ -28,6 +28,7 @@ from autograder.exits import (describe_exit, innermost_submission_frame,
 DEFAULT_TIMEOUT = 60.0
 DUMP_WAIT_SECONDS = 0.5
 STATUS_WAIT_SECONDS = 2.0
+STOPPING_WAIT_SECONDS = 15.0
 RECEIVE_BYTES = 4 << 20
 SOCKET_BUFFER_BYTES = 4 << 20
 OUTPUT_REWIND_BYTES = 1 << 20
@@ -144,6 +145,7 @@ class ForkServer:
         preload = tuple(name for name in preload if name in protocol.PRELOADABLE)
         if not _configured and os.environ.get(protocol.PLAN_ENV):
             raise RuntimeError("a worker was asked for before the grading run said how workers run")
+        _wait_while_stopping()
         server = cls._instances.get(preload)
         if server is None or server.process.poll() is not None:
             server = cls._instances[preload] = cls(preload)
@@ -232,11 +234,13 @@ class ForkServer:
 class WorkerSetup:
     """How workers are started: `worker_dir`, their working folder (None: ours); `drop_to`,
     {"uid", "gid"} of the unprivileged user they run as (None: ours); `limits`, a
-    `preexec_fn` that applies the resource limits to the fork server, and so to every worker."""
+    `preexec_fn` that applies the resource limits to the fork server, and so to every worker;
+    `stop_report`, the file in which the harness says why it ended the workers, if it did."""
 
     worker_dir: str | None = None
     drop_to: dict | None = None
     limits: object = None
+    stop_report: str | None = None
 
 
 _live: dict[int, "Worker"] = {}
@@ -268,6 +272,30 @@ def worker_dir() -> str | None:
     return _setup.worker_dir
 
 
+def _wait_while_stopping() -> None:
+    """Start no worker while the harness ends them (it would end the new one too)."""
+    if not _setup.stop_report:
+        return
+    marker = protocol.GradingPlan.stopping_marker(_setup.stop_report)
+    waited = 0.0
+    while os.path.exists(marker) and waited < STOPPING_WAIT_SECONDS:
+        time.sleep(0.05)
+        waited += 0.05
+
+
+def _read_stop_report() -> str:
+    """Why the harness ended the workers (a limit they went past), once; "" when it did not."""
+    if not _setup.stop_report:
+        return ""
+    try:
+        with open(_setup.stop_report) as report:
+            text = report.read(1000)
+        os.unlink(_setup.stop_report)
+    except OSError:
+        return ""
+    return text
+
+
 def live_pids() -> frozenset[int]:
     """The fork server's and the live workers' pids (what may outlive a test)."""
     pids = {pid for pid, worker in _live.items() if worker.alive}
@@ -282,9 +310,7 @@ def worker_environment() -> dict[str, str]:
         env["HOME"] = os.environ[protocol.WORKER_HOME_ENV]
     if _setup.worker_dir:
         env["TMPDIR"] = _setup.worker_dir  # the grading process's own temp folder is root's
-    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", OMP_NUM_THREADS="1",
-               MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg",
-               CUDA_VISIBLE_DEVICES="")
+    env.update(protocol.RUNTIME_ENV, PYTHONHASHSEED="0")
     return env
 
 
@@ -393,6 +419,9 @@ class Worker:
         return os.pread(self.dump_fd, 64 * 1024, 0).decode("utf-8", "replace")
 
     def _died(self, function: str) -> WorkerDied:
+        stopped_for = _read_stop_report()
+        if stopped_for:
+            return WorkerDied(function, stopped_for, exited=False)
         status = None
         try:
             status = self.server.exit_status(self.pid)

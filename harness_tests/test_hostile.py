@@ -307,15 +307,22 @@ def test_items_next_to_hostile_code_keep_their_points(limits_run):
 
 
 # -- 2b. files in shared folders count against the limits while the run goes on ---------------
+# Half of each function's files have no name (removed while open, or made with `memfd_create`):
+# only the named half is within the limits.
 FILES_CODE = {
     "activations": """
         import os
         import time
 
+        KEPT = []
+
         def sigmoid(z):  # 960 MB in /dev/shm: memory, whatever the process itself holds
-            for index in range(16):
+            for index in range(8):
                 with open(f"/dev/shm/{MARKER}-{index}", "wb") as file:
                     file.write(b"x" * (60 << 20))
+                unnamed = os.memfd_create(f"{MARKER}-{index}")
+                os.write(unnamed, b"x" * (60 << 20))
+                KEPT.append(unnamed)
             time.sleep(3)
             return 0.5 * (1.0 + np.tanh(z / 2.0))
         """,
@@ -323,10 +330,16 @@ FILES_CODE = {
         import os
         import time
 
+        KEPT = []
+
         def relu_forward(x):  # 80 MB in /tmp, past the 64 MB of files allowed
-            for index in range(2):
-                with open(f"/tmp/{MARKER}-{index}", "wb") as file:
-                    file.write(b"x" * (40 << 20))
+            with open(f"/tmp/{MARKER}-named", "wb") as file:
+                file.write(b"x" * (40 << 20))
+            unnamed = open(f"/tmp/{MARKER}-removed", "wb")
+            unnamed.write(b"x" * (40 << 20))
+            unnamed.flush()
+            os.unlink(unnamed.name)
+            KEPT.append(unnamed)
             time.sleep(3)
             return np.maximum(x, 0), x
         """,
@@ -334,6 +347,8 @@ FILES_CODE = {
 
 
 def test_files_in_shared_folders_count_against_memory_and_disk(project, tmp_path):
+    """The worker is stopped, not the grading process: the function's later checks fail at
+    once, naming why, and are not run again (which would write the files again)."""
     if not SANDBOXED:
         pytest.skip("files are told apart by their owner: it needs the sandbox user")
     marker = f"hostile-files-{os.getpid()}"
@@ -342,9 +357,11 @@ def test_files_in_shared_folders_count_against_memory_and_disk(project, tmp_path
     run = grade(project, ["activations_sigmoid", "relu_forward", "activations_tanh",
                           "affine_forward"], tmp_path / "results.json", submission)
     assert run.score("activations_sigmoid") == 0
+    assert "`activations.sigmoid` used more than 700 MB of memory" in run.output("activations_sigmoid")
     assert "files in `/dev/shm` count as memory" in run.output("activations_sigmoid")
     assert run.score("relu_forward") == 0
-    assert "Wrote more than 64 MB of files" in run.output("relu_forward")
+    assert "`layers.relu_forward` wrote more than 64 MB of files" in run.output("relu_forward")
+    assert "is not called again in this run" in run.output("activations_sigmoid")  # 3 checks
     assert run.score("activations_tanh") == 1 and run.score("affine_forward") == 2
     for folder in ("/tmp", "/dev/shm"):
         assert not [name for name in os.listdir(folder) if marker in name]
