@@ -5,7 +5,9 @@ applied to a copy of the reference solution: `find` (which must occur exactly on
 replaced by `replace`. The harness grades each mutant (`python -m autograder run`, in parallel
 subprocesses) on every item whose tests can see the mutated file, and the mutant must lose points
 on exactly its `expect_lost` items. A mutant with `xfail: <reason>` is a known weakness of the
-tests: it is expected to lose nothing, and is reported as such.
+tests: it is expected to lose nothing, and is reported as such. A mutant with `accepted:
+<reason>` is another correct reading of the contract (e.g. the other definition of an epoch's
+loss): it must keep full marks everywhere.
 
 The reference is graded too, once (or `--flaky N` times, each with another hash seed for
 the harness): it must earn full marks on every item, every time.
@@ -31,8 +33,8 @@ from autograder.subprocess_grading import grade_in_subprocess
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOGUE = PROJECT_ROOT / "mutants.yaml"
-MUTANT_KEYS = {"id", "description", "file", "find", "replace", "expect_lost", "xfail"}
-REQUIRED_KEYS = MUTANT_KEYS - {"xfail"}
+MUTANT_KEYS = {"id", "description", "file", "find", "replace", "expect_lost", "xfail", "accepted"}
+REQUIRED_KEYS = MUTANT_KEYS - {"xfail", "accepted"}
 REFERENCE_RUN = "reference"
 # On top of the rubric's own time limit, before a grading subprocess counts as hung.
 GRADING_SLACK_S = 120
@@ -51,6 +53,7 @@ class Mutant:
     replace: str
     expect_lost: tuple[str, ...]
     xfail: str | None = None
+    accepted: str | None = None  # why this variant is correct: it must lose nothing
 
 
 @dataclass
@@ -111,12 +114,17 @@ def _parse_mutant(path: Path, index: int, entry, known_items: set[str]) -> Mutan
     if xfail is not None and (expect_lost or not isinstance(xfail, str)):
         raise CatalogueError(f"{where}: 'xfail' is the reason a known survivor survives; "
                              f"its 'expect_lost' must be empty")
-    if not xfail and not expect_lost:
+    accepted = entry.get("accepted")
+    if accepted is not None and (expect_lost or xfail or not isinstance(accepted, str)):
+        raise CatalogueError(f"{where}: 'accepted' is why a variant is correct; its "
+                             f"'expect_lost' must be empty and it cannot be an 'xfail'")
+    if not xfail and not accepted and not expect_lost:
         raise CatalogueError(f"{where}: 'expect_lost' is empty: a mutant must lose points "
-                             f"somewhere (or say why it cannot, with 'xfail')")
+                             f"somewhere (or say why it cannot, with 'xfail', or why it is "
+                             f"correct, with 'accepted')")
     return Mutant(id=str(entry["id"]), description=str(entry["description"]), file=str(entry["file"]),
                   find=str(entry["find"]), replace=str(entry["replace"]),
-                  expect_lost=tuple(expect_lost), xfail=xfail)
+                  expect_lost=tuple(expect_lost), xfail=xfail, accepted=accepted)
 
 
 def _check_find(path: Path, mutant: Mutant, reference: Path) -> None:
@@ -408,6 +416,9 @@ class Audit:
         if mutant.xfail:
             return [f"mutant '{mutant.id}' (listed as a known survivor: {mutant.xfail}) now loses "
                     f"points on {verdict['lost']}: move them to its 'expect_lost'"] if verdict["lost"] else []
+        if mutant.accepted:
+            return [f"accepted variant '{mutant.id}' ({mutant.accepted}) loses points on "
+                    f"{verdict['lost']}: the tests must accept it: {verdict['feedback']}"] if verdict["lost"] else []
         if verdict["survived"]:
             return [f"SURVIVOR: mutant '{mutant.id}' ({mutant.description}) loses no points"]
         found = []
@@ -501,6 +512,8 @@ def _mark(mutant: Mutant, verdict: dict) -> str:
         return "ERROR"
     if mutant.xfail:
         return "known survivor" if verdict["survived"] else "known survivor KILLED"
+    if mutant.accepted:
+        return "accepted" if verdict["survived"] else "accepted variant LOST POINTS"
     if verdict["survived"]:
         return "SURVIVED"
     return "unexpected" if verdict["unexpectedly_lost"] or verdict["unexpectedly_kept"] else ""
@@ -509,9 +522,10 @@ def _mark(mutant: Mutant, verdict: dict) -> str:
 def format_report(audit: Audit, rubric: Rubric) -> str:
     parts = []
     if audit.mutants:
-        killed = sum(1 for m in audit.mutants if audit.verdict(m)["lost"])
+        bugs = [m for m in audit.mutants if not m.accepted]
+        killed = sum(1 for m in bugs if audit.verdict(m)["lost"])
         runs = len({run.name for run in audit.mutant_runs.values()})
-        parts.append(f"Kill matrix: {killed} of {len(audit.mutants)} mutants lose points "
+        parts.append(f"Kill matrix: {killed} of {len(bugs)} mutants lose points "
                      f"(graded in {runs} run{'s' if runs > 1 else ''}; X = lost points, "
                      f". = full marks, blank = not judged on that item):\n\n"
                      + kill_matrix(audit, rubric))

@@ -79,6 +79,11 @@ def run_command(args) -> int:
         print(f"rubric error: {error}", file=sys.stderr)
         results_module.write_results(results_module.failure_results(None, INTERNAL_ERROR), results_path)
         return 2
+    unknown = [item for item in args.items or () if item not in {i.id for i in rubric.items}]
+    if unknown:
+        print(f"error: {', '.join(unknown)}: no such item in {args.rubric}; its items are: "
+              f"{' '.join(item.id for item in rubric.items)}", file=sys.stderr)
+        return 2
     if submission is None:
         submission = rubric.root / rubric.reference
         print(f"No Gradescope submission here ({gradescope_root()}/submission): grading the reference "

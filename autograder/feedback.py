@@ -11,6 +11,7 @@ import re
 import traceback
 from pathlib import Path
 
+from autograder import environment
 from autograder.problems import SubmissionProblem
 from autograder.stubs import NotImplementedYet
 
@@ -51,7 +52,11 @@ def describe_failure(error: BaseException, submission_dir: Path | None, memory_m
     else:
         kind = getattr(error, "remote_type", type(error).__name__)
         message = getattr(error, "remote_message", None)
-        text = f"{function} raised `{kind}: {_one_line(str(error) if message is None else message)}`."
+        message = str(error) if message is None else message
+        text = f"{function} raised `{kind}: {_one_line(message)}`."
+        explained = environment.explain(kind, message, *_code_around(where))
+        if explained:
+            text += f"\n\n{explained}"
     if where and not isinstance(error, AssertionError):
         text += f"\n\n{_source_excerpt(*where[1:])}"
     return _clip(text + _falsifying_example(error))
@@ -101,6 +106,25 @@ def _student_frame(error: BaseException, submission_dir: Path | None) -> tuple[s
     if found and found[0].endswith(".<module>"):
         found = (found[0][: -len(".<module>")], *found[1:])
     return found
+
+
+def _code_around(where: tuple[str, str, int, str] | None) -> tuple[str, str]:
+    """(the failing line, the source of its function), read from the grading process's own
+    copy of the submitted file, never from the worker's report."""
+    if not where:
+        return "", ""
+    from autograder.grading_api import submitted_source
+
+    try:
+        source = submitted_source(Path(where[1]).stem)
+    except RuntimeError:  # no submission chosen: only the reported line is known
+        source = ""
+    if not source:
+        return where[3], ""
+    lines = source.splitlines()
+    line = where[2] if isinstance(where[2], int) else 0
+    code = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    return code, environment.enclosing_function(source, line)
 
 
 def _source_excerpt(filename: str, line: int, code: str) -> str:

@@ -7,7 +7,11 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
+from autograder import environment
 from autograder.protocol import ErrorInfo
+
+PYTHON2_SYNTAX = ("Missing parentheses in call to 'print'", "Missing parentheses in call to 'exec'",
+                  "multiple exception types must be parenthesized")
 
 
 class SubmissionProblem(Exception):
@@ -62,17 +66,24 @@ def describe_import_error(filename: str, error: BaseException | ErrorInfo) -> st
         where = f"line {error.lineno}" if error.lineno else "an unknown line"
         text = (error.text or "").rstrip()
         shown = f"\n\n```\n{text}\n```" if text else ""
-        return f"`{filename}` has a syntax error at {where}: {error.msg}.{shown}"
+        python2 = (f"\n\nThat is Python 2 code; the grader runs {environment.versions()}."
+                   if any(sign in error.msg for sign in PYTHON2_SYNTAX) else "")
+        return f"`{filename}` has a syntax error at {where}: {error.msg}.{shown}{python2}"
     if isinstance(error, ErrorInfo):
         kind, message, bases = error.type_name, error.message, error.bases
-        line = next((frame[1] for frame in reversed(error.frames)
-                     if Path(frame[0]).name == filename), None)
+        line, code = next(((frame[1], frame[3]) for frame in reversed(error.frames)
+                           if Path(frame[0]).name == filename), (None, ""))
     else:
         kind, message, bases = type(error).__name__, str(error), [c.__name__ for c in type(error).__mro__]
-        line = _last_line_in(filename, error)
+        line, code = _last_line_in(filename, error), ""
     where = f" (line {line})" if line else ""
     if "SystemExit" in bases:
         return f"`{filename}` called `exit()` / `sys.exit()` while being imported{where}; remove it."
+    explained = environment.explain(kind, message, code)
+    if explained:
+        return f"Importing `{filename}` raised `{kind}: {message}`{where}. {explained}"
+    if "ImportError" in bases:
+        return f"Importing `{filename}` raised `{kind}: {message}`{where}."
     return (
         f"Importing `{filename}` raised `{kind}: {message}`{where}. "
         f"Code at the top level of a file runs on import: keep only definitions there."

@@ -66,6 +66,9 @@ def test_mutant_loses_points_exactly_where_expected(catalogue_audit, mutant):
     _, report = catalogue_audit
     verdict = verdict_of(report, mutant.id)
     assert verdict["error"] is None
+    if mutant.accepted:  # another correct reading of the contract: full marks everywhere
+        assert verdict["lost"] == [], json.dumps(verdict["feedback"], indent=1)
+        return
     assert verdict["lost"], f"survivor: {mutant.description}"
     assert verdict["lost"] == verdict["expect_lost"], json.dumps(verdict["feedback"], indent=1)
 

@@ -17,7 +17,8 @@ from tests.support import (assert_allclose, assert_gradient_close, describe_shap
 from tests.support.known_mistakes import matching_hint
 from tests.support.source_scan import check_no_example_loops
 from tests.support.two_layer_net_math import (hidden_pre_activations, mean_cross_entropy,
-                                              two_layer_loss, two_layer_scores, weight_penalty)
+                                              sgd_steps, two_layer_loss, two_layer_scores,
+                                              weight_penalty)
 
 TOY_SCORES = np.array([[-0.81233741, -1.27654624, -0.70335995],
                        [-0.17129677, -1.18803311, -0.47310444],
@@ -104,16 +105,25 @@ def gradient_hint(name, param, reg, num_examples):
 
     def hint(analytic, numeric):
         data_grad = numeric - reg_grad
+        if name.startswith("W"):
+            regularisation = [
+                (data_grad,
+                 f"Hint: {grad} lacks the regularisation term; the gradient of "
+                 f"`reg * sum({name}**2)` is `2 * reg * {name}`."),
+                (data_grad + reg * param,
+                 f"Hint: {grad} uses `reg * {name}`, the gradient of `0.5 * reg * "
+                 f"sum({name}**2)`; this loss has no factor 1/2, so use `2 * reg * {name}`."),
+            ]
+        else:
+            regularised = (f"Hint: {grad} has a regularisation term; biases are never "
+                           f"regularised (the loss penalises `W1` and `W2` only): drop it.")
+            regularisation = [(numeric + 2 * reg * param, regularised),
+                              (numeric + reg * param, regularised)]
         return matching_hint(analytic, numeric, [
             (np.zeros_like(numeric),
              f"Hint: {grad} is all zeros; a bias gradient is the upstream gradient summed over "
              f"the examples."),
-            (data_grad,
-             f"Hint: {grad} lacks the regularisation term; the gradient of `reg * sum({name}**2)` "
-             f"is `2 * reg * {name}`."),
-            (data_grad + reg * param,
-             f"Hint: {grad} uses `reg * {name}`, the gradient of `0.5 * reg * sum({name}**2)`; "
-             f"this loss has no factor 1/2, so use `2 * reg * {name}`."),
+            *regularisation,
             (data_grad / num_examples + reg_grad, averaged_twice),
             (numeric / num_examples, averaged_twice),
             (data_grad * num_examples + reg_grad,
@@ -312,6 +322,54 @@ def test_train_reaches_low_toy_loss(two_layer_net, item_config):
             f"Hint: once `loss` passes its gradient checks, make sure each iteration steps "
             f"against the gradient (`params[k] -= learning_rate * grads[k]`) on a minibatch "
             f"sampled with replacement (`np.random.choice(N, batch_size)`).")
+
+
+def test_train_steps_are_plain_sgd(two_layer_net):
+    """Six copies of one example, so that every minibatch is the same whatever is sampled: three
+    iterations must be three plain SGD steps `params[k] -= learning_rate * grads[k]`. The steps
+    are taken here, each on the gradients the submitted `loss` gives at that point (a wrong
+    `loss` costs its own items, not this one)."""
+    X, y = np.repeat([[1.0, -2.0, 0.5, 3.0]], 6, axis=0), np.full(6, 2)
+    seed_numpy(two_layer_net, 3)
+    net = two_layer_net.TwoLayerNet(4, 5, 3, std=1e-1)
+    start = {name: np.array(value, dtype=np.float64) for name, value in net.params.items()}
+    net.train(X, y, X, y, learning_rate=0.5, learning_rate_decay=1.0, reg=0.01, num_iters=3,
+              batch_size=6, verbose=False)
+    got = {name: np.asarray(value, dtype=np.float64) for name, value in net.params.items()}
+    gradients_at = submitted_gradients(two_layer_net, X, y, 0.01)
+    expected = sgd_steps(start, gradients_at, 0.5, 3)
+    if all(np.allclose(got.get(name), value, atol=1e-6) for name, value in expected.items()):
+        return
+    momentum = sgd_steps(start, gradients_at, 0.5, 3, momentum=0.9)
+    hint = ("\nHint: these are steps with momentum (0.9); the contract asks for plain SGD: "
+            "`params[k] -= learning_rate * grads[k]`, nothing carried over between steps."
+            if all(np.allclose(got.get(name), value, atol=1e-6) for name, value in momentum.items())
+            else "")
+    worst = max(expected, key=lambda name: float(np.max(np.abs(got[name] - expected[name])))
+                if name in got and got[name].shape == expected[name].shape else np.inf)
+    raise AssertionError(
+        f"`TwoLayerNet.train(X, y, X, y, learning_rate=0.5, learning_rate_decay=1.0, reg=0.01, "
+        f"num_iters=3, batch_size=6)` on 6 copies of one example, from the parameters of "
+        f"`TwoLayerNet(4, 5, 3, std=1e-1)` after `np.random.seed(3)`: `params[\"{worst}\"]` "
+        f"became {show(got.get(worst))}; expected {show(expected[worst])}, three plain SGD "
+        f"steps on the gradients your `loss` gives.{hint}")
+
+
+def submitted_gradients(two_layer_net, X, y, reg):
+    """A function: parameters -> the gradients the submitted `loss` returns there (asked of a
+    second net whose parameters are set to them)."""
+    probe = two_layer_net.TwoLayerNet(4, 5, 3, std=1e-1)
+
+    def gradients(params):
+        for name, value in params.items():
+            fill(probe, ("params", name), value)
+        _, grads = call_loss(probe, X, y, reg)
+        if not (isinstance(grads, dict) and set(params) <= set(grads)):
+            raise AssertionError("`TwoLayerNet.loss` did not return a gradient for every parameter "
+                                 "(see item 4.3), so its training steps cannot be checked.")
+        return {name: np.asarray(grads[name], dtype=np.float64) for name in params}
+
+    return gradients
 
 
 # -- 4.6 predict ----------------------------------------------------------------------------

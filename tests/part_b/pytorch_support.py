@@ -193,11 +193,24 @@ def fixed_loss() -> float:
     return cross_entropy(FIXED_X @ FIXED_WEIGHT.T + FIXED_BIAS, FIXED_Y)
 
 
-def figures(weight, bias, shift=0.0) -> tuple[float, float]:
+def figures(weight, bias, shift=0.0, labels=FIXED_Y) -> tuple[float, float]:
     """(mean cross-entropy, accuracy %) of logits X @ weight.T + bias + shift on the fixed
-    examples (2 equal batches: the two definitions of an epoch's loss agree)."""
+    examples with `labels` (2 equal batches: the two definitions of an epoch's loss agree)."""
     logits = FIXED_X @ weight.T + bias + shift
-    return cross_entropy(logits, FIXED_Y), 100.0 * float(np.mean(logits.argmax(axis=1) == FIXED_Y))
+    return cross_entropy(logits, labels), 100.0 * float(np.mean(logits.argmax(axis=1) == labels))
+
+
+def uneven_figures(weight, bias, batch_size: int) -> tuple[float, float, float, float]:
+    """The fixed examples in batches of `batch_size` (the last one smaller), logits X @ weight.T
+    + bias: (mean of the batch losses, loss per example, accuracy % over the examples, mean of
+    the batch accuracies %, the figure a per-batch average gives)."""
+    logits = FIXED_X @ weight.T + bias
+    batches = [slice(start, start + batch_size) for start in range(0, len(FIXED_Y), batch_size)]
+    batch_losses = [cross_entropy(logits[batch], FIXED_Y[batch]) for batch in batches]
+    correct = logits.argmax(axis=1) == FIXED_Y
+    return (float(np.mean(batch_losses)), cross_entropy(logits, FIXED_Y),
+            100.0 * float(np.mean(correct)), 100.0 * float(np.mean([np.mean(correct[batch])
+                                                                    for batch in batches])))
 
 
 def separable_problem(n_per_class=8, seed=0):

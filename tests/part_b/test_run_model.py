@@ -18,7 +18,8 @@ from tests.part_b.pytorch_support import (FIXED_ACCURACY, FIXED_BIAS, FIXED_CASE
                                           OTHER_BIAS, OTHER_CASE, OTHER_WEIGHT, as_float,
                                           cross_entropy_gradient, describe, describe_output,
                                           figures, fixed_loss, layer_arrays, linear_layers,
-                                          separable_problem, served_epochs, simulate_sgd, unpack)
+                                          separable_problem, served_epochs, simulate_sgd,
+                                          uneven_figures, unpack)
 from tests.support import show
 from tests.support.expected import cross_entropy
 
@@ -116,6 +117,10 @@ def check_metrics(function, loss, accuracy, case, expected_loss=None,
         (expected_loss / FIXED_BATCH, "the loss is divided by the number of examples; "
                                       "`nn.CrossEntropyLoss` already averages within a batch, so "
                                       "average the batch losses over the batches"),
+        (expected_loss * FIXED_BATCH, "each batch loss is a sum over its examples "
+                                      "(`reduction=\"sum\"`): keep `nn.CrossEntropyLoss()`'s "
+                                      "default mean, or divide the summed loss by the number of "
+                                      "examples"),
     ]
     if not np.isclose(loss, expected_loss, rtol=1e-5):
         hint = next((f"\nHint: {text}." for value, text in mistakes
@@ -130,6 +135,38 @@ def check_metrics(function, loss, accuracy, case, expected_loss=None,
             hint = "\nHint: that is the number of correct examples; return `100 * correct / total`."
         raise AssertionError(f"`{function}` on {case} returned accuracy {show(accuracy)}; expected "
                              f"{expected_accuracy} (percent).{hint}")
+
+
+UNEVEN_BATCH = 3  # FIXED_X's 8 examples make batches of 3, 3 and 2
+VALID_Y = np.roll(FIXED_Y, 1)  # a validation set: FIXED_X with other labels
+UNEVEN_CASE = "another linear model `nn.Linear(2, 3)` on the same 8 examples in batches of 3, 3 and 2"
+
+
+def check_uneven_epoch(function, loss, accuracy):
+    """An epoch whose last batch is smaller: either definition of its loss is accepted, and its
+    accuracy is over its 8 examples, never the mean of the 3 batch accuracies."""
+    batch_mean, example_mean, expected_accuracy, batch_accuracy_mean = uneven_figures(
+        OTHER_WEIGHT, OTHER_BIAS, UNEVEN_BATCH)
+    if not (np.isclose(loss, batch_mean, rtol=1e-5) or np.isclose(loss, example_mean, rtol=1e-5)):
+        batches = -(-len(FIXED_Y) // UNEVEN_BATCH)
+        hint = ("\nHint: the loss was summed over the examples (`loss.item() * batch size`) but "
+                "divided by the number of batches; divide that sum by the number of examples "
+                "(`len(data_loader.dataset)`)."
+                if np.isclose(loss, example_mean * len(FIXED_Y) / batches, rtol=1e-5) else "")
+        raise AssertionError(f"`{function}` on {UNEVEN_CASE} returned loss {show(loss)}; expected "
+                             f"{show(batch_mean)} (the mean of the 3 batch losses) or "
+                             f"{show(example_mean)} (the loss per example).{hint}")
+    if not np.isclose(accuracy, expected_accuracy):
+        hint = ("\nHint: that is the mean of the 3 batch accuracies, but the last batch is "
+                "smaller: count the correct examples over the whole epoch and return "
+                "`100 * correct / total`." if np.isclose(accuracy, batch_accuracy_mean) else "")
+        raise AssertionError(f"`{function}` on {UNEVEN_CASE} returned accuracy {show(accuracy)}; "
+                             f"expected {show(expected_accuracy)} (percent of the 8 examples)."
+                             f"{hint}")
+
+
+def uneven_loader(tools):
+    return tools.loader(recording_set(tools, FIXED_X, FIXED_Y), UNEVEN_BATCH)
 
 
 def add_gradients(first, second):
@@ -201,6 +238,9 @@ def test_train_reports_mean_loss_and_percent_accuracy(run_model, tools):
     model = probe(tools, OTHER_WEIGHT, OTHER_BIAS, frozen=True)
     _, loss, accuracy = call_train(run_model, tools, model, fixed_loader(tools), 0.1)
     check_metrics("_train", loss, accuracy, OTHER_CASE, *figures(OTHER_WEIGHT, OTHER_BIAS))
+    model = probe(tools, OTHER_WEIGHT, OTHER_BIAS, frozen=True)
+    _, loss, accuracy = call_train(run_model, tools, model, uneven_loader(tools), 0.1)
+    check_uneven_epoch("_train", loss, accuracy)
 
 
 # -- 9.3 _test ------------------------------------------------------------------------------
@@ -214,6 +254,9 @@ def test_test_reports_mean_loss_and_percent_accuracy(run_model, tools):
     loss, accuracy = call_test(run_model, tools, probe(tools, OTHER_WEIGHT, OTHER_BIAS),
                                fixed_loader(tools))
     check_metrics("_test", loss, accuracy, OTHER_CASE, *figures(OTHER_WEIGHT, OTHER_BIAS))
+    loss, accuracy = call_test(run_model, tools, probe(tools, OTHER_WEIGHT, OTHER_BIAS),
+                               uneven_loader(tools))
+    check_uneven_epoch("_test", loss, accuracy)
 
 
 def test_test_leaves_parameters_untouched(run_model, tools):
@@ -258,24 +301,40 @@ def test_test_disables_gradient_tracking(run_model, tools):
 
 # -- 9.4 run_model: results -----------------------------------------------------------------
 def test_run_model_train_returns_per_epoch_lists(run_model, tools):
-    # Frozen model, validation set = training set: every epoch of both lists has the model's
-    # loss and accuracy. stop_thr = -1: no early stopping under any reading.
+    # Frozen model: every epoch of both lists has the model's loss and accuracy, the training
+    # set's under "train" and the validation set's (the same examples, other labels) under
+    # "valid". stop_thr = -1: no early stopping under any reading.
     model = probe(tools, OTHER_WEIGHT, OTHER_BIAS, frozen=True)
     _, loss, acc = call_run_model_train(run_model, tools, model,
                                         train_set=recording_set(tools, FIXED_X, FIXED_Y),
-                                        valid_set=recording_set(tools, FIXED_X, FIXED_Y),
+                                        valid_set=recording_set(tools, FIXED_X, VALID_Y),
                                         batch_size=FIXED_BATCH, n_epochs=2, stop_thr=-1.0,
                                         shuffle=False)
+    expected = {"train": figures(OTHER_WEIGHT, OTHER_BIAS),
+                "valid": figures(OTHER_WEIGHT, OTHER_BIAS, labels=VALID_Y)}
     for split in ("train", "valid"):
         epochs = epochs_recorded(loss, acc, split)
         assert epochs == 2, (
             f"`run_model(..., n_epochs=2)` with a validation set returned {epochs} values under "
             f"\"{split}\"; expected 2 (one per epoch).")
         for epoch in range(2):
-            check_metrics("run_model", as_float(loss[split][epoch], "run_model", "a loss"),
-                          as_float(acc[split][epoch], "run_model", "an accuracy"),
-                          f"{OTHER_CASE} (\"{split}\" list, epoch {epoch + 1})",
-                          *figures(OTHER_WEIGHT, OTHER_BIAS))
+            got = (as_float(loss[split][epoch], "run_model", "a loss"),
+                   as_float(acc[split][epoch], "run_model", "an accuracy"))
+            other = "valid" if split == "train" else "train"
+            for index, (figure, returned) in enumerate((("loss", "loss"), ("accuracy", "acc"))):
+                if np.isclose(got[index], expected[other][index], rtol=1e-5) \
+                        and not np.isclose(got[index], expected[split][index], rtol=1e-5):
+                    names = {"train": "training", "valid": "validation"}
+                    raise AssertionError(
+                        f"`run_model` on {OTHER_CASE}, with a validation set of the same examples "
+                        f"and other labels, returned the {names[other]} set's {figure} "
+                        f"{show(got[index])} under `{returned}[\"{split}\"]` (epoch "
+                        f"{epoch + 1}); expected the {names[split]} set's, "
+                        f"{show(expected[split][index])}.\nHint: append what `_train` returns to "
+                        f"the \"train\" lists and what `_test` returns on the validation set to "
+                        f"the \"valid\" lists.")
+            check_metrics("run_model", *got, f"{OTHER_CASE} (\"{split}\" list, epoch {epoch + 1})",
+                          *expected[split])
 
 
 def test_run_model_without_validation_set(run_model, tools):
@@ -408,13 +467,20 @@ def test_run_model_trains_in_train_mode_after_validation(run_model, tools):
     in_train_mode = any(close(*got, simulate_sgd(weight, bias, X, y, served, 4, 0.5,
                                                  accumulate=accumulate)[-1], atol=1e-4)
                         for accumulate in (False, True))
+    if len(served) == 3 and in_train_mode:
+        return
     expected = simulate_sgd(weight, bias, X, y, served, 4, 0.5)[-1]
-    assert len(served) == 3 and in_train_mode, (
+    # In eval mode the logits carry the shift: the same steps as a model whose bias has it.
+    eval_weight, eval_bias = simulate_sgd(weight, bias + shift, X, y, served, 4, 0.5)[-1]
+    all_in_eval_mode = close(*got, (eval_weight, eval_bias - shift), atol=1e-4)
+    raise AssertionError(
         f"`{call}` with a validation set, given a model in eval mode, trained {len(served)} "
         f"epoch(s), and its parameters are not those of SGD in training mode (the model computes "
         f"something else in eval mode).\nWeights after: {show(got[0])}\nExpected: "
-        f"{show(expected[0])}\nHint: the model may arrive in eval mode and `_test` switches it "
-        f"to eval mode; `_train` must call `model.train()` at the start of every epoch.")
+        f"{show(expected[0])}"
+        + ("\nHint: these are the steps of the model in eval mode, in every epoch: it came in "
+           "eval mode, and `_train` must put it in training mode itself (`model.train()` at its "
+           "start, whatever mode the model came in)." if all_in_eval_mode else ""))
 
 
 # -- 9.6 run_model: early stopping ----------------------------------------------------------
@@ -479,6 +545,9 @@ def check_early_stopping(run_model, tools, learning_rate, stop_thr, n_epochs, in
         if epochs == 1:
             message += ("\nHint: there is no previous validation loss after epoch 1; compare from "
                         "epoch 2 on.")
+    elif expected == n_epochs and n_epochs not in stopping_epochs(valid_losses[:n_epochs], stop_thr, -1):
+        message += (f"expected {plural(n_epochs, 'epoch')} (`n_epochs`): no change of the validation "
+                    f"loss was below `stop_thr`, so nothing stops training earlier.")
     else:
         message += (f"expected to stop after epoch {expected}, the first epoch whose validation "
                     f"loss changed by less than `stop_thr` from the previous one.")
@@ -528,8 +597,8 @@ def test_no_early_stopping_without_validation_set(run_model, tools):
     served = served_epochs(train_set, len(FIXED_Y), "run_model(..., n_epochs=4)")
     assert epochs == 4 == len(served), (
         f"`run_model(..., n_epochs=4)` without a validation set (constant training loss) ran "
-        f"{len(served)} epochs and reported {epochs}; expected 4: early stopping looks at the "
-        f"validation loss only.")
+        f"{len(served)} epochs and reported {epochs}; expected 4: without a validation set there "
+        f"is no early stopping (it watches the validation loss, never the training loss).")
 
 
 # -- 9.7 predict ----------------------------------------------------------------------------

@@ -30,3 +30,16 @@ def weight_penalty(params):
 def two_layer_loss(params, X, y, reg):
     """The contract's loss: mean cross-entropy + reg * (sum(W1**2) + sum(W2**2))."""
     return mean_cross_entropy(two_layer_scores(params, X), y) + reg * weight_penalty(params)
+
+
+def sgd_steps(params, gradients_at, learning_rate, steps, momentum=0.0):
+    """`steps` gradient steps from `params` (not changed), `gradients_at(params)` giving each
+    step's gradients: plain SGD `p -= learning_rate * grad`, or with `momentum` the classic
+    `v = momentum * v - learning_rate * grad; p += v`. Returns the new parameters."""
+    params = {name: np.array(value, dtype=np.float64) for name, value in params.items()}
+    velocity = {name: np.zeros_like(value) for name, value in params.items()}
+    for _ in range(steps):
+        for name, grad in gradients_at(params).items():
+            velocity[name] = momentum * velocity[name] - learning_rate * grad
+            params[name] = params[name] + velocity[name]
+    return params
