@@ -4,7 +4,7 @@ Two ways in:
 - `pytest tests --submission DIR` (an instructor debugging a test): the plugin stages DIR with
   the provided files and reads item configs from rubric.yaml beside `tests/`.
 - The harness starts pytest with `AUTOGRADER_PLAN` pointing to a plan (JSON) and a channel fd.
-  Before the test modules load, the plugin sets how student workers run (the unprivileged user,
+  Before any conftest.py or test module loads, the plugin sets how student workers run (the unprivileged user,
   the limits), reads the submitted sources and the provided files, and installs the import hook
   through which a gradescope-utils suite's `import calculator` reaches a worker. Then for every
   test it arms a watchdog that dumps the stack and exits if the test outlives its timeout (a
@@ -40,6 +40,26 @@ _item_timeouts: dict[str, float] = {}
 def pytest_addoption(parser):
     parser.addoption("--submission", default=None, metavar="DIR",
                      help="grade this submission folder (staged with the provided files)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    """Before any conftest.py or test module loads (a suite's may import the submission, as
+    gradescope-utils suites do): how workers run, the sources and provided files read, the
+    import hook."""
+    plan_path = os.environ.get(PLAN_ENV)
+    if not plan_path:
+        return
+    plan = GradingPlan.from_json(Path(plan_path).read_text())
+    sandbox.become_subreaper()
+    workers.configure(workers.WorkerSetup(
+        worker_dir=plan.worker_dir, drop_to=plan.drop_to, stop_report=plan.stop_report,
+        limits=sandbox.limit_setter(plan.memory_mb, plan.processes, plan.cpu_seconds,
+                                    plan.drop_to["uid"] if plan.drop_to else None)))
+    grading_api.snapshot_sources()  # the submitted source, before any worker can change it
+    for name in plan.provided_modules:
+        grading_api.provided_module(name)
+    submitted_imports.install(plan.submitted_modules, plan.provided_modules)
 
 
 def pytest_configure(config):
@@ -135,20 +155,6 @@ class GradingReporter:
         kept = set(id(item) for item in keep)
         config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
         items[:] = keep
-
-    def pytest_sessionstart(self, session):
-        """Before the test modules load (a gradescope-utils suite imports the submission as
-        they do): how workers run, the sources and provided files read, the import hook."""
-        sandbox.become_subreaper()
-        plan = self.plan
-        workers.configure(workers.WorkerSetup(
-            worker_dir=plan.worker_dir, drop_to=plan.drop_to, stop_report=plan.stop_report,
-            limits=sandbox.limit_setter(plan.memory_mb, plan.processes, plan.cpu_seconds,
-                                        plan.drop_to["uid"] if plan.drop_to else None)))
-        grading_api.snapshot_sources()  # the submitted source, before any worker can change it
-        for name in plan.provided_modules:
-            grading_api.provided_module(name)
-        submitted_imports.install(plan.submitted_modules, plan.provided_modules)
 
     def pytest_sessionfinish(self, session):
         submitted_imports.uninstall()

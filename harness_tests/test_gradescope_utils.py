@@ -179,3 +179,33 @@ def test_a_test_file_that_fails_to_import_is_a_named_grader_error(tmp_path):
     results = read_results(out)
     assert items_by_number(results)["1.1"]["score"] == 5  # the other files still grade
     assert "not your fault" in results["output"]
+
+
+def test_a_conftest_at_the_suites_root_can_import_the_submission(tmp_path):
+    """pytest loads the root conftest.py before the session starts: the import hook is there
+    already, so its `import calc` reaches a worker as a test module's does."""
+    project = tmp_path / "project"
+    (project / "tests").mkdir(parents=True)
+    (project / "template").mkdir()
+    (project / "tests" / "conftest.py").write_text("import calc\n\nEXPECTED = calc.add(2, 3)\n")
+    (project / "tests" / "test_legacy.py").write_text(textwrap.dedent('''
+        import unittest
+        from gradescope_utils.autograder_utils.decorators import number, weight
+        import calc
+        from conftest import EXPECTED
+
+        class TestCalc(unittest.TestCase):
+            @weight(5)
+            @number("1.1")
+            def test_add(self):
+                self.assertEqual(EXPECTED, 5)
+                self.assertEqual(calc.add(2, 3), 5)
+        '''))
+    rubric = write_rubric(project, RUBRIC.split("  - number: 3")[0])
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    out = tmp_path / "results.json"
+    finished = run_entrypoint(["--rubric", str(rubric), "--submission", str(submission), "--results", str(out)])
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert items_by_number(read_results(out))["1.1"]["score"] == 5

@@ -323,7 +323,7 @@ FILES_CODE = {
                 unnamed = os.memfd_create(f"{MARKER}-{index}")
                 os.write(unnamed, b"x" * (60 << 20))
                 KEPT.append(unnamed)
-            time.sleep(3)
+            time.sleep(20)
             return 0.5 * (1.0 + np.tanh(z / 2.0))
         """,
     "layers": """
@@ -340,17 +340,21 @@ FILES_CODE = {
             unnamed.flush()
             os.unlink(unnamed.name)
             KEPT.append(unnamed)
-            time.sleep(3)
+            time.sleep(20)
             return np.maximum(x, 0), x
         """,
 }
 
 
-def test_files_in_shared_folders_count_against_memory_and_disk(project, tmp_path):
+def test_files_in_shared_folders_count_against_memory_and_disk(tmp_path):
     """The worker is stopped, not the grading process: the function's later checks fail at
-    once, naming why, and are not run again (which would write the files again)."""
+    once, naming why, and are not run again (which would write the files again). 30 s per test
+    (the functions wait 20 s for the harness to notice, which takes a second on an idle
+    machine), so that a busy machine cannot turn the limit into a time-out."""
     if not SANDBOXED:
         pytest.skip("files are told apart by their owner: it needs the sandbox user")
+    (tmp_path / "project").mkdir()
+    project = small_project(tmp_path / "project", "part_a", 30)
     marker = f"hostile-files-{os.getpid()}"
     submission = reference_submission(tmp_path / "submission", **{
         name: f"MARKER = {marker!r}\n" + textwrap.dedent(code) for name, code in FILES_CODE.items()})
