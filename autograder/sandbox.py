@@ -151,29 +151,24 @@ def kill_descendants(keep: frozenset[int] = frozenset()) -> int:
     Returns how many were killed. Repeats until none is left, since a dying fork bomb can
     still spawn for a moment.
     """
-    killed = 0
-    for _ in range(50):
-        children = [child for child in psutil.Process().children(recursive=True)
-                    if child.pid not in keep]
-        if not children:
-            break
-        for child in children:
-            try:
-                child.send_signal(signal.SIGKILL)
-                killed += 1
-            except psutil.Error:
-                continue
-        psutil.wait_procs(children, timeout=1)
-        reap_zombies()
-    return killed
+    def below() -> list[psutil.Process]:
+        return [child for child in psutil.Process().children(recursive=True) if child.pid not in keep]
+
+    return _kill_until_none(below, then=reap_zombies)
 
 
 def kill_user_processes(uid: int) -> int:
     """Kill every process below this one that runs as `uid` (the workers, their fork servers
-    and whatever they started), repeating as `kill_descendants` does; returns how many."""
+    and whatever they started), repeating as `kill_descendants` does; returns how many. Our own
+    children are not reaped here: the grading process's exit status is still to be read."""
+    return _kill_until_none(lambda: _processes_of(uid))
+
+
+def _kill_until_none(find, then=lambda: None) -> int:
+    """SIGKILL what `find()` returns, again until it returns nothing (at most 50 rounds)."""
     killed = 0
     for _ in range(50):
-        found = _processes_of(uid)
+        found = find()
         if not found:
             break
         for process in found:
@@ -183,6 +178,7 @@ def kill_user_processes(uid: int) -> int:
             except psutil.Error:
                 continue
         psutil.wait_procs(found, timeout=1)
+        then()
     return killed
 
 

@@ -151,11 +151,26 @@ def test_decorated_unittest_classes_are_graded_with_their_decorators(tmp_path):
     assert f"/ {sum(t['max_score'] for t in results['tests']):g}" not in results["output"]
 
 
-def test_a_test_file_that_fails_to_import_is_a_named_grader_error(tmp_path):
+def grade_calc_suite(tmp_path, test_files: dict[str, str]):
+    """Grade a submission whose `calc.py` adds correctly against a suite made of `test_files`
+    (name -> source) and the rubric's first group: (the finished entrypoint, results path)."""
     project = tmp_path / "project"
     (project / "tests").mkdir(parents=True)
     (project / "template").mkdir()
-    (project / "tests" / "test_legacy.py").write_text(textwrap.dedent('''
+    for name, text in test_files.items():
+        (project / "tests" / name).write_text(textwrap.dedent(text))
+    rubric = write_rubric(project, RUBRIC.split("  - number: 3")[0])
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    out = tmp_path / "results.json"
+    return run_entrypoint(["--rubric", str(rubric), "--submission", str(submission),
+                           "--results", str(out)]), out
+
+
+def test_a_test_file_that_fails_to_import_is_a_named_grader_error(tmp_path):
+    finished, out = grade_calc_suite(tmp_path, {
+        "test_legacy.py": '''
         import unittest
         from gradescope_utils.autograder_utils.decorators import number, weight
         import calc
@@ -165,14 +180,8 @@ def test_a_test_file_that_fails_to_import_is_a_named_grader_error(tmp_path):
             @number("1.1")
             def test_add(self):
                 self.assertEqual(calc.add(2, 3), 5)
-        '''))
-    (project / "tests" / "test_broken.py").write_text("import helper_the_instructor_forgot\n")
-    rubric = write_rubric(project, RUBRIC.split("  - number: 3")[0])
-    submission = tmp_path / "submission"
-    submission.mkdir()
-    (submission / "calc.py").write_text("def add(a, b):\n    return a + b\n")
-    out = tmp_path / "results.json"
-    finished = run_entrypoint(["--rubric", str(rubric), "--submission", str(submission), "--results", str(out)])
+        ''',
+        "test_broken.py": "import helper_the_instructor_forgot\n"})
     assert finished.returncode == 3, finished.stdout + finished.stderr  # a grader problem
     assert "The grading test file `tests/test_broken.py` could not be loaded" in finished.stdout
     assert "helper_the_instructor_forgot" in finished.stdout
@@ -184,11 +193,9 @@ def test_a_test_file_that_fails_to_import_is_a_named_grader_error(tmp_path):
 def test_a_conftest_at_the_suites_root_can_import_the_submission(tmp_path):
     """pytest loads the root conftest.py before the session starts: the import hook is there
     already, so its `import calc` reaches a worker as a test module's does."""
-    project = tmp_path / "project"
-    (project / "tests").mkdir(parents=True)
-    (project / "template").mkdir()
-    (project / "tests" / "conftest.py").write_text("import calc\n\nEXPECTED = calc.add(2, 3)\n")
-    (project / "tests" / "test_legacy.py").write_text(textwrap.dedent('''
+    finished, out = grade_calc_suite(tmp_path, {
+        "conftest.py": "import calc\n\nEXPECTED = calc.add(2, 3)\n",
+        "test_legacy.py": '''
         import unittest
         from gradescope_utils.autograder_utils.decorators import number, weight
         import calc
@@ -200,12 +207,6 @@ def test_a_conftest_at_the_suites_root_can_import_the_submission(tmp_path):
             def test_add(self):
                 self.assertEqual(EXPECTED, 5)
                 self.assertEqual(calc.add(2, 3), 5)
-        '''))
-    rubric = write_rubric(project, RUBRIC.split("  - number: 3")[0])
-    submission = tmp_path / "submission"
-    submission.mkdir()
-    (submission / "calc.py").write_text("def add(a, b):\n    return a + b\n")
-    out = tmp_path / "results.json"
-    finished = run_entrypoint(["--rubric", str(rubric), "--submission", str(submission), "--results", str(out)])
+        '''})
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert items_by_number(read_results(out))["1.1"]["score"] == 5
