@@ -43,11 +43,12 @@ class GradingPlan:
 
     tests: node id -> {"config": the item's config, "timeout": seconds}; select: the node ids
     to run (None: all); done: tests already graded by an earlier grading process; drop_to:
-    {"uid", "gid"} the workers run as, or None (ours); memory_mb, processes, cpu_seconds: the
+    {"uid", "gid", "name"} the workers run as, or None (ours); memory_mb, processes, cpu_seconds: the
     workers' limits; provided_modules: the provided files' module names (the instructor's copy
     is imported in the grading process); submitted_modules: the submission's module names,
     which a gradescope-utils suite's `import` reaches in a worker; stop_report: where the harness
-    says why it ended the workers (a limit they went past) before it does.
+    says why it ended the workers (a limit they went past) before it does; not_called_again:
+    the file in which the run's grading processes keep the functions they do not call again.
     """
 
     submission_dir: str
@@ -57,6 +58,7 @@ class GradingPlan:
     processes: int
     timeout_report: str
     worker_dir: str
+    not_called_again: str
     stop_report: str | None = None
     select: list | None = None
     done: list = field(default_factory=list)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import json
 import weakref
 from pathlib import Path
 
@@ -37,6 +38,38 @@ _poisoned: dict[str, str] = {}   # function -> why it is not called again
 _blocked: dict[tuple[str, str, int], str] = {}  # (filename, function, line) stuck in -> why
 _call_options: dict = {}
 _stubs: set[str] = set()
+_record: list[str] = []  # the file `_poisoned` and `_blocked` are kept in, if any
+
+
+def remember_in(path: str) -> None:
+    """Keep the functions not called again in `path` (a file of the grading folder, which only
+    we can read), and honour those an earlier grading process of this run put there: a
+    grading process that ends mid-test does not make them callable again."""
+    _record[:] = [path]
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return
+    for line in lines:
+        entry = json.loads(line)
+        if "function" in entry:
+            _poisoned[entry["function"]] = entry["why"]
+        else:
+            _blocked[tuple(entry["stuck_in"])] = entry["why"]
+
+
+def _not_called_again(why: str, function: str | None = None, stuck_in: tuple | None = None) -> None:
+    """`function` (a label such as `layers.relu_forward`), or every function whose frame is
+    `stuck_in` (filename, name, line), is not called again in this run, because of `why`."""
+    if function is not None:
+        _poisoned[function] = why
+        entry = {"function": function, "why": why}
+    else:
+        _blocked[stuck_in] = why
+        entry = {"stuck_in": list(stuck_in), "why": why}
+    if _record:
+        with open(_record[0], "a") as record:
+            record.write(json.dumps(entry) + "\n")
 
 
 class SubmissionError(Exception):
@@ -160,10 +193,10 @@ class WorkerSlot:
             if isinstance(failure, workers.CallTimedOut):
                 workers.spend_test_time(text)
                 if failure.stuck_in:  # every later worker: that function is not run again
-                    _blocked[failure.stuck_in] = (
-                        f"{text} (`{failure.message}` is not called again in this run.)")
+                    _not_called_again(f"{text} (`{failure.message}` is not called again in this "
+                                      f"run.)", stuck_in=tuple(failure.stuck_in))
             if message.get("op") == protocol.OP_CALL and not protocol.is_library_name(function):
-                _poisoned[function] = text  # a library call may reach any student function
+                _not_called_again(text, function)  # a library call may reach any student function
             cause = (f"did not finish within {workers.current_timeout():g} s"
                      if isinstance(failure, workers.CallTimedOut) else failure.message)
             _call_failed(function, text, cause)

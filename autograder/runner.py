@@ -65,7 +65,13 @@ def grade(submission: Path, rubric: Rubric, items: list[str] | None = None,
     """Grade the submission folder; `items` restricts the run to those rubric item ids."""
     started = time.monotonic()
     sandbox.become_subreaper()
-    user = sandbox.sandbox_user()
+    with sandbox.lease_sandbox_user() as user:
+        return _grade_as(user, submission, rubric, items, keep_dir, started)
+
+
+def _grade_as(user, submission: Path, rubric: Rubric, items: list[str] | None,
+              keep_dir: Path | None, started: float) -> GradingRun:
+    """`grade`, with student code run as `user` (None: as we are)."""
     run_dir = Path(tempfile.mkdtemp(prefix="autograder-run-", dir=keep_dir))
     owned_before = sandbox.entries_owned_by(user.uid) if user else set()
     try:
@@ -109,7 +115,7 @@ def _prepare_run_dir(run_dir: Path, submission: Path, rubric: Rubric, user) -> _
         shutil.copyfile(rubric.root / rubric.template / name, provided / name)
     _hide_contents(grading)
     staged = stage_submission(submission, rubric, rubric.root, run_dir / "submission")
-    _read_only(staged.folder)
+    _read_only(staged.folder, user)
     _fresh_work_dir(work, user)
     return _RunDir(grading, staged.folder, work, staged)
 
@@ -120,13 +126,19 @@ def _fresh_work_dir(work: Path, user) -> None:
     (work / "home").mkdir(parents=True)
     if user:
         _chown_tree(work, user)
+        os.chmod(work, 0o700)
 
 
-def _read_only(folder: Path) -> None:
+def _read_only(folder: Path, user) -> None:
     """The staged submission (with the provided files laid over it) stays ours: student code
-    reads and imports it, and can change none of it."""
+    reads and imports it, and can change none of it. With a sandbox user, only that user's
+    group may read it (another run at once, as another uid, may not)."""
     for path in [folder, *folder.rglob("*")]:
-        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        if user:
+            os.lchown(path, 0, user.gid)
+            os.chmod(path, 0o750 if path.is_dir() else 0o640)
+        else:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
 
 
 def _hide_contents(folder: Path) -> None:
@@ -406,8 +418,10 @@ class _Session:
             cpu_seconds=self._cpu_seconds(),
             timeout_report=str(self.layout.grading / "timeout-report.txt"),
             stop_report=str(self._stop_report()),
+            not_called_again=str(self.layout.grading / "not-called-again.jsonl"),
             worker_dir=str(self.layout.work), select=self.select, done=sorted(self.outcomes),
-            drop_to={"uid": self.user.uid, "gid": self.user.gid} if self.user else None,
+            drop_to={"uid": self.user.uid, "gid": self.user.gid, "name": self.user.name}
+            if self.user else None,
             provided_modules=[Path(name).stem for name in self.rubric.provided_files
                               if name.endswith(".py")],
             submitted_modules=submitted_module_names(self.rubric, self.layout.submission))

@@ -6,10 +6,15 @@ its address space, which an `RLIMIT_AS` cap would break), written file size (a f
 fails with EFBIG), CPU seconds, and processes (a fork bomb stops at the cap). The harness is
 made a child subreaper, so a process that daemonizes to outlive the run is still found and
 killed by `kill_descendants`.
+
+Each run holds its sandbox user for its whole length (`lease_sandbox_user`): runs at once on one
+machine (grade-all's jobs) get distinct uids, so none counts, removes or kills what another's
+student code made.
 """
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import os
 import pwd
 import resource
@@ -19,8 +24,10 @@ import stat
 import subprocess
 import sys
 import sysconfig
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import psutil
 
@@ -32,6 +39,8 @@ DEFAULT_SANDBOX_USERS = ("student", "nobody")
 PR_SET_CHILD_SUBREAPER = 36
 MAX_WRITTEN_FILE_BYTES = 64 << 20
 WORLD_WRITABLE_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")
+SPARE_UIDS = range(60100, 60164)  # stand-ins for the sandbox user while another run holds it
+LEASE_FOLDER = Path("/run/autograder-sandbox")
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,48 @@ def sandbox_user() -> SandboxUser | None:
         return SandboxUser(name, entry.pw_uid, entry.pw_gid)
     raise RuntimeError(f"running as root but none of the users {', '.join(names)} exists; "
                        f"create one (`useradd --no-create-home student`) or set {SANDBOX_USER_ENV}")
+
+
+@contextmanager
+def lease_sandbox_user() -> Iterator[SandboxUser | None]:
+    """The sandbox user for one run, held until the run ends: `sandbox_user()`, or while
+    another run on this machine holds it, a spare uid (and gid) that no account uses."""
+    user = sandbox_user()
+    if user is None:
+        yield None
+        return
+    folder = _lease_folder()
+    spares = [SandboxUser(f"sandbox-{uid}", uid, uid) for uid in SPARE_UIDS if not _has_account(uid)]
+    for candidate in [user, *spares]:
+        lease = open(folder / f"{candidate.uid}.lock", "a")
+        try:
+            fcntl.flock(lease, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lease.close()
+            continue
+        try:
+            yield candidate
+        finally:
+            lease.close()
+        return
+    raise RuntimeError(f"{len(spares) + 1} runs already hold every sandbox user on this machine")
+
+
+def _lease_folder() -> Path:
+    """Root's own folder of lease files (the sandbox user can neither plant nor hold one)."""
+    LEASE_FOLDER.mkdir(mode=0o700, exist_ok=True)
+    info = os.lstat(LEASE_FOLDER)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o077:
+        raise RuntimeError(f"{LEASE_FOLDER} must be a folder only root can use")
+    return LEASE_FOLDER
+
+
+def _has_account(uid: int) -> bool:
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
 
 
 def unreadable_python() -> str | None:

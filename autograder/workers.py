@@ -233,7 +233,7 @@ class ForkServer:
 @dataclass(frozen=True)
 class WorkerSetup:
     """How workers are started: `worker_dir`, their working folder (None: ours); `drop_to`,
-    {"uid", "gid"} of the unprivileged user they run as (None: ours); `limits`, a
+    {"uid", "gid", "name"} of the unprivileged user they run as (None: ours); `limits`, a
     `preexec_fn` that applies the resource limits to the fork server, and so to every worker;
     `stop_report`, the file in which the harness says why it ended the workers, if it did."""
 
@@ -310,6 +310,8 @@ def worker_environment() -> dict[str, str]:
         env["HOME"] = os.environ[protocol.WORKER_HOME_ENV]
     if _setup.worker_dir:
         env["TMPDIR"] = _setup.worker_dir  # the grading process's own temp folder is root's
+    if _setup.drop_to:
+        env["USER"] = env["LOGNAME"] = _setup.drop_to["name"]  # a spare uid has no account
     env.update(protocol.RUNTIME_ENV, PYTHONHASHSEED="0")
     return env
 

@@ -30,7 +30,7 @@ import psutil
 import pytest
 import yaml
 
-from autograder import sandbox
+from autograder import runner, sandbox
 from autograder.rubric import load_rubric
 from harness_tests.conftest import PROJECT, read_results, run_entrypoint
 
@@ -169,7 +169,8 @@ def sandbox_pids() -> set[int]:
     user = sandbox.sandbox_user()
     if user is None:
         return set()
-    return {p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == user.uid}
+    uids = {user.uid, *sandbox.SPARE_UIDS}
+    return {p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real in uids}
 
 
 def assert_clean(run: Run) -> None:
@@ -369,6 +370,55 @@ def test_files_in_shared_folders_count_against_memory_and_disk(tmp_path):
     assert run.score("activations_tanh") == 1 and run.score("affine_forward") == 2
     for folder in ("/tmp", "/dev/shm"):
         assert not [name for name in os.listdir(folder) if marker in name]
+    assert_clean(run)
+
+
+# -- 2c. runs at once: each holds its own sandbox user -------------------------------------------
+READS_OTHER_RUNS = """
+    import glob
+    import os
+
+    _honest_tanh = tanh
+
+    def tanh(z):
+        for path in glob.glob("/tmp/autograder-run-*/submission/*.py"):
+            if os.path.dirname(path) != os.path.dirname(os.path.abspath(__file__)):
+                try:
+                    open(path).read()
+                    return z
+                except OSError:
+                    continue
+        return _honest_tanh(z)
+    """
+
+
+def test_runs_at_once_never_count_or_remove_each_others_files(project, tmp_path):
+    """While another run holds the sandbox user and its student code has filled `/tmp` past
+    the disk limit, a run of correct code gets a spare uid, keeps every point, and leaves the
+    other run's file alone; nor can it read the other run's staged submission (its `tanh`
+    returns `z` if it can)."""
+    if not SANDBOXED:
+        pytest.skip("runs are told apart by their sandbox user: it needs root")
+    user = sandbox.sandbox_user()
+    other_runs_file = Path("/tmp") / f"other-run-{os.getpid()}"
+    other_run = Path(tempfile.mkdtemp(prefix="autograder-run-"))
+    os.chmod(other_run, 0o711)
+    submission = reference_submission(tmp_path / "submission", activations=READS_OTHER_RUNS)
+    with sandbox.lease_sandbox_user() as held:
+        assert held == user
+        try:
+            other_runs_file.write_bytes(b"\1" * ((SMALL_LIMITS["disk_mb"] + 36) << 20))
+            os.chown(other_runs_file, user.uid, user.gid)
+            reference_submission(other_run / "submission")
+            runner._read_only(other_run / "submission", user)
+            run = grade(project, ["activations_tanh", "affine_forward"], tmp_path / "results.json",
+                        submission)
+            assert other_runs_file.exists()
+        finally:
+            other_runs_file.unlink(missing_ok=True)
+            shutil.rmtree(other_run)
+    assert run.score("activations_tanh") == 1 and run.score("affine_forward") == 2
+    assert "ran as the unprivileged user `sandbox-601" in run.stdout
     assert_clean(run)
 
 
@@ -740,6 +790,33 @@ def test_hard_coded_contract_figures_earn_nothing(forgery_run):
     assert "figures the contract does not publish" in forgery_run.output("two_layer_net_scores")
     assert forgery_run.score("xor_net_learns_xor") == 0
     assert "the grader does not publish" in forgery_run.output("xor_net_learns_xor")
+
+
+# Weights fitted in advance to the contract's published moons (here: once, at import), set by
+# a `fit_model` that ignores what it is given.
+FITTED_IN_ADVANCE = """
+    import data as _data
+
+    _X, _y = _data.make_moons(200, noise=0.20, random_state=0)
+    _fitted = DeepNeuralNetwork([2, 3, 2], activation="tanh")
+    _fitted.fit_model(_X, _y)
+
+    def _set_fitted_weights(self, X, y, **kwargs):
+        for layer, fitted in zip(self.layers, _fitted.layers):
+            layer.W, layer.b = fitted.W.copy(), fitted.b.copy()
+
+    DeepNeuralNetwork.fit_model = _set_fitted_weights
+    """
+
+
+def test_weights_fitted_in_advance_to_the_published_moons_earn_nothing(project, tmp_path):
+    run = graded_reference_with(project, tmp_path, {"deep_net": FITTED_IN_ADVANCE},
+                                ["deep_net_fit_model", "deep_net_backprop"])
+    assert run.score("deep_net_fit_model") == 1  # of 2: `predict` is honest
+    assert "fitted the published moons (97.5%), but" in run.output("deep_net_fit_model")
+    assert "which the grader does not publish" in run.output("deep_net_fit_model")
+    assert run.score("deep_net_backprop") == run.by_id["deep_net_backprop"]["max_score"]
+    assert_clean(run)
 
 
 def test_honest_functions_next_to_forgeries_keep_their_points(forgery_run):

@@ -82,6 +82,7 @@ def student(tmp_path):
     slot.close()
     proxies._poisoned.clear()
     proxies._blocked.clear()
+    proxies._record.clear()
 
 
 def test_values_cross_as_copies_and_objects_as_handles(student):
@@ -152,6 +153,25 @@ def test_a_function_that_hung_is_not_run_again_from_other_callers(student):
     assert "`student.hang` is not called again" in str(raised.value)
     with pytest.raises(CallFailed, match="is not called again"):
         student.dispatches_to_hang()  # held in a dict: its code was replaced
+    assert student.double(5) == 10
+
+
+def test_what_is_not_called_again_holds_in_the_next_grading_process(student, tmp_path):
+    """The harness starts a new grading process after one ends mid-test: it reads the record."""
+    record = tmp_path / "not-called-again.jsonl"
+    proxies.remember_in(str(record))
+    with pytest.raises(CallFailed):
+        student.calls_hang()
+    proxies._poisoned.clear()  # what a new grading process starts with
+    proxies._blocked.clear()
+    proxies.remember_in(str(record))
+    workers.begin_test(timeout=2, output_limit=1000)
+    started = time.monotonic()
+    with pytest.raises(CallFailed, match="`student.calls_hang` is not called again"):
+        student.calls_hang()
+    with pytest.raises(CallFailed, match="`student.hang` is not called again"):
+        student.also_calls_hang()  # a fresh worker, told of the frame `hang` was stuck in
+    assert time.monotonic() - started < 1
     assert student.double(5) == 10
 
 
