@@ -16,12 +16,13 @@ import traceback
 from pathlib import Path
 
 from autograder import results as results_module
-from autograder.rubric import RubricError, load_rubric
+from autograder.rubric import Rubric, RubricError, load_rubric
 
 ROOT_ENV = "AUTOGRADER_ROOT"
 # Modules with a `register(subparsers)` adding their own subcommand.
 INSTRUCTOR_TOOLS: list[str] = ["build", "batch", "audit"]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_RUBRIC = PROJECT_ROOT / "rubric.yaml"
 INTERNAL_ERROR = ("The autograder had an internal problem and could not grade this submission "
                   "(not your fault). Course staff can see the details; please let them know.")
 
@@ -38,7 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
                      "submission, else the reference solution)")
     run.add_argument("--results", type=Path, help="where to write results.json")
     run.add_argument("--metadata", type=Path, help="submission_metadata.json to honour")
-    run.add_argument("--rubric", type=Path, default=PROJECT_ROOT / "rubric.yaml", help="rubric file")
+    source = run.add_mutually_exclusive_group()
+    source.add_argument("--rubric", type=Path, help="rubric file (default: the project's "
+                        "rubric.yaml; without one, its tests/ folder as a gradescope-utils suite)")
+    source.add_argument("--suite", type=Path, metavar="DIR", help="grade with the gradescope-utils "
+                        "suite in DIR and no rubric: its decorators define the items")
     run.add_argument("--items", nargs="+", metavar="ID", help="grade only these rubric items")
     run.add_argument("--quiet", action="store_true", help="print only the results path")
     run.set_defaults(handler=run_command)
@@ -74,15 +79,19 @@ def run_command(args) -> int:
     started = time.monotonic()
     submission, results_path, metadata, on_tree = _default_paths(args)
     try:
-        rubric = load_rubric(args.rubric)
+        rubric = _rubric(args)
     except RubricError as error:
         print(f"rubric error: {error}", file=sys.stderr)
         results_module.write_results(results_module.failure_results(None, INTERNAL_ERROR), results_path)
         return 2
     unknown = [item for item in args.items or () if item not in {i.id for i in rubric.items}]
-    if unknown:
-        print(f"error: {', '.join(unknown)}: no such item in {args.rubric}; its items are: "
+    if unknown and rubric.items:  # a suite's items are known once its tests are collected
+        print(f"error: {', '.join(unknown)}: no such item in {rubric.path}; its items are: "
               f"{' '.join(item.id for item in rubric.items)}", file=sys.stderr)
+        return 2
+    if submission is None and not rubric.reference:
+        print("error: a gradescope-utils suite has no reference solution to grade: give "
+              "--submission", file=sys.stderr)
         return 2
     if submission is None:
         submission = rubric.root / rubric.reference
@@ -119,6 +128,18 @@ def run_command(args) -> int:
                 print(f"\nGRADER PROBLEM (students were told it is not their fault):\n{outcome.run.grader_error}")
     print(f"results.json: {results_path}")
     return 3 if outcome.run and outcome.run.grader_error else 0
+
+
+def _rubric(args) -> Rubric:
+    """`--suite`'s tests alone, `--rubric`'s file, or the project's: its rubric.yaml, else its
+    tests/ folder as a gradescope-utils suite."""
+    if args.suite:
+        if not args.suite.is_dir():
+            raise RubricError(f"{args.suite}: no such folder of tests")
+        return Rubric.for_suite(args.suite)
+    if args.rubric is None and not DEFAULT_RUBRIC.exists():
+        return Rubric.for_suite(PROJECT_ROOT / "tests")
+    return load_rubric(args.rubric or DEFAULT_RUBRIC)
 
 
 def template_command(args) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import ratelimit, results, runner, sandbox
-from autograder.rubric import Rubric
+from autograder.rubric import LEADERBOARD_TEST_PREFIX, Rubric
 from autograder.scoring import GradedItem, score_items, shown_before_release
 
 
@@ -28,7 +28,8 @@ def grade_submission(submission: Path, rubric: Rubric, metadata_path: Path | Non
         if limited:
             return _carried_over(rubric, previous, time.monotonic() - started)
     if sandbox.sandbox_user():
-        sandbox.hide_from_sandbox([rubric.root / rubric.reference, rubric.root / rubric.tests_dir, rubric.path])
+        hidden = [rubric.root / rubric.tests_dir, rubric.path]
+        sandbox.hide_from_sandbox(hidden + ([rubric.root / rubric.reference] if rubric.reference else []))
     run = runner.grade(submission, rubric, items)
     graded = score_items(rubric, run, items)
     output = _student_output(rubric, run, graded)
@@ -96,7 +97,7 @@ def _leaderboard(rubric: Rubric, run: runner.GradingRun) -> list[dict]:
     for entry in rubric.leaderboard:
         value = None
         for outcome in run.outcomes.values():
-            if entry.key == f"gradescope-utils:{outcome.test}" and outcome.leaderboard_value is not None:
+            if entry.key == f"{LEADERBOARD_TEST_PREFIX}{outcome.test}" and outcome.leaderboard_value is not None:
                 value = outcome.leaderboard_value
             reporter = rubric.item_for_node(outcome.test)
             if entry.item is not None and (reporter is None or reporter.id != entry.item):

@@ -18,6 +18,7 @@ import faulthandler
 import json
 import os
 import tempfile
+import unittest
 from pathlib import Path
 
 import pytest
@@ -212,26 +213,36 @@ class GradingReporter:
             "properties": _json_safe(self.properties.pop(node, [])),
             "set_score": _number_or_none(getattr(function, "__score__", None))
                          if node in self.partial_credit else None,
-            "leaderboard_value": _number_or_none(getattr(function, "__leaderboard_value__", None)),
+            "leaderboard_value": _leaderboard_value(getattr(function, "__leaderboard_value__", None)),
         })
 
 
 def gradescope_decorations(item) -> dict:
     """What gradescope-utils' decorators (`@weight`, `@number`, `@visibility`, `@partial_credit`,
-    `@leaderboard`, `@hide_errors`, `@tags`) put on a test function."""
+    `@leaderboard`, `@hide_errors`, `@tags`) put on a test function, with `unittest: True` for
+    a unittest method (decorated or not: gradescope-utils reports every one) and `doc`, its
+    docstring's first line (unittest's `shortDescription()`); {} for any other test."""
     function = getattr(item, "obj", None)
     found = {name: getattr(function, attribute) for attribute, name in GRADESCOPE_ATTRIBUTES.items()
              if hasattr(function, attribute)}
     if "set_score" in getattr(getattr(function, "__code__", None), "co_freevars", ()):
         found["partial_credit"] = True  # @partial_credit's wrapper hands the test `set_score`
+    owner = getattr(item, "cls", None)
+    if isinstance(owner, type) and issubclass(owner, unittest.TestCase):
+        found["unittest"] = True
     if found:
         doc = (getattr(function, "__doc__", None) or "").strip()
-        found["name"] = doc.splitlines()[0] if doc else item.name
+        found["doc"] = doc.splitlines()[0].strip() if doc else None
     return found
 
 
 def _number_or_none(value):
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _leaderboard_value(value):
+    """A number or a text (gradescope-utils allows both, e.g. "*****"), else None."""
+    return value if isinstance(value, str) else _number_or_none(value)
 
 
 def _end_leftover_processes() -> None:

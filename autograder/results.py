@@ -63,9 +63,12 @@ def _test_entry(graded: GradedItem, per_test_format: bool) -> dict:
     """One test of results.json; its feedback is markdown unless the rubric set
     `results.test_output_format` for every test."""
     item = graded.item
-    entry = {"name": item.name, "number": item.number, "score": graded.score,
-             "max_score": item.points, "status": graded.status, "output": graded.output,
-             "visibility": item.visibility}
+    entry = {"name": item.name}
+    if item.number:
+        entry["number"] = item.number
+    if not item.status_only:
+        entry.update(score=graded.score, max_score=item.points)
+    entry.update(status=graded.status, output=graded.output, visibility=item.visibility)
     if per_test_format:
         entry["output_format"] = "md"
     if item.tags:
@@ -79,7 +82,8 @@ def failure_results(rubric: Rubric | None, message: str, execution_time: float =
     """Results for a run that could not grade at all: every item 0, and why."""
     tests = []
     if rubric is not None:
-        tests = [{"name": item.name, "number": item.number, "score": 0.0, "max_score": item.points,
+        tests = [{"name": item.name, **({"number": item.number} if item.number else {}),
+                  **({} if item.status_only else {"score": 0.0, "max_score": item.points}),
                   "status": "failed", "output": message, "output_format": "md",
                   "visibility": item.visibility} for item in rubric.items]
     return {"score": 0.0, "execution_time": int(math.ceil(execution_time)), "output": message,

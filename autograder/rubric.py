@@ -16,6 +16,8 @@ FORMATS = ("text", "html", "simple_format", "md", "ansi")
 RESULTS_FIELDS = ("visibility", "stdout_visibility", "extra_data", "output_format",
                   "test_output_format", "test_name_format")
 DEFAULT_TIMEOUT_S = 60.0
+LEADERBOARD_TEST_PREFIX = "gradescope-utils:"  # a leaderboard key naming the test that sets it
+DEFAULT_TEST_PATTERN = "test*.py"  # unittest's default, so `test.py` is a test file too
 
 
 class RubricError(ValueError):
@@ -39,10 +41,11 @@ class Item:
     line: int = 0
     tags: tuple[str, ...] = ()        # Gradescope's per-test `tags`
     extra_data: dict[str, Any] | None = None  # Gradescope's per-test `extra_data`
+    status_only: bool = False  # an undecorated unittest test: passed or failed, no points
 
     @property
     def title(self) -> str:
-        return f"{self.number} {self.name}"
+        return f"{self.number} {self.name}" if self.number else self.name
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,16 @@ class Rubric:
     rate_limit: RateLimit | None = None
     stdout_visibility: str = "hidden"
     results_fields: dict[str, Any] = field(default_factory=dict)  # `results:` of rubric.yaml
+    test_pattern: str = DEFAULT_TEST_PATTERN  # the test files, as unittest's discovery names them
+
+    @classmethod
+    def for_suite(cls, tests_folder: Path) -> "Rubric":
+        """No rubric file: the tests in `tests_folder` (a gradescope-utils suite) define every
+        item with their decorators, and the whole upload is staged."""
+        folder = Path(tests_folder).resolve()
+        return cls(path=folder.parent / "rubric.yaml", name=folder.name, template="",
+                   reference="", tests_dir=folder.name, provided_files=(), items=(),
+                   limits=Limits())
 
     @property
     def root(self) -> Path:
@@ -118,29 +131,46 @@ class Rubric:
         return None
 
     def with_decorated_tests(self, decorated: dict[str, dict]) -> "Rubric":
-        """This rubric plus one item per test that carries gradescope-utils decorators and is
-        graded by no rubric item: points from `@weight` / `@partial_credit`, number, name and
-        visibility from the decorators (the rubric wins wherever it names the test)."""
+        """This rubric plus one item per unittest test (or test with gradescope-utils
+        decorators) that no rubric item grades, as gradescope-utils' `JSONTestRunner` reports
+        it: points from `@weight` / `@partial_credit` (neither: a status-only test), number,
+        visibility and tags only when the decorators give them, the docstring's first line as
+        the name, else unittest's `str(test)`. A `@leaderboard` test is a leaderboard entry,
+        not a test. The rubric wins wherever it names the test."""
         extra = []
         for node, found in decorated.items():
             base = node.split("[", 1)[0]
-            if self.item_for_node(base) is not None:
+            if self.item_for_node(base) is not None or "leaderboard" in found:
                 continue
             visibility = found.get("visibility", "visible")
+            scored = "weight" in found or found.get("partial_credit")
             extra.append(Item(
-                id=base, number=str(found.get("number", len(self.items) + len(extra) + 1)),
-                name=str(found.get("name", base.rsplit("::", 1)[-1])),
-                points=max(float(found.get("weight", 0.0)), 0.0),
+                id=base, number=str(found.get("number") or ""),
+                name=str(found.get("doc") or self._unittest_name(base, found)),
+                points=max(float(found.get("weight") or 0.0), 0.0),
                 visibility=visibility if visibility in VISIBILITIES else "visible",
                 timeout=DEFAULT_TIMEOUT_S, tests=(base.removeprefix(self.test_prefix()),),
                 group="gradescope-utils tests", file=None,
-                tags=tuple(str(tag) for tag in found.get("tags") or ())))
+                tags=tuple(str(tag) for tag in found.get("tags") or ()),
+                status_only=not scored))
         leaderboard = self.leaderboard + tuple(
-            LeaderboardEntry(str(f["leaderboard"]), f"gradescope-utils:{node}", str(f.get("order", "desc")))
+            LeaderboardEntry(str(f["leaderboard"]), f"{LEADERBOARD_TEST_PREFIX}{node}",
+                             str(f.get("order", "desc")))
             for node, f in decorated.items() if "leaderboard" in f)
         if not extra and leaderboard == self.leaderboard:
             return self
         return replace(self, items=self.items + tuple(extra), leaderboard=leaderboard)
+
+    def _unittest_name(self, node: str, found: dict) -> str:
+        """unittest's `str(test)` for a test discovered in the tests folder, as
+        `JSONTestRunner` names a test without a docstring: `test_add (test_calc.TestCalc.test_add)`;
+        a test that is not a unittest method keeps its pytest name."""
+        path, _, rest = node.removeprefix(self.test_prefix()).partition("::")
+        parts = rest.split("::")
+        if not found.get("unittest") or len(parts) != 2:
+            return parts[-1]
+        module = path.removesuffix(".py").replace("/", ".")
+        return f"{parts[1]} ({module}.{parts[0]}.{parts[1]})"
 
     def check_against_collection(self, collected: list[str], only: list[str] | None = None) -> None:
         """Raise `RubricError` for a rubric test that does not exist or a test no item names;
@@ -153,7 +183,10 @@ class Rubric:
                         f"{self.path}:{item.line}: item '{item.id}' names test '{test}', "
                         f"which does not exist under {self.tests_dir}/"
                     )
-        orphans = sorted(base for base in bases if self.item_for_node(base) is None)
+        shown_on_leaderboard = {entry.key.removeprefix(LEADERBOARD_TEST_PREFIX)
+                                for entry in self.leaderboard}
+        orphans = sorted(base for base in bases if self.item_for_node(base) is None
+                         and base not in shown_on_leaderboard)
         if orphans:
             raise RubricError(
                 f"{self.path}: these tests belong to no rubric item: {', '.join(orphans)}"
@@ -209,9 +242,9 @@ class _RubricParser:
         defaults = self.section("defaults", required=False)
         default_visibility = self.visibility(defaults, defaults.get("visibility", "visible"))
         default_timeout = self.positive(defaults, "timeout", DEFAULT_TIMEOUT_S)
-        groups = self.raw.get("groups")
-        if not isinstance(groups, list) or not groups:
-            raise self.fail(self.raw, "'groups' must be a non-empty list")
+        groups = self.raw.get("groups", [])  # none: a gradescope-utils suite's decorators say
+        if not isinstance(groups, list):
+            raise self.fail(self.raw, "'groups' must be a list")
         items: list[Item] = []
         for group in groups:
             items.extend(self.group_items(group, default_visibility, default_timeout))
@@ -231,7 +264,16 @@ class _RubricParser:
             stdout_visibility=fields.pop("stdout_visibility", None) or self.visibility(
                 self.raw, self.raw.get("stdout_visibility", "hidden")),
             results_fields=fields,
+            test_pattern=self.test_pattern(assignment),
         )
+
+    def test_pattern(self, assignment: dict) -> str:
+        """`assignment.test_pattern`: the test files' names, as unittest's `-p` takes them."""
+        pattern = assignment.get("test_pattern", DEFAULT_TEST_PATTERN)
+        if not isinstance(pattern, str) or not pattern.endswith(".py") or "/" in pattern:
+            raise self.fail(assignment, f"assignment.test_pattern must be a file name pattern "
+                                        f"such as 'test*.py'; got {pattern!r}")
+        return pattern
 
     def results_fields(self) -> dict[str, Any]:
         """`results:`: top-level fields of results.json an instructor sets (Gradescope's names)."""

@@ -106,7 +106,7 @@ def _prepare_run_dir(run_dir: Path, submission: Path, rubric: Rubric, user) -> _
     work = run_dir / "work"
     shutil.copytree(rubric.root / rubric.tests_dir, grading / rubric.tests_dir,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis"))
-    (grading / "pytest.ini").write_text("[pytest]\n")
+    (grading / "pytest.ini").write_text(f"[pytest]\npython_files = {rubric.test_pattern}\n")
     (grading / "home").mkdir()
     (grading / "tmp").mkdir()
     provided = grading / "provided"

@@ -24,7 +24,9 @@ class GradedItem:
 
     @property
     def status(self) -> str:
-        return "passed" if self.checks and self.passed == self.checks else "failed"
+        """`failed` when a check failed or points were lost (a partial `set_score` too)."""
+        passed = self.checks and self.passed == self.checks and self.score >= self.item.points
+        return "passed" if passed else "failed"
 
     @property
     def headline(self) -> str:

@@ -54,11 +54,14 @@ def submitted_module_names(rubric: Rubric, staged: Path) -> list[str]:
 
 
 def stage_submission(source: Path, rubric: Rubric, project_root: Path, dest: Path) -> StagedSubmission:
-    """Copy the graded files of the submission in `source` into `dest` (created)."""
+    """Copy the graded files of the submission in `source` into `dest` (created); for a rubric
+    that names no files (a gradescope-utils suite), the whole upload."""
     dest.mkdir(parents=True, exist_ok=True)
     staged = StagedSubmission(folder=dest)
     wanted = graded_files(rubric)
-    root = locate_files(source, wanted, dest.parent / "unzipped", staged.notes)
+    if not wanted:  # a suite that names no files: the upload as it is, folders included
+        _copy_upload(source, dest, staged)
+    root = locate_files(source, wanted, dest.parent / "unzipped", staged.notes) if wanted else None
     for name in wanted:
         if _copy_regular_file(root / name if root else None, dest / name, staged.notes):
             staged.found.append(name)
@@ -95,12 +98,34 @@ def locate_files(source: Path, wanted: list[str], unzip_to: Path, notes: list[st
 
 
 def _count_present(folder: Path, wanted: list[str]) -> int:
-    stems = {name.rsplit(".", 1)[0] for name in wanted if name.endswith(".py")}
-    count = 0
-    for entry in _safe_scandir(folder):
-        if entry.name in wanted or entry.name.removesuffix(".ipynb") in stems:
-            count += 1
-    return count
+    """How many of the wanted files (`layers.py`, `package/module.py`) `folder` holds, as
+    themselves or as notebooks."""
+    return sum(os.path.lexists(folder / name) or (name.endswith(".py") and os.path.lexists(
+        folder / (name[:-3] + ".ipynb"))) for name in wanted)
+
+
+def _copy_upload(source: Path, dest: Path, staged: StagedSubmission) -> None:
+    """Copy every regular file below `source` into `dest`, keeping its folders (never through
+    a link, skipping editors' and tools' folders), within `MAX_ZIP_BYTES` in all."""
+    total = 0
+    pending = [(source, dest)]
+    while pending:
+        folder, target = pending.pop()
+        for entry in sorted(_safe_scandir(folder), key=lambda e: e.name):
+            if entry.name in IGNORED_FOLDERS:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                (target / entry.name).mkdir(exist_ok=True)
+                pending.append((Path(entry.path), target / entry.name))
+                continue
+            size = entry.stat(follow_symlinks=False).st_size
+            if total + size > MAX_ZIP_BYTES:
+                staged.notes.append(f"Your upload holds more than {MAX_ZIP_BYTES >> 20} MB; "
+                                    f"`{_printable(entry.name)}` and what follows were not copied.")
+                return
+            if _copy_regular_file(Path(entry.path), target / entry.name, staged.notes):
+                total += size
+                staged.found.append(str((target / entry.name).relative_to(dest)))
 
 
 def _safe_scandir(folder: Path):
@@ -123,6 +148,7 @@ def _copy_regular_file(source: Path | None, dest: Path, notes: list[str]) -> boo
     if info.st_size > MAX_FILE_BYTES:
         notes.append(f"`{source.name}` is larger than {MAX_FILE_BYTES >> 20} MB and was ignored.")
         return False
+    dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, dest, follow_symlinks=False)
     return True
 

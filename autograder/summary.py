@@ -12,7 +12,7 @@ def format_summary(graded: list[GradedItem], total: float, max_total: float, wid
     rows = [f"{'Item':<{name_w}}  {'Points':>11}  {'Status':<6}  Feedback"]
     rows.append("-" * min(width, name_w + 35))
     for g in graded:
-        points = f"{_num(g.score)}/{_num(g.item.points)}"
+        points = "—" if g.item.status_only else f"{_num(g.score)}/{_num(g.item.points)}"
         line = f"{g.item.title:<{name_w}}  {points:>11}  {g.status:<6}  {g.headline}"
         rows.append(line if len(line) <= width else line[: width - 1] + "…")
     rows.append("-" * min(width, name_w + 35))

@@ -80,11 +80,13 @@ def test_schema_rejects_what_gradescope_would_not_read(broken):
 
 
 @pytest.mark.parametrize("accepted, ours_too", [
-    ({"tests": [{"name": "compiles", "status": "passed"}]}, False),         # status-only test
+    ({"tests": [{"name": "compiles", "status": "passed"}]}, True),          # status-only test
+    ({"tests": [{"name": "x", "score": 1, "max_score": 1}]}, False),        # no status
     ({"score": 3, "execution_time": "12"}, False),                          # a string
     ({"score": 3, "max_score": 10}, False),                                 # a key Gradescope ignores
     ({"score": 1, "leaderboard": [{"name": "Stars", "value": "*****"}]}, True),
-    ({"tests": [{"name": "x", "score": 1, "max_score": 1, "tags": ["a"], "extra_data": {"k": 1}}]}, True),
+    ({"tests": [{"name": "x", "score": 1, "max_score": 1, "status": "failed", "tags": ["a"],
+                 "extra_data": {"k": 1}}]}, True),
 ])
 def test_what_gradescope_accepts_is_accepted_and_what_we_write_stays_strict(accepted, ours_too):
     validate_gradescope(accepted)

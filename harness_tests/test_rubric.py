@@ -88,6 +88,7 @@ def test_parametrized_cases_belong_to_their_function(tmp_path):
     ("timeout: 5", "timeout: 5\n        tags: oops", "'tags' must be a list of strings"),
     ("memory_mb: 500", "memory_mb: 500\nresults:\n  score: 3", "results.score is not a field"),
     ("memory_mb: 500", "memory_mb: 500\nresults:\n  output_format: rtf", "must be one of text"),
+    ("  name: Demo\n", "  name: Demo\n  test_pattern: tests/*.py\n", "must be a file name pattern"),
 ])
 def test_errors_name_the_line(tmp_path, old, new, message):
     body = VALID.replace(old, new, 1)
@@ -110,6 +111,21 @@ def test_collection_check_reports_unknown_and_orphan_tests(tmp_path):
                                          "tests/part_a/test_layers.py::test_dx[0]",
                                          "tests/part_a/test_layers.py::test_dw",
                                          "tests/part_a/test_layers.py::test_extra"])
+
+
+def test_a_rubric_without_groups_takes_its_items_from_the_suites_decorators(tmp_path):
+    rubric = load_rubric(write_rubric(tmp_path, "assignment:\n  name: legacy\n  test_pattern: '*_check.py'\n"))
+    assert rubric.items == () and rubric.test_pattern == "*_check.py"
+    decorated = {"tests/test.py::TestHw::test_sum": {"unittest": True, "weight": 2, "doc": None},
+                 "tests/test.py::TestHw::test_runs": {"unittest": True, "doc": "it runs"},
+                 "tests/test.py::TestHw::test_board": {"unittest": True, "leaderboard": "Speed"}}
+    graded = rubric.with_decorated_tests(decorated)
+    scored, status_only = graded.items
+    assert (scored.name, scored.number, scored.points, scored.status_only) == (
+        "test_sum (test.TestHw.test_sum)", "", 2.0, False)
+    assert (status_only.name, status_only.status_only) == ("it runs", True)
+    assert [entry.name for entry in graded.leaderboard] == ["Speed"]
+    graded.check_against_collection(list(decorated))  # the leaderboard test is no orphan
 
 
 def test_not_yaml_and_missing_file_are_clear(tmp_path):
