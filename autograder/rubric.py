@@ -16,6 +16,7 @@ FORMATS = ("text", "html", "simple_format", "md", "ansi")
 RESULTS_FIELDS = ("visibility", "stdout_visibility", "extra_data", "output_format",
                   "test_output_format", "test_name_format")
 DEFAULT_TIMEOUT_S = 60.0
+RUN_MEMORY_SLACK = 1.25  # the run's processes together, against one process's cap
 LEADERBOARD_TEST_PREFIX = "gradescope-utils:"  # a leaderboard key naming the test that sets it
 DEFAULT_TEST_PATTERN = "test*.py"  # unittest's default, so `test.py` is a test file too
 
@@ -50,11 +51,17 @@ class Item:
 
 @dataclass(frozen=True)
 class Limits:
+    """What a run may use: `memory_mb` caps each student process's data segment,
+    `run_memory_mb` every process of the run together (default 1.25 × `memory_mb`), both
+    fitted into the container's memory (`container_mb` where the machine gives none)."""
+
     total_timeout: float = 540.0
     memory_mb: int = 700
     processes: int = 64
     output_kb: int = 256
     disk_mb: int = 512
+    run_memory_mb: int = 875
+    container_mb: int = 768
 
 
 @dataclass(frozen=True)
@@ -389,6 +396,8 @@ class _RubricParser:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise self.fail(section, f"limits.{key} must be a positive number; got {value!r}")
             values[key] = type(default)(value)
+        if "run_memory_mb" not in section:
+            values["run_memory_mb"] = int(values["memory_mb"] * RUN_MEMORY_SLACK)
         return Limits(**values)
 
     def leaderboard(self) -> tuple[LeaderboardEntry, ...]:

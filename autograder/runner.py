@@ -14,10 +14,10 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from autograder import channel, events, exits, sandbox
+from autograder import channel, container, events, exits, sandbox
 from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_LOAD_FAILED, EVENT_RESULT,
                                  EVENT_START, HASH_SEED_ENV, PLAN_ENV, PROVIDED_DIR_ENV, RUNTIME_ENV,
                                  SUBMISSION_DIR_ENV, WORKER_HOME_ENV, GradingPlan)
@@ -28,7 +28,6 @@ POLL_SECONDS = 0.1
 FILES_CHECK_SECONDS = 1.0
 SHARED_MEMORY_FOLDER = "/dev/shm/"
 GRACE_SECONDS = 10.0
-MEMORY_SLACK = 1.25
 
 
 @dataclass
@@ -65,6 +64,7 @@ def grade(submission: Path, rubric: Rubric, items: list[str] | None = None,
     """Grade the submission folder; `items` restricts the run to those rubric item ids."""
     started = time.monotonic()
     sandbox.become_subreaper()
+    rubric = replace(rubric, limits=container.fitted(rubric.limits))
     with sandbox.lease_sandbox_user() as user:
         return _grade_as(user, submission, rubric, items, keep_dir, started)
 
@@ -156,7 +156,7 @@ def _chown_tree(folder: Path, user) -> None:
 
 def _sandbox_note(user, rubric: Rubric) -> str:
     limits = rubric.limits
-    caps = (f"{limits.memory_mb} MB of memory, {limits.disk_mb} MB of files, "
+    caps = (f"{limits.run_memory_mb} MB of memory, {limits.disk_mb} MB of files, "
             f"{limits.processes} processes, {limits.total_timeout:g} s in all")
     if user:
         return f"Student code ran as the unprivileged user `{user.name}` with at most {caps}."
@@ -308,7 +308,7 @@ class _Session:
         shared_memory_mb, files_mb = self._files_mb(now)
         if files_mb > self.rubric.limits.disk_mb:
             return "disk"
-        limit = self.rubric.limits.memory_mb * MEMORY_SLACK - shared_memory_mb
+        limit = self.rubric.limits.run_memory_mb - shared_memory_mb
         if sandbox.peak_memory_mb(process) > limit and sandbox.peak_memory_mb(process, proportional=True) > limit:
             return "memory"
         return None
@@ -371,7 +371,7 @@ class _Session:
     def _limit_clause(self, killed_for: str) -> str:
         """Why a check was stopped for memory or files, as a clause ("used more than …")."""
         if killed_for == "memory":
-            return (f"used more than {self.rubric.limits.memory_mb} MB of memory, the grader's limit "
+            return (f"used more than {self.rubric.limits.run_memory_mb} MB of memory, the grader's limit "
                     f"(files in `/dev/shm` count as memory); this check was stopped")
         return (f"wrote more than {self.rubric.limits.disk_mb} MB of files (in `/tmp`, `/var/tmp` "
                 f"and the working folder together), the grader's limit; this check was stopped "

@@ -38,7 +38,7 @@ NO_DROP_ENV = "AUTOGRADER_NO_DROP"  # "1": keep root's rights (to measure what t
 DEFAULT_SANDBOX_USERS = ("student", "nobody")
 PR_SET_CHILD_SUBREAPER = 36
 MAX_WRITTEN_FILE_BYTES = 64 << 20
-WORLD_WRITABLE_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")
+WORLD_WRITABLE_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 SPARE_UIDS = range(60100, 60164)  # stand-ins for the sandbox user while another run holds it
 LEASE_FOLDER = Path("/run/autograder-sandbox")
 

@@ -30,13 +30,13 @@ import psutil
 import pytest
 import yaml
 
-from autograder import runner, sandbox
+from autograder import container, runner, sandbox
 from autograder.rubric import load_rubric
 from harness_tests.conftest import PROJECT, read_results, run_entrypoint
 
 ITEM_TIMEOUT_S = 4
 SMALL_LIMITS = {"total_timeout": 60, "memory_mb": 700, "processes": 16, "output_kb": 64,
-                "disk_mb": 64}
+                "disk_mb": 64, "run_memory_mb": 700}
 # Student code runs as another user only when started as root with a system-wide Python.
 SANDBOXED = sandbox.sandbox_user() is not None
 # RLIMIT_NPROC does not bind root: a fork bomb is only safe to run when the child is unprivileged.
@@ -292,6 +292,31 @@ def test_allocating_50_gb_fails_with_the_memory_limit(limits_run):
     assert limits_run.score("activations_sigmoid") == 0
     assert (f"`activations.sigmoid` ran out of memory (the grader allows {SMALL_LIMITS['memory_mb']} MB)"
             in limits_run.output("activations_sigmoid"))
+
+
+def test_a_small_container_lowers_the_caps_so_the_harness_outlives_the_student(
+        project, tmp_path):
+    """In a 400 MB container (its cgroup says so) the caps drop below it: a function that
+    wants 600 MB gets the memory message naming the lower cap, and the rest is graded."""
+    cgroups = tmp_path / "cgroups"
+    (cgroups / "memory").mkdir(parents=True)
+    (cgroups / "memory.max").write_text(str(400 << 20))
+    (cgroups / "memory" / "memory.limit_in_bytes").write_text(str(400 << 20))
+    submission = reference_submission(tmp_path / "submission", activations="""
+        def sigmoid(z):
+            block = np.ones((600 << 20) // 8)
+            return 1 / (1 + np.exp(-z)) + 0 * block[0]
+        """)
+    run = grade(project, ["activations_sigmoid", "activations_tanh", "affine_forward"],
+                tmp_path / "results.json", submission,
+                env={container.CGROUP_ROOT_ENV: str(cgroups)})
+    room = 400 - container.HEADROOM_MB
+    assert run.score("activations_sigmoid") == 0
+    assert f"`activations.sigmoid` ran out of memory (the grader allows {room} MB)" in run.output(
+        "activations_sigmoid")
+    assert run.score("activations_tanh") == 1 and run.score("affine_forward") == 2
+    assert f"with at most {room} MB of memory" in run.stdout
+    assert_clean(run)
 
 
 def test_printing_100_mb_is_cut_and_named(limits_run):

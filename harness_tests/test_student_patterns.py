@@ -65,6 +65,24 @@ PART_A = [
             "                self.params[name] += self.velocity[name]",
             {"two_layer_net_train": "these are steps with momentum (0.9); the contract asks for "
                                     "plain SGD"}),
+    Pattern("log of probabilities after subtracting the maximum", "layers.py",
+            "    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n"
+            "    loss = -log_probs[np.arange(n), y].mean()",
+            "    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)\n"
+            "    log_probs = np.log(probs)\n"
+            "    loss = -log_probs[np.arange(n), y].mean()",
+            {"layers_softmax_loss": "you subtract each row's maximum already, but a class far "
+                                    "below the best gets probability 0"}),
+    Pattern("np.vectorize defined at module level", "two_layer_net.py",
+            "import numpy as np\n",
+            "import numpy as np\n\n_pick = np.vectorize(lambda table, row, label: table[row, label],"
+            " excluded={0})\n",
+            {}),
+    Pattern("np.vectorize used for the correct-class scores", "two_layer_net.py",
+            "loss = -log_probs[rows, y].mean()",
+            "loss = -_pick(log_probs, rows, y).mean()",
+            {"two_layer_net_vectorised": "line 7 of `two_layer_net.py` calls `np.vectorize`, which "
+                                         "calls Python once per element"}),
 ]
 PART_A_KEPT = ["affine_forward", "activations_sigmoid", "deep_net_feedforward", "two_layer_net_loss"]
 

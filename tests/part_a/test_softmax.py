@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from autograder.grading_api import count_executed_lines
 from tests.support import (assert_allclose, assert_gradient_close, describe_shape, expected,
                            numerical_gradient, show)
-from tests.support.source_scan import check_no_example_loops
+from tests.support.source_scan import check_no_example_loops, hidden_loop_hint
 
 GRAD_TOL = 1e-7
 
@@ -174,7 +174,8 @@ def test_vectorized_has_no_loop_over_examples(softmax):
         raise AssertionError(
             f"`softmax_loss_vectorized` ran {counts[4]} lines of your code for N = 4 examples "
             f"but {counts[40]} for N = 40: it must not loop over the examples.\n"
-            f"Hint: compute all scores at once with `X @ W` and use array operations.")
+            + (hidden_loop_hint("softmax")
+               or "Hint: compute all scores at once with `X @ W` and use array operations."))
 
 
 # ---- 3.3 naive and vectorised agree ----

@@ -15,7 +15,7 @@ from autograder.grading_api import count_executed_lines, fill, remote_type_name,
 from tests.support import (assert_allclose, assert_gradient_close, describe_shape,
                            numerical_gradient, show)
 from tests.support.known_mistakes import matching_hint
-from tests.support.source_scan import check_no_example_loops
+from tests.support.source_scan import check_no_example_loops, hidden_loop_hint
 from tests.support.two_layer_net_math import (hidden_pre_activations, mean_cross_entropy,
                                               sgd_steps, two_layer_loss, two_layer_scores,
                                               weight_penalty)
@@ -275,8 +275,9 @@ def test_loss_is_vectorised(two_layer_net):
         raise AssertionError(
             f"`TwoLayerNet.loss(X, y)` is not vectorised: your code executed {counts[5]} Python "
             f"lines for a batch of N=5 examples but {counts[50]} for N=50.\n"
-            f"Hint: replace the loop over examples with whole-array NumPy operations (e.g. "
-            f"`scores[np.arange(N), y]` picks each example's correct-class score).")
+            + (hidden_loop_hint("two_layer_net")
+               or "Hint: replace the loop over examples with whole-array NumPy operations (e.g. "
+                  "`scores[np.arange(N), y]` picks each example's correct-class score)."))
 
 
 # -- 4.5 train ------------------------------------------------------------------------------

@@ -110,6 +110,22 @@ def _attribute_name(node) -> str | None:
     return getattr(node, "id", None)
 
 
+def hidden_loop_hint(module: str) -> str | None:
+    """For code whose executed lines grow with N: the hint about NumPy's hidden per-element
+    loops when the submitted `module.py` calls one anywhere (e.g. a module-level
+    `np.vectorize`), else None."""
+    try:
+        tree = ast.parse(submitted_source(module))
+    except (SyntaxError, ValueError, OSError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _attribute_name(node.func) in HIDDEN_LOOPS:
+            return (f"Hint: line {node.lineno} of `{module}.py` calls `{ast.unparse(node.func)}`, "
+                    f"which calls Python once per element, a loop in disguise; use whole-array "
+                    f"NumPy operations instead.")
+    return None
+
+
 def check_no_example_loops(module: str, qualname: str, data_positions: tuple[int, ...]) -> None:
     """Raise AssertionError naming the first loop over the examples in the submitted
     `module.py`'s `qualname` (see `example_loops`)."""
