@@ -11,7 +11,7 @@ import re
 import traceback
 from pathlib import Path
 
-from autograder import environment
+from autograder import contract, environment
 from autograder.problems import SubmissionProblem
 from autograder.stubs import NotImplementedYet
 
@@ -54,7 +54,8 @@ def describe_failure(error: BaseException, submission_dir: Path | None, memory_m
         message = getattr(error, "remote_message", None)
         message = str(error) if message is None else message
         text = f"{function} raised `{kind}: {_one_line(message)}`."
-        explained = environment.explain(kind, message, *_code_around(where))
+        explained = environment.explain(kind, message, *_code_around(where)) or _contract_hint(
+            kind, called, message)
         if explained:
             text += f"\n\n{explained}"
     if where and not isinstance(error, AssertionError):
@@ -125,6 +126,21 @@ def _code_around(where: tuple[str, str, int, str] | None) -> tuple[str, str]:
     line = where[2] if isinstance(where[2], int) else 0
     code = lines[line - 1].strip() if 0 < line <= len(lines) else ""
     return code, environment.enclosing_function(source, line)
+
+
+def _contract_hint(kind: str, called: str | None, message: str) -> str | None:
+    """What the assignment defines, for a call it does not fit or a function that is missing."""
+    if kind not in ("TypeError", "AttributeError"):
+        return None
+    from autograder.grading_api import submitted_sources
+
+    try:
+        sources = submitted_sources()
+    except RuntimeError:  # no submission chosen
+        return None
+    if kind == "AttributeError":
+        return contract.missing_function_hint(message, sources)
+    return contract.signature_hint(called, message, list(sources.values())) if called else None
 
 
 def _source_excerpt(filename: str, line: int, code: str) -> str:

@@ -74,6 +74,12 @@ def submitted_source(name: str) -> str:
     return _sources.get(name, "")
 
 
+def submitted_sources() -> dict[str, str]:
+    """Module name -> the text of every submitted `.py` file, as submitted."""
+    snapshot_sources()
+    return {name: text for name, text in sorted(_sources.items()) if name}
+
+
 def find_forbidden_import(source: str, forbidden: tuple[str, ...]) -> tuple[str, int] | None:
     """First `(package, line)` among `import x`, `from x import`, `__import__("x")` and
     `importlib.import_module("x")` whose top-level package is in `forbidden`."""

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import channel, grading_api, proxies, sandbox, submitted_imports, workers
+from autograder import channel, contract, grading_api, proxies, sandbox, submitted_imports, workers
 from autograder.feedback import describe_failure
 from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_LOAD_FAILED, EVENT_RESULT,
                                  EVENT_START, PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV,
@@ -58,6 +58,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
         limits=sandbox.limit_setter(plan.memory_mb, plan.processes, plan.cpu_seconds,
                                     plan.drop_to["uid"] if plan.drop_to else None)))
     proxies.remember_in(plan.not_called_again)
+    contract.configure(plan.contract_dir)
     grading_api.snapshot_sources()  # the submitted source, before any worker can change it
     for name in plan.provided_modules:
         grading_api.provided_module(name)

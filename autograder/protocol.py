@@ -48,7 +48,8 @@ class GradingPlan:
     is imported in the grading process); submitted_modules: the submission's module names,
     which a gradescope-utils suite's `import` reaches in a worker; stop_report: where the harness
     says why it ended the workers (a limit they went past) before it does; not_called_again:
-    the file in which the run's grading processes keep the functions they do not call again.
+    the file in which the run's grading processes keep the functions they do not call again;
+    contract_dir: the template's `.py` files (the signatures the assignment gives), if any.
     """
 
     submission_dir: str
@@ -66,6 +67,7 @@ class GradingPlan:
     drop_to: dict | None = None
     provided_modules: list = field(default_factory=list)
     submitted_modules: list = field(default_factory=list)
+    contract_dir: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

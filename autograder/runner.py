@@ -113,6 +113,11 @@ def _prepare_run_dir(run_dir: Path, submission: Path, rubric: Rubric, user) -> _
     provided.mkdir()
     for name in rubric.provided_files:
         shutil.copyfile(rubric.root / rubric.template / name, provided / name)
+    contract = grading / "contract"
+    contract.mkdir()
+    if rubric.template:
+        for source in sorted((rubric.root / rubric.template).glob("*.py")):
+            shutil.copyfile(source, contract / source.name)
     _hide_contents(grading)
     staged = stage_submission(submission, rubric, rubric.root, run_dir / "submission")
     _read_only(staged.folder, user)
@@ -419,6 +424,7 @@ class _Session:
             timeout_report=str(self.layout.grading / "timeout-report.txt"),
             stop_report=str(self._stop_report()),
             not_called_again=str(self.layout.grading / "not-called-again.jsonl"),
+            contract_dir=str(self.layout.grading / "contract"),
             worker_dir=str(self.layout.work), select=self.select, done=sorted(self.outcomes),
             drop_to={"uid": self.user.uid, "gid": self.user.gid, "name": self.user.name}
             if self.user else None,

@@ -86,6 +86,30 @@ PART_A = [
 ]
 PART_A_KEPT = ["affine_forward", "activations_sigmoid", "deep_net_feedforward", "two_layer_net_loss"]
 
+# Mistakes in the convolution and pooling sizes (graded apart: PART_A breaks `max_pool_forward_naive`).
+PART_A_SIZES = [
+    Pattern("stripping the padding with pad:-pad", "layers.py",
+            "dx = dx_pad[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]",
+            "dx = dx_pad[:, :, pad:-pad, pad:-pad]",
+            {"conv_backward_naive": "with `pad = 0`, `dx_pad[:, :, pad:-pad, pad:-pad]` is empty"}),
+    Pattern("W_out from pool_height", "layers.py",
+            "w_out = 1 + (width - pw) // stride",
+            "w_out = 1 + (width - ph) // stride",
+            {"max_pool_forward_naive": "the output width comes from the window's width"}),
+    Pattern("a signature that differs from the contract", "layers.py",
+            "def relu_forward(x):",
+            "def relu_forward(x, leak):",
+            {"relu_forward": "The grader calls `relu_forward` as the assignment defines it, "
+                             "`relu_forward(x)`, but yours is `relu_forward(x, leak)`"}),
+    Pattern("a function under another name", "layers.py",
+            "def max_pool_backward_naive(dout, cache):",
+            "def maxpool_backward_naive(dout, cache):",
+            {"max_pool_backward_naive": "Your `layers.py` has no `max_pool_backward_naive`, which "
+                                        "the assignment asks for there: "
+                                        "`def max_pool_backward_naive(dout, cache)`"}),
+]
+PART_A_SIZES_KEPT = ["conv_forward_naive", "affine_forward"]
+
 PART_B = [
     Pattern("accuracy as the mean of batch accuracies", "run_model.py",
             "batch_losses.append(loss.item())\n"
@@ -101,8 +125,22 @@ PART_B = [
             "loss_function = nn.CrossEntropyLoss(reduction=\"sum\")\n    was_training = model.training",
             {"test_evaluation": "each batch loss is a sum over its examples (`reduction=\"sum\"`)",
              "run_model_results": "(`reduction=\"sum\"`)", "early_stopping": ""}),
+    Pattern("load_classifier missing", "models.py",
+            "def load_classifier(path):",
+            "def load_model(path):",
+            {"mnist_accuracy": "`mnist.pt` is graded through `models.load_classifier`, which "
+                               "rebuilds your network from it, but `models.py` has none"}),
 ]
 PART_B_KEPT = ["train_sgd_steps", "get_device", "predict"]
+
+# Graded apart: PART_B's summed losses fail `_test` before its accuracy is looked at.
+ARGMAX = [
+    Pattern("argmax over the whole batch", "run_model.py",
+            "            n_correct += (logits.argmax(dim=1) == targets).sum().item()",
+            "            n_correct += (torch.argmax(logits) == targets).sum().item()",
+            {"test_evaluation": "`torch.argmax(outputs)` without `dim` gives one index into the "
+                                "whole flattened batch"}),
+]
 
 RUN_MODEL = [
     Pattern("training loss stored as the validation loss", "run_model.py",
@@ -161,9 +199,12 @@ def check(by_id: dict[str, dict], patterns: list[Pattern], kept: list[str]) -> N
         assert by_id[item]["score"] == by_id[item]["max_score"], (item, by_id[item]["output"])
 
 
-@pytest.mark.parametrize("patterns, kept", [(PART_A, PART_A_KEPT), (PART_B, PART_B_KEPT),
+@pytest.mark.parametrize("patterns, kept", [(PART_A, PART_A_KEPT),
+                                            (PART_A_SIZES, PART_A_SIZES_KEPT),
+                                            (PART_B, PART_B_KEPT),
+                                            (ARGMAX, ["train_metrics"]),
                                             (RUN_MODEL, ["test_evaluation"])],
-                         ids=["part_a", "part_b", "run_model"])
+                         ids=["part_a", "part_a_sizes", "part_b", "argmax", "run_model"])
 def test_each_pattern_loses_its_items_with_its_hint(tmp_path, patterns, kept):
     check(grade_patterns(tmp_path, patterns, kept), patterns, kept)
 

@@ -363,8 +363,13 @@ def conv_gradients(layers, case):
 def padded_dx_hint(x, pad):
     def hint(got, numeric):
         padded = (*x.shape[:2], x.shape[2] + 2 * pad, x.shape[3] + 2 * pad)
-        if pad and getattr(got, "shape", None) == padded:
+        shape = getattr(got, "shape", None)
+        if pad and shape == padded:
             return "Hint: `dx` still includes the padding: strip `pad` rows/columns on each side."
+        if pad == 0 and shape is not None and len(shape) == 4 and 0 in shape[2:]:
+            return ("Hint: with `pad = 0`, `dx_pad[:, :, pad:-pad, pad:-pad]` is empty (`-0` is "
+                    "`0`, so the slice is `0:0`): strip the padding with "
+                    "`dx_pad[:, :, pad:pad + H, pad:pad + W]` instead.")
         return None
     return hint
 
@@ -419,12 +424,33 @@ def pool_expected(x, pool_param):
                                      pool_param["stride"])
 
 
+def swapped_window_side_hint(x, pool_param):
+    """An output size computed from the other side of the window (`W_out` from `pool_height`,
+    `H_out` from `pool_width`), confirmed on the shape returned."""
+    ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    height, width = x.shape[2:]
+
+    def hint(got, want):
+        shape = getattr(got, "shape", None)
+        if shape is None or len(shape) != 4 or shape == want.shape:
+            return None
+        if shape[3] != want.shape[3] and shape[3] == 1 + (width - ph) // s:
+            return ("Hint: the output width comes from the window's width: "
+                    "`W_out = 1 + (W - pool_width) // stride` (yours used `pool_height`).")
+        if shape[2] != want.shape[2] and shape[2] == 1 + (height - pw) // s:
+            return ("Hint: the output height comes from the window's height: "
+                    "`H_out = 1 + (H - pool_height) // stride` (yours used `pool_width`).")
+        return None
+    return hint
+
+
 @given(case=pool_cases())
 def test_max_pool_forward_values(layers, case):
     x, pool_param = case
     out, _ = layers.max_pool_forward_naive(x.copy(), dict(pool_param))
     assert_allclose("max_pool_forward_naive", out, pool_expected(x, pool_param),
-                    pool_case(*case), name="`out` (each entry is the maximum of its window)")
+                    pool_case(*case), name="`out` (each entry is the maximum of its window)",
+                    hint_fn=swapped_window_side_hint(x, pool_param))
 
 
 @given(case=pool_cases(overlapping=True))

@@ -200,17 +200,20 @@ def figures(weight, bias, shift=0.0, labels=FIXED_Y) -> tuple[float, float]:
     return cross_entropy(logits, labels), 100.0 * float(np.mean(logits.argmax(axis=1) == labels))
 
 
-def uneven_figures(weight, bias, batch_size: int) -> tuple[float, float, float, float]:
+def uneven_figures(weight, bias, batch_size: int) -> tuple[float, float, float, float, float]:
     """The fixed examples in batches of `batch_size` (the last one smaller), logits X @ weight.T
     + bias: (mean of the batch losses, loss per example, accuracy % over the examples, mean of
-    the batch accuracies %, the figure a per-batch average gives)."""
+    the batch accuracies %, the accuracy % that `argmax` over each whole batch gives: one index
+    into the flattened (B, C) logits, compared with every label, right only at batch size 1)."""
     logits = FIXED_X @ weight.T + bias
     batches = [slice(start, start + batch_size) for start in range(0, len(FIXED_Y), batch_size)]
     batch_losses = [cross_entropy(logits[batch], FIXED_Y[batch]) for batch in batches]
     correct = logits.argmax(axis=1) == FIXED_Y
+    flat_argmax_correct = sum(int(np.sum(FIXED_Y[batch] == logits[batch].argmax())) for batch in batches)
     return (float(np.mean(batch_losses)), cross_entropy(logits, FIXED_Y),
             100.0 * float(np.mean(correct)), 100.0 * float(np.mean([np.mean(correct[batch])
-                                                                    for batch in batches])))
+                                                                    for batch in batches])),
+            100.0 * flat_argmax_correct / len(FIXED_Y))
 
 
 def separable_problem(n_per_class=8, seed=0):

@@ -329,8 +329,12 @@ def test_outputs_are_raw_logits(models, tools, name):
         hint = "the rows sum to 1: remove the softmax"
     elif np.allclose(np.log(np.exp(got).sum(axis=1)), 0):
         hint = "the rows are log-probabilities: remove the log-softmax"
-    else:
+    elif got.min() >= 0:
         hint = "no value is negative: remove the activation (ReLU/sigmoid) after the last layer"
+    else:
+        raise AssertionError(f"{message}\nWith the biases moved by {show(delta.numpy())} the "
+                             f"outputs moved by {show((moved - got)[0])} (first row); raw logits "
+                             f"move by exactly that much.")
     raise AssertionError(f"{message}\nHint: {hint}; `nn.CrossEntropyLoss` applies log-softmax "
                          f"itself.")
 

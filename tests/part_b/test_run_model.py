@@ -101,11 +101,17 @@ def epochs_recorded(loss, acc, split="train") -> int:
     return len(loss[split])
 
 
+FLAT_ARGMAX_HINT = ("\nHint: `torch.argmax(outputs)` without `dim` gives one index into the whole "
+                    "flattened batch (right only for batches of one): take "
+                    "`outputs.argmax(dim=1)`, one class per example.")
+
+
 def check_metrics(function, loss, accuracy, case, expected_loss=None,
-                  expected_accuracy=FIXED_ACCURACY, mode_hint=None):
+                  expected_accuracy=FIXED_ACCURACY, mode_hint=None, weights=None):
     """The fixed problem's figures (by default loss = mean of the 2 batch losses, accuracy =
     62.5 %). Hints name the usual mistakes; `mode_hint` is (loss, accuracy, text) that a run in
-    the wrong mode would give."""
+    the wrong mode would give; `weights`, the linear model's (weight, bias) when its logits are
+    plain X @ weight.T + bias in batches of 4, confirm a hint about `argmax` without `dim`."""
     expected_loss, n_batches = fixed_loss() if expected_loss is None else expected_loss, 2
     if mode_hint and np.isclose(loss, mode_hint[0], rtol=1e-5) and not np.isclose(
             mode_hint[0], expected_loss, rtol=1e-5):
@@ -133,6 +139,8 @@ def check_metrics(function, loss, accuracy, case, expected_loss=None,
             hint = "\nHint: accuracies are percentages (0–100): use `100 * correct / total`."
         elif np.isclose(accuracy, expected_accuracy * len(FIXED_Y) / 100):
             hint = "\nHint: that is the number of correct examples; return `100 * correct / total`."
+        elif weights is not None and np.isclose(accuracy, uneven_figures(*weights, FIXED_BATCH)[4]):
+            hint = FLAT_ARGMAX_HINT
         raise AssertionError(f"`{function}` on {case} returned accuracy {show(accuracy)}; expected "
                              f"{expected_accuracy} (percent).{hint}")
 
@@ -145,7 +153,7 @@ UNEVEN_CASE = "another linear model `nn.Linear(2, 3)` on the same 8 examples in 
 def check_uneven_epoch(function, loss, accuracy):
     """An epoch whose last batch is smaller: either definition of its loss is accepted, and its
     accuracy is over its 8 examples, never the mean of the 3 batch accuracies."""
-    batch_mean, example_mean, expected_accuracy, batch_accuracy_mean = uneven_figures(
+    batch_mean, example_mean, expected_accuracy, batch_accuracy_mean, flat_argmax = uneven_figures(
         OTHER_WEIGHT, OTHER_BIAS, UNEVEN_BATCH)
     if not (np.isclose(loss, batch_mean, rtol=1e-5) or np.isclose(loss, example_mean, rtol=1e-5)):
         batches = -(-len(FIXED_Y) // UNEVEN_BATCH)
@@ -157,9 +165,13 @@ def check_uneven_epoch(function, loss, accuracy):
                              f"{show(batch_mean)} (the mean of the 3 batch losses) or "
                              f"{show(example_mean)} (the loss per example).{hint}")
     if not np.isclose(accuracy, expected_accuracy):
-        hint = ("\nHint: that is the mean of the 3 batch accuracies, but the last batch is "
-                "smaller: count the correct examples over the whole epoch and return "
-                "`100 * correct / total`." if np.isclose(accuracy, batch_accuracy_mean) else "")
+        hint = ""
+        if np.isclose(accuracy, batch_accuracy_mean):
+            hint = ("\nHint: that is the mean of the 3 batch accuracies, but the last batch is "
+                    "smaller: count the correct examples over the whole epoch and return "
+                    "`100 * correct / total`.")
+        elif np.isclose(accuracy, flat_argmax):
+            hint = FLAT_ARGMAX_HINT
         raise AssertionError(f"`{function}` on {UNEVEN_CASE} returned accuracy {show(accuracy)}; "
                              f"expected {show(expected_accuracy)} (percent of the 8 examples)."
                              f"{hint}")
@@ -234,10 +246,11 @@ def test_train_reports_mean_loss_and_percent_accuracy(run_model, tools):
     # the epoch they are measured.
     data = tools.loader(recording_set(tools, FIXED_X, FIXED_Y), FIXED_BATCH)
     _, loss, accuracy = call_train(run_model, tools, probe(tools, frozen=True), data, 0.1)
-    check_metrics("_train", loss, accuracy, FIXED_CASE)
+    check_metrics("_train", loss, accuracy, FIXED_CASE, weights=(FIXED_WEIGHT, FIXED_BIAS))
     model = probe(tools, OTHER_WEIGHT, OTHER_BIAS, frozen=True)
     _, loss, accuracy = call_train(run_model, tools, model, fixed_loader(tools), 0.1)
-    check_metrics("_train", loss, accuracy, OTHER_CASE, *figures(OTHER_WEIGHT, OTHER_BIAS))
+    check_metrics("_train", loss, accuracy, OTHER_CASE, *figures(OTHER_WEIGHT, OTHER_BIAS),
+                  weights=(OTHER_WEIGHT, OTHER_BIAS))
     model = probe(tools, OTHER_WEIGHT, OTHER_BIAS, frozen=True)
     _, loss, accuracy = call_train(run_model, tools, model, uneven_loader(tools), 0.1)
     check_uneven_epoch("_train", loss, accuracy)
@@ -250,10 +263,11 @@ def fixed_loader(tools):
 
 def test_test_reports_mean_loss_and_percent_accuracy(run_model, tools):
     loss, accuracy = call_test(run_model, tools, probe(tools), fixed_loader(tools))
-    check_metrics("_test", loss, accuracy, FIXED_CASE)
+    check_metrics("_test", loss, accuracy, FIXED_CASE, weights=(FIXED_WEIGHT, FIXED_BIAS))
     loss, accuracy = call_test(run_model, tools, probe(tools, OTHER_WEIGHT, OTHER_BIAS),
                                fixed_loader(tools))
-    check_metrics("_test", loss, accuracy, OTHER_CASE, *figures(OTHER_WEIGHT, OTHER_BIAS))
+    check_metrics("_test", loss, accuracy, OTHER_CASE, *figures(OTHER_WEIGHT, OTHER_BIAS),
+                  weights=(OTHER_WEIGHT, OTHER_BIAS))
     loss, accuracy = call_test(run_model, tools, probe(tools, OTHER_WEIGHT, OTHER_BIAS),
                                uneven_loader(tools))
     check_uneven_epoch("_test", loss, accuracy)

@@ -1,0 +1,103 @@
+"""The signatures the assignment gives its functions, read (never imported) from the template
+students receive, so that a call the submitted definition cannot take is explained with the
+signature the grader calls.
+
+The grading process reads the template's files from its own folder (`configure`); a
+function's label is `module.function` or `Class.method`, as calls are labelled.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+# Python's own words for a module without a name the test looks up.
+MISSING_NAME = re.compile(r"^module '(?P<module>\w+)' has no attribute '(?P<name>\w+)'$")
+# Python's own words for a call whose arguments the definition does not accept.
+SIGNATURE_ERROR = re.compile(
+    r"^(?P<name>[\w.]+)\(\) (takes|got an unexpected keyword argument|missing \d+ required"
+    r"|got multiple values for argument)")
+
+_folder: list[Path] = []
+
+
+def configure(folder: str | None) -> None:
+    """Read the contract from the template's `.py` files in `folder` (None: there is none)."""
+    _folder[:] = [Path(folder)] if folder else []
+
+
+def signature_hint(label: str, message: str, submitted_sources: list[str]) -> str | None:
+    """For a `TypeError` `message` raised by calling `label`: the contract's signature and the
+    submitted one, when Python's words say the call did not fit the definition and the two
+    signatures differ (confirmed on the submitted sources); else None."""
+    matched = SIGNATURE_ERROR.match(message)
+    name = label.rsplit(".", 1)[-1]
+    if not matched or matched.group("name").rsplit(".", 1)[-1] != name or not _folder:
+        return None
+    contract = [path.read_text(encoding="utf-8") for path in sorted(_folder[0].glob("*.py"))]
+    expected, submitted = _signature(contract, label), _signature(submitted_sources, label)
+    if expected is None or submitted is None or expected == submitted:
+        return None
+    return (f"The grader calls `{name}` as the assignment defines it, `{expected}`, but yours is "
+            f"`{submitted}`: keep the assignment's parameters, in its order.")
+
+
+def missing_function_hint(message: str, submitted: dict[str, str]) -> str | None:
+    """For "module 'models' has no attribute 'load_classifier'": which file lacks which
+    function the assignment defines there, when the submitted `models.py` (in `submitted`,
+    module name -> source) indeed defines no such name; else None."""
+    matched = MISSING_NAME.match(message)
+    if not matched or not _folder:
+        return None
+    module, name = matched.group("module"), matched.group("name")
+    template = _folder[0] / f"{module}.py"
+    source = submitted.get(module)
+    if source is None or not template.is_file() or _defines(source, name):
+        return None
+    expected = _signature_in(template.read_text(encoding="utf-8"), f"{module}.{name}")
+    if expected is None:
+        return None
+    return (f"Your `{module}.py` has no `{name}`, which the assignment asks for there: "
+            f"`def {expected}`.")
+
+
+def _defines(source: str, name: str) -> bool:
+    """Whether `source` binds `name` at its top level (a def, a class, an assignment, an import)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return True
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom)):
+            targets = ([alias.asname or alias.name.split(".")[0] for alias in node.names]
+                       if isinstance(node, (ast.Import, ast.ImportFrom)) else
+                       [t.id for t in ast.walk(node) if isinstance(t, ast.Name)])
+            if name in targets:
+                return True
+    return False
+
+
+def _signature(sources: list[str], label: str) -> str | None:
+    """`name(parameters)` of the first `def` for `label` in `sources`."""
+    return next((found for source in sources if (found := _signature_in(source, label))), None)
+
+
+def _signature_in(source: str, label: str) -> str | None:
+    """`name(parameters)` of the `def` for `label` (`module.function`, `Class.method`)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    owner, _, name = label.rpartition(".")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == owner:
+            scope = node.body
+            break
+    else:
+        scope = tree.body
+    for node in scope:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return f"{name}({ast.unparse(node.args)})"
+    return None
