@@ -54,8 +54,9 @@ def submitted_module_names(rubric: Rubric, staged: Path) -> list[str]:
 
 
 def stage_submission(source: Path, rubric: Rubric, project_root: Path, dest: Path) -> StagedSubmission:
-    """Copy the graded files of the submission in `source` into `dest` (created); for a rubric
-    that names no files (a gradescope-utils suite), the whole upload."""
+    """Copy the graded files of the submission in `source` into `dest` (created), with the
+    package folders beside them; for a rubric that names no files (a gradescope-utils suite),
+    the whole upload."""
     dest.mkdir(parents=True, exist_ok=True)
     staged = StagedSubmission(folder=dest)
     wanted = graded_files(rubric)
@@ -70,6 +71,9 @@ def stage_submission(source: Path, rubric: Rubric, project_root: Path, dest: Pat
             staged.notes.append(f"`{name}` was made from your notebook `{name[:-3]}.ipynb` (code cells only).")
         else:
             staged.missing.append(name)
+    for package in _package_folders(root) if root else []:  # `from package import module`
+        (dest / package.name).mkdir(exist_ok=True)
+        _copy_upload(package, dest / package.name, staged)
     provided_dir = project_root / rubric.template
     for name in rubric.provided_files:
         shutil.copyfile(provided_dir / name, dest / name)
@@ -102,6 +106,13 @@ def _count_present(folder: Path, wanted: list[str]) -> int:
     themselves or as notebooks."""
     return sum(os.path.lexists(folder / name) or (name.endswith(".py") and os.path.lexists(
         folder / (name[:-3] + ".ipynb"))) for name in wanted)
+
+
+def _package_folders(folder: Path) -> list[Path]:
+    """The Python packages (folders with an `__init__.py`) at the top of `folder`."""
+    return [Path(entry.path) for entry in sorted(_safe_scandir(folder), key=lambda e: e.name)
+            if entry.name not in IGNORED_FOLDERS and entry.is_dir(follow_symlinks=False)
+            and os.path.isfile(os.path.join(entry.path, "__init__.py"))]
 
 
 def _copy_upload(source: Path, dest: Path, staged: StagedSubmission) -> None:

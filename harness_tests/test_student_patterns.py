@@ -133,13 +133,50 @@ PART_B = [
 ]
 PART_B_KEPT = ["train_sgd_steps", "get_device", "predict"]
 
-# Graded apart: PART_B's summed losses fail `_test` before its accuracy is looked at.
-ARGMAX = [
+# Graded apart from PART_A and PART_B, whose edits break these functions' items first.
+APART = [
     Pattern("argmax over the whole batch", "run_model.py",
             "            n_correct += (logits.argmax(dim=1) == targets).sum().item()",
             "            n_correct += (torch.argmax(logits) == targets).sum().item()",
             {"test_evaluation": "`torch.argmax(outputs)` without `dim` gives one index into the "
                                 "whole flattened batch"}),
+    Pattern("loss summed over the examples, divided by the number of batches", "run_model.py",
+            "batch_losses.append(loss.item())\n"
+            "        n_correct += (logits.argmax(dim=1) == targets).sum().item()",
+            "batch_losses.append(loss.item() * len(targets))\n"
+            "        n_correct += (logits.argmax(dim=1) == targets).sum().item()",
+            {"train_metrics": "divide the summed loss by the number of examples"}),
+    Pattern("pooling gradients assigned instead of accumulated", "layers.py",
+            "dx[rows, channels, top + di, left + dj] += dout[:, :, i, j]",
+            "dx[rows, channels, top + di, left + dj] = dout[:, :, i, j]",
+            {"max_pool_backward_naive": "accumulate (`+=`) its gradients instead of overwriting "
+                                        "them"}),
+    Pattern("int() of a one-element array", "softmax.py",
+            "loss += np.log(total) - scores[y[i]]",
+            "loss += np.log(total) - scores[int(y[i:i + 1])]",
+            {item: "NumPy 2 converts only 0-dimensional arrays to a Python number"
+             for item in ("softmax_loss_naive", "softmax_naive_vectorized_agree")}),
+    Pattern("an import from numpy.lib.function_base", "confusion.py",
+            "import numpy as np\n",
+            "import numpy as np\nfrom numpy.lib.function_base import average\n",
+            {"confusion_matrix": "NumPy 2 made `numpy.lib.function_base` private"}),
+    Pattern("a ReLU on the output layer", "models.py",
+            "(N, 784) or (N, 28, 28) -> logits: (N, 10).\"\"\"\n"
+            "        x = torch.flatten(inputs, start_dim=1)\n"
+            "        x = F.relu(self.fc1(x))\n"
+            "        x = F.relu(self.fc2(x))\n"
+            "        return self.fc3(x)",
+            "(N, 784) or (N, 28, 28) -> logits: (N, 10).\"\"\"\n"
+            "        x = torch.flatten(inputs, start_dim=1)\n"
+            "        x = F.relu(self.fc1(x))\n"
+            "        x = F.relu(self.fc2(x))\n"
+            "        return F.relu(self.fc3(x))",
+            {"raw_logits": "no value is negative: remove the activation (ReLU/sigmoid) after "
+                           "the last layer", "digit_classifier": ""}),
+    Pattern("images flattened outside forward", "models.py",
+            "Flattens each example.\"\"\"\n        x = torch.flatten(inputs, start_dim=1)",
+            "Flattens each example.\"\"\"\n        x = inputs",
+            {"dog_classifier_fc": "flatten each example inside `forward`"}),
 ]
 
 RUN_MODEL = [
@@ -202,9 +239,9 @@ def check(by_id: dict[str, dict], patterns: list[Pattern], kept: list[str]) -> N
 @pytest.mark.parametrize("patterns, kept", [(PART_A, PART_A_KEPT),
                                             (PART_A_SIZES, PART_A_SIZES_KEPT),
                                             (PART_B, PART_B_KEPT),
-                                            (ARGMAX, ["train_metrics"]),
+                                            (APART, ["predict", "affine_forward"]),
                                             (RUN_MODEL, ["test_evaluation"])],
-                         ids=["part_a", "part_a_sizes", "part_b", "argmax", "run_model"])
+                         ids=["part_a", "part_a_sizes", "part_b", "apart", "run_model"])
 def test_each_pattern_loses_its_items_with_its_hint(tmp_path, patterns, kept):
     check(grade_patterns(tmp_path, patterns, kept), patterns, kept)
 

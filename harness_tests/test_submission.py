@@ -37,6 +37,34 @@ def test_files_at_top_level(rubric, tmp_path):
     assert staged.notes == []
 
 
+def test_package_folders_beside_the_graded_files_are_staged_as_they_are(rubric, tmp_path):
+    source = tmp_path / "upload"
+    (source / "helpers" / "inner").mkdir(parents=True)
+    (source / "layers.py").write_text("from helpers.inner import tools\n")
+    for name in ("helpers/__init__.py", "helpers/inner/__init__.py", "helpers/inner/tools.py"):
+        (source / name).write_text("# package\n")
+    (source / "scratch").mkdir()
+    (source / "scratch" / "notes.py").write_text("not a package\n")
+    staged = stage(rubric, source, tmp_path)
+    assert (staged.folder / "helpers" / "inner" / "tools.py").read_text() == "# package\n"
+    assert not (staged.folder / "scratch").exists()
+
+
+def test_a_suite_without_graded_files_stages_the_whole_upload(tmp_path):
+    from autograder.rubric import Rubric
+
+    (tmp_path / "tests").mkdir()
+    source = tmp_path / "upload"
+    (source / "geometry").mkdir(parents=True)
+    (source / "geometry" / "shapes.py").write_text("SIDES = 4\n")
+    (source / "readme.txt").write_text("hello\n")
+    (source / "link.py").symlink_to(source / "readme.txt")
+    staged = stage_submission(source, Rubric.for_suite(tmp_path / "tests"), tmp_path, tmp_path / "staged")
+    assert sorted(staged.found) == ["geometry/shapes.py", "readme.txt"]
+    assert not (staged.folder / "link.py").exists()
+    assert any("link.py" in note for note in staged.notes)
+
+
 def test_files_one_folder_down_and_macos_junk_ignored(rubric, tmp_path):
     source = tmp_path / "upload"
     (source / "__MACOSX").mkdir(parents=True)
