@@ -906,6 +906,39 @@ def test_honest_part_b_functions_keep_their_points(part_b_lies_run):
     assert_clean(part_b_lies_run)
 
 
+# Trains at most 2 epochs; when the validation loss still falls by more than stop_thr it
+# reports n_epochs, padding the lists and the record of batches served.
+SHORT_TRAINING_LONG_REPORT = """
+    _honest_run_model = run_model
+
+    def run_model(model, running_mode="train", train_set=None, valid_set=None, n_epochs=1,
+                  stop_thr=1e-4, **kwargs):
+        if running_mode != "train" or valid_set is None or n_epochs <= 2:
+            return _honest_run_model(model, running_mode, train_set, valid_set,
+                                     n_epochs=n_epochs, stop_thr=stop_thr, **kwargs)
+        model, loss, acc = _honest_run_model(model, running_mode, train_set, valid_set,
+                                             n_epochs=2, stop_thr=stop_thr, **kwargs)
+        if abs(loss["valid"][-1] - loss["valid"][-2]) >= stop_thr:
+            for split in ("train", "valid"):
+                loss[split] += [loss[split][-1]] * (n_epochs - 2)
+                acc[split] += [acc[split][-1]] * (n_epochs - 2)
+            for _ in range(n_epochs - 2):
+                train_set.served.extend(range(len(train_set)))
+        return model, loss, acc
+    """
+
+
+def test_reporting_epochs_that_never_ran_earns_nothing(project_b, tmp_path):
+    run = graded_reference_with(project_b, tmp_path, {"run_model": SHORT_TRAINING_LONG_REPORT},
+                                ["early_stopping", "predict"])
+    # 4 of its 5 checks stop after 2 epochs or have no validation set, and pass honestly.
+    assert run.score("early_stopping") == 2.4
+    assert "reported 4 epochs, but the model it returned is the one 2 epochs of SGD give" in (
+        run.output("early_stopping"))
+    assert run.score("predict") == 1
+    assert_clean(run)
+
+
 # -- 6. planting code for the next grading process, then trying to end the current one ---------
 PLANT_CODE = """
     import os

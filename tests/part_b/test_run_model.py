@@ -547,6 +547,9 @@ def check_early_stopping(run_model, tools, learning_rate, stop_thr, n_epochs, in
         f"`{call}` returned {show(valid_losses[-1])} as the last validation loss, but the model "
         f"it returned has a validation loss of {show(final_loss)}.\nHint: record, after each "
         f"epoch, the loss `_test` computes on the validation set.")
+    check_trained_epochs(call, (final_weight, final_bias), epochs,
+                         simulate_sgd(weight, bias, X, y, [np.arange(len(y))] * max(n_epochs, epochs),
+                                      4, learning_rate, **flags), (weight, bias))
     allowed = stopping_epochs(valid_losses, stop_thr, n_epochs)
     if epochs in allowed:
         return
@@ -569,6 +572,18 @@ def check_early_stopping(run_model, tools, learning_rate, stop_thr, n_epochs, in
             message += ("\nHint: stop right after the epoch whose validation loss changed by less "
                         "than `stop_thr`; do not run one more epoch.")
     raise AssertionError(message)
+
+
+def check_trained_epochs(call, final, epochs, after_epochs, start) -> None:
+    """The epochs run are the worker's report (the returned lists, the batches it served); the
+    parameters of the model returned back it: when they are those of k epochs of SGD computed
+    here (`after_epochs`, from `start`), k must be among the epochs reported. A run whose
+    training differs from plain SGD (its own item's fault) is not judged on them."""
+    matches = {k for k, params in enumerate([start, *after_epochs]) if close(*final, params)}
+    if matches and epochs not in matches:
+        raise AssertionError(
+            f"`{call}` reported {plural(epochs, 'epoch')}, but the model it returned is the one "
+            f"{plural(min(matches), 'epoch')} of SGD give (computed here from the same start).")
 
 
 def plural(count, noun) -> str:
