@@ -284,8 +284,10 @@ def test_network_backprop(deep_net, input_dim, hidden, num_classes, num_examples
 # -- 5.5 fit_model and predict --------------------------------------------------------------
 # Beside the contract's moons, moons the contract does not publish: other points, rotated by
 # 120 degrees and shifted, so weights fitted in advance to the published ones earn nothing
-# (they classify about 48 % of these). The reference reaches 98 % here, 97.5 % on the published.
+# (they classify about 48 % of these). 3,000 passes suffice there: the reference reaches
+# 98.5 % (97.5 % on the published moons with the default 20,000).
 UNPUBLISHED_MOONS = dict(random_state=7, degrees=120.0, shift=(0.3, -0.2))
+UNPUBLISHED_PASSES = 3000
 
 
 def unpublished_moons(data, random_state, degrees, shift):
@@ -296,11 +298,12 @@ def unpublished_moons(data, random_state, degrees, shift):
     return X @ rotation + np.asarray(shift), y
 
 
-def fitted_accuracy(deep_net, X, y):
-    """Training accuracy of `DeepNeuralNetwork([2, 3, 2], "tanh")` after `fit_model(X, y)`,
-    judged on the trained weights themselves (computed here), not on what `predict` reports."""
+def fitted_accuracy(deep_net, X, y, **fit_options):
+    """Training accuracy of `DeepNeuralNetwork([2, 3, 2], "tanh")` after `fit_model(X, y,
+    **fit_options)`, judged on the trained weights themselves (computed here), not on what
+    `predict` reports."""
     net = deep_net.DeepNeuralNetwork([2, 3, 2], activation="tanh")
-    net.fit_model(X, y)
+    net.fit_model(X, y, **fit_options)
     predicted = net.predict(X)
     if getattr(predicted, "shape", None) != y.shape:
         raise AssertionError(
@@ -320,12 +323,14 @@ def test_fit_model_on_moons(deep_net, data, item_config):
             f"{target:.0%}.\n"
             f"Hint: once `backprop` passes its gradient check, make sure each pass steps every W "
             f"and b by `-epsilon * N * gradient` (the gradient of the summed loss).")
-    unpublished = fitted_accuracy(deep_net, *unpublished_moons(data, **UNPUBLISHED_MOONS))
+    unpublished = fitted_accuracy(deep_net, *unpublished_moons(data, **UNPUBLISHED_MOONS),
+                                  num_passes=UNPUBLISHED_PASSES)
     if unpublished < target:
         raise AssertionError(
             f"`DeepNeuralNetwork([2, 3, 2], activation='tanh')` fitted the published moons "
-            f"({accuracy:.1%}), but after `fit_model(X, y)` on other moons (other points, "
-            f"rotated and shifted, which the grader does not publish) it classifies only "
+            f"({accuracy:.1%}), but after `fit_model(X, y, num_passes={UNPUBLISHED_PASSES})` on "
+            f"other moons (other points, rotated and shifted, which the grader does not "
+            f"publish) it classifies only "
             f"{unpublished:.1%} of them correctly; expected at least {target:.0%}. `fit_model` "
             f"must learn from the X and y it is given.")
 
