@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 from tqdm import tqdm
 
+from autograder import container
 from autograder.protocol import HASH_SEED_ENV
 from autograder.rubric import Rubric, load_rubric
 from autograder.subprocess_grading import grade_in_subprocess
@@ -470,7 +471,8 @@ def run_audit(rubric: Rubric, mutants: list[Mutant], jobs: int = 2, flaky_runs: 
             submission = reference
             if job.mutants:
                 submission = make_mutant(reference, job.mutants, workdir / "submission")
-            return grade(job.name, submission, slices[job.items], workdir, job.env)
+            return grade(job.name, submission, slices[job.items], workdir,
+                         {**job.env, container.RUNS_AT_ONCE_ENV: str(max(jobs, 1))})
 
         finished: dict[str, Grading] = {}
         with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool, \

@@ -32,6 +32,7 @@ import jsonschema
 import yaml
 from tqdm import tqdm
 
+from autograder import container
 from autograder import results as results_module
 from autograder.rubric import Rubric, RubricError, load_rubric
 from autograder.submission import IGNORED_FOLDERS
@@ -62,6 +63,7 @@ class Settings:
     out: Path
     timeout: float
     force: bool
+    runs_at_once: int = 1   # the jobs: they share the machine's (or container's) memory
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ def _field(mapping, key: str):
 def grade_all(students: list[Student], settings: Settings, jobs: int) -> list[Outcome]:
     """Grade every student, `jobs` at a time, with a progress bar on stderr; in `students` order."""
     outcomes: dict[str, Outcome] = {}
+    settings = dataclasses.replace(settings, runs_at_once=jobs)
     with ThreadPoolExecutor(max_workers=jobs) as pool, \
             tqdm(total=len(students), unit="submission", desc="grade-all", file=sys.stderr) as bar:
         futures = [pool.submit(grade_student, student, settings) for student in students]
@@ -236,7 +239,8 @@ def _scratch(upload: Path):
 def _run(submission: Path, results_path: Path, folder: Path, scratch: Path, settings: Settings) -> str:
     """Run `python -m autograder run` on one submission; '' when it finished, else why not."""
     # A root without submission/: the run reads no Gradescope metadata (no rate limit applies).
-    env = {**os.environ, "AUTOGRADER_ROOT": str(folder), "TMPDIR": str(scratch)}
+    env = {**os.environ, "AUTOGRADER_ROOT": str(folder), "TMPDIR": str(scratch),
+           container.RUNS_AT_ONCE_ENV: str(settings.runs_at_once)}
     log = folder / "log.txt"
     finished = grade_in_subprocess(submission, results_path, settings.timeout,
                                    rubric=settings.rubric.path, items=settings.items, env=env,

@@ -84,8 +84,12 @@ def run_command(args) -> int:
         print(f"rubric error: {error}", file=sys.stderr)
         results_module.write_results(results_module.failure_results(None, INTERNAL_ERROR), results_path)
         return 2
+    if args.items and not rubric.items:
+        print("error: --items selects a rubric's items; a gradescope-utils suite without a rubric "
+              "is graded whole", file=sys.stderr)
+        return 2
     unknown = [item for item in args.items or () if item not in {i.id for i in rubric.items}]
-    if unknown and rubric.items:  # a suite's items are known once its tests are collected
+    if unknown:
         print(f"error: {', '.join(unknown)}: no such item in {rubric.path}; its items are: "
               f"{' '.join(item.id for item in rubric.items)}", file=sys.stderr)
         return 2

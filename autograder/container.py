@@ -17,7 +17,9 @@ from pathlib import Path
 from autograder.rubric import Limits
 
 CGROUP_ROOT_ENV = "AUTOGRADER_CGROUP_ROOT"  # where cgroups are mounted (the harness's tests move it)
+RUNS_AT_ONCE_ENV = "AUTOGRADER_RUNS_AT_ONCE"  # runs sharing the container (grade-all's, audit's jobs)
 HEADROOM_MB = 64       # the harness itself (about 35 MB) and what the kernel keeps for files
+MIN_ROOM_MB = 256      # below this no run can load torch: the caps stay there (the machine's fault)
 UNLIMITED_BYTES = 1 << 60  # v1 reports "no limit" as a page-rounded 2**63 - 1
 
 
@@ -41,11 +43,22 @@ def memory_limit_mb() -> float | None:
 
 
 def fitted(limits: Limits) -> Limits:
-    """`limits` with the memory caps lowered, where needed, to `HEADROOM_MB` below the
-    container's memory (see the module's docstring)."""
-    room = (memory_limit_mb() or limits.container_mb) - HEADROOM_MB
+    """`limits` with the memory caps lowered, where needed, to `HEADROOM_MB` below this run's
+    share of the container's memory (see the module's docstring): runs at once in one
+    container (`AUTOGRADER_RUNS_AT_ONCE`) split what its cgroup allows. Never below
+    `MIN_ROOM_MB`."""
+    found = memory_limit_mb()
+    share = found / _runs_at_once() if found else limits.container_mb
+    room = max(share - HEADROOM_MB, MIN_ROOM_MB)
     return replace(limits, memory_mb=int(min(limits.memory_mb, room)),
                    run_memory_mb=int(min(limits.run_memory_mb, room)))
+
+
+def _runs_at_once() -> int:
+    try:
+        return max(1, int(os.environ.get(RUNS_AT_ONCE_ENV, "1")))
+    except ValueError:
+        return 1
 
 
 def _own_cgroups() -> list[tuple[str, str, str]]:

@@ -26,20 +26,22 @@ def configure(folder: str | None) -> None:
     _folder[:] = [Path(folder)] if folder else []
 
 
-def signature_hint(label: str, message: str, submitted_sources: list[str]) -> str | None:
-    """For a `TypeError` `message` raised by calling `label`: the contract's signature and the
-    submitted one, when Python's words say the call did not fit the definition and the two
-    signatures differ (confirmed on the submitted sources); else None."""
+def signature_hint(label: str, message: str, submitted: dict[str, str]) -> str | None:
+    """For a `TypeError` `message` raised by the grader's call of `label` itself (not deeper in
+    the student's code: the caller checks that no submitted frame ran): the assignment's
+    signature and the submitted one, when Python's words say the call did not fit the
+    definition and the two signatures' parameters differ (confirmed on the submitted source of
+    `label`'s own module or class, in `submitted`: module name -> source); else None."""
     matched = SIGNATURE_ERROR.match(message)
     name = label.rsplit(".", 1)[-1]
     if not matched or matched.group("name").rsplit(".", 1)[-1] != name or not _folder:
         return None
-    contract = [path.read_text(encoding="utf-8") for path in sorted(_folder[0].glob("*.py"))]
-    expected, submitted = _signature(contract, label), _signature(submitted_sources, label)
-    if expected is None or submitted is None or expected == submitted:
+    contract = {path.stem: path.read_text(encoding="utf-8") for path in sorted(_folder[0].glob("*.py"))}
+    expected, submitted_def = _definition(contract, label), _definition(submitted, label)
+    if expected is None or submitted_def is None or _parameters(expected) == _parameters(submitted_def):
         return None
-    return (f"The grader calls `{name}` as the assignment defines it, `{expected}`, but yours is "
-            f"`{submitted}`: keep the assignment's parameters, in its order.")
+    return (f"The grader calls `{name}` as the assignment defines it, `{_shown(expected)}`, but "
+            f"yours is `{_shown(submitted_def)}`: keep the assignment's parameters, in its order.")
 
 
 def missing_function_hint(message: str, submitted: dict[str, str]) -> str | None:
@@ -54,20 +56,17 @@ def missing_function_hint(message: str, submitted: dict[str, str]) -> str | None
     source = submitted.get(module)
     if source is None or not template.is_file() or _defines(source, name):
         return None
-    expected = _signature_in(template.read_text(encoding="utf-8"), f"{module}.{name}")
+    expected = _function_in(_parsed(template.read_text(encoding="utf-8")), name)
     if expected is None:
         return None
     return (f"Your `{module}.py` has no `{name}`, which the assignment asks for there: "
-            f"`def {expected}`.")
+            f"`def {_shown(expected)}`.")
 
 
 def _defines(source: str, name: str) -> bool:
     """Whether `source` binds `name` at its top level (a def, a class, an assignment, an import)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return False
-    for node in tree.body:
+    tree = _parsed(source)
+    for node in tree.body if tree else ():
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
             return True
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom)):
@@ -79,25 +78,41 @@ def _defines(source: str, name: str) -> bool:
     return False
 
 
-def _signature(sources: list[str], label: str) -> str | None:
-    """`name(parameters)` of the first `def` for `label` in `sources`."""
-    return next((found for source in sources if (found := _signature_in(source, label))), None)
+def _definition(sources: dict[str, str], label: str):
+    """The `def` a label names: `module.function` in `module.py`, `Class.method` in the one
+    module that defines `Class`; None if there is none."""
+    owner, _, name = label.rpartition(".")
+    if owner in sources:
+        return _function_in(_parsed(sources[owner]), name)
+    for source in sources.values():
+        tree = _parsed(source)
+        for node in tree.body if tree else ():
+            if isinstance(node, ast.ClassDef) and node.name == owner:
+                return _function_in(node, name)
+    return None
 
 
-def _signature_in(source: str, label: str) -> str | None:
-    """`name(parameters)` of the `def` for `label` (`module.function`, `Class.method`)."""
+def _function_in(scope, name: str):
+    for node in getattr(scope, "body", ()):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return node
+    return None
+
+
+def _parsed(source: str) -> ast.Module | None:
     try:
-        tree = ast.parse(source)
+        return ast.parse(source)
     except (SyntaxError, ValueError):
         return None
-    owner, _, name = label.rpartition(".")
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and node.name == owner:
-            scope = node.body
-            break
-    else:
-        scope = tree.body
-    for node in scope:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-            return f"{name}({ast.unparse(node.args)})"
-    return None
+
+
+def _parameters(function) -> tuple:
+    """What a call can pass: the parameter names by kind (annotations and defaults aside)."""
+    arguments = function.args
+    return ([a.arg for a in arguments.posonlyargs], [a.arg for a in arguments.args],
+            arguments.vararg is not None, [a.arg for a in arguments.kwonlyargs],
+            arguments.kwarg is not None)
+
+
+def _shown(function) -> str:
+    return f"{function.name}({ast.unparse(function.args)})"

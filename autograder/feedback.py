@@ -54,8 +54,8 @@ def describe_failure(error: BaseException, submission_dir: Path | None, memory_m
         message = getattr(error, "remote_message", None)
         message = str(error) if message is None else message
         text = f"{function} raised `{kind}: {_one_line(message)}`."
-        explained = environment.explain(kind, message, *_code_around(where)) or _contract_hint(
-            kind, called, message)
+        explained = environment.explain(kind, message, *_code_around(where)) or (
+            None if where else _contract_hint(kind, called, message))
         if explained:
             text += f"\n\n{explained}"
     if where and not isinstance(error, AssertionError):
@@ -129,7 +129,8 @@ def _code_around(where: tuple[str, str, int, str] | None) -> tuple[str, str]:
 
 
 def _contract_hint(kind: str, called: str | None, message: str) -> str | None:
-    """What the assignment defines, for a call it does not fit or a function that is missing."""
+    """What the assignment defines, for a call it does not fit or a function that is missing
+    (raised before any submitted code ran: by the grader's call or lookup itself)."""
     if kind not in ("TypeError", "AttributeError"):
         return None
     from autograder.grading_api import submitted_sources
@@ -140,7 +141,7 @@ def _contract_hint(kind: str, called: str | None, message: str) -> str | None:
         return None
     if kind == "AttributeError":
         return contract.missing_function_hint(message, sources)
-    return contract.signature_hint(called, message, list(sources.values())) if called else None
+    return contract.signature_hint(called, message, sources) if called else None
 
 
 def _source_excerpt(filename: str, line: int, code: str) -> str:

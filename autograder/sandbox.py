@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import grp
 import os
 import pwd
 import resource
@@ -70,18 +71,23 @@ def sandbox_user() -> SandboxUser | None:
 @contextmanager
 def lease_sandbox_user() -> Iterator[SandboxUser | None]:
     """The sandbox user for one run, held until the run ends: `sandbox_user()`, or while
-    another run on this machine holds it, a spare uid (and gid) that no account uses."""
+    another run on this machine holds it, a spare uid (and gid) that no account or group uses.
+    A uid that still runs a process (a run whose harness died leaves its workers behind) is
+    passed over. Where root has no folder for the leases, runs share `sandbox_user()`."""
     user = sandbox_user()
-    if user is None:
-        yield None
+    folder = _lease_folder() if user else None
+    if folder is None:
+        yield user
         return
-    folder = _lease_folder()
     spares = [SandboxUser(f"sandbox-{uid}", uid, uid) for uid in SPARE_UIDS if not _has_account(uid)]
     for candidate in [user, *spares]:
         lease = open(folder / f"{candidate.uid}.lock", "a")
         try:
             fcntl.flock(lease, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            lease.close()
+            continue
+        if _tasks_of_user(candidate.uid):
             lease.close()
             continue
         try:
@@ -92,21 +98,28 @@ def lease_sandbox_user() -> Iterator[SandboxUser | None]:
     raise RuntimeError(f"{len(spares) + 1} runs already hold every sandbox user on this machine")
 
 
-def _lease_folder() -> Path:
-    """Root's own folder of lease files (the sandbox user can neither plant nor hold one)."""
-    LEASE_FOLDER.mkdir(mode=0o700, exist_ok=True)
-    info = os.lstat(LEASE_FOLDER)
+def _lease_folder() -> Path | None:
+    """Root's own folder of lease files (the sandbox user can neither plant nor hold one), or
+    None where it cannot be made (no writable `/run`)."""
+    try:
+        LEASE_FOLDER.mkdir(mode=0o700, exist_ok=True)
+        info = os.lstat(LEASE_FOLDER)
+    except OSError:
+        return None
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o077:
         raise RuntimeError(f"{LEASE_FOLDER} must be a folder only root can use")
     return LEASE_FOLDER
 
 
 def _has_account(uid: int) -> bool:
-    try:
-        pwd.getpwuid(uid)
-    except KeyError:
-        return False
-    return True
+    """Whether `uid` is a user's or `uid` as a gid a group's (a spare uid uses it as its gid)."""
+    for lookup in (pwd.getpwuid, grp.getgrgid):
+        try:
+            lookup(uid)
+            return True
+        except KeyError:
+            continue
+    return False
 
 
 def unreadable_python() -> str | None:

@@ -25,7 +25,7 @@ class GradedItem:
     @property
     def status(self) -> str:
         """`failed` when a check failed or points were lost (a partial `set_score` too)."""
-        passed = self.checks and self.passed == self.checks and self.score >= self.item.points
+        passed = bool(self.checks) and self.passed == self.checks and self.score >= self.item.points
         return "passed" if passed else "failed"
 
     @property
@@ -52,7 +52,8 @@ def score_items(rubric: Rubric, run: GradingRun, items: list[str] | None = None)
         outcomes = [run.outcomes.get(t) or CheckOutcome(t, False, _not_run(run)) for t in tests]
         passed = sum(outcome.passed for outcome in outcomes)
         earned = sum(_fraction(outcome, item) for outcome in outcomes)
-        score = round(item.points * earned / len(outcomes), 4) if outcomes else 0.0
+        score = 0.0 if not outcomes else item.points if earned == len(outcomes) else round(
+            item.points * earned / len(outcomes), 4)
         graded.append(GradedItem(item, score, len(outcomes), passed, _feedback(outcomes, run)))
     return graded
 

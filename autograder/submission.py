@@ -77,6 +77,8 @@ def stage_submission(source: Path, rubric: Rubric, project_root: Path, dest: Pat
     provided_dir = project_root / rubric.template
     for name in rubric.provided_files:
         shutil.copyfile(provided_dir / name, dest / name)
+    for unpacked in ("unzipped", "unzipped-inner"):  # staged now: nobody else reads them
+        shutil.rmtree(dest.parent / unpacked, ignore_errors=True)
     return staged
 
 
@@ -172,7 +174,7 @@ def _extract_zip(archive: Path, dest: Path, notes: list[str]) -> bool:
             if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
                 notes.append(f"`{_printable(archive.name)}` unpacks to more than {MAX_ZIP_BYTES >> 20} MB; it was not opened.")
                 return False
-            dest.mkdir(parents=True, exist_ok=True)
+            dest.mkdir(mode=0o700, parents=True, exist_ok=True)
             for member in members:
                 parts = Path(member.filename).parts
                 if member.filename.startswith("/") or ".." in parts or (member.external_attr >> 16) & 0o170000 == 0o120000:

@@ -38,3 +38,12 @@ def test_without_a_limit_gradescopes_default_container_stands_in(cgroups):
     (cgroups / "memory.max").write_text("max")
     fitted = container.fitted(Limits(memory_mb=700, run_memory_mb=875, container_mb=768))
     assert (fitted.memory_mb, fitted.run_memory_mb) == (700, 768 - container.HEADROOM_MB)
+
+
+def test_runs_at_once_split_the_containers_memory(cgroups, monkeypatch):
+    (cgroups / "memory.max").write_text(str(1024 << 20))
+    monkeypatch.setenv(container.RUNS_AT_ONCE_ENV, "2")
+    fitted = container.fitted(Limits(memory_mb=700, run_memory_mb=875))
+    assert fitted.run_memory_mb == 512 - container.HEADROOM_MB
+    (cgroups / "memory.max").write_text(str(200 << 20))  # too small for anything: the floor
+    assert container.fitted(Limits()).run_memory_mb == container.MIN_ROOM_MB

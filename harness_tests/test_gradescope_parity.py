@@ -253,3 +253,11 @@ def test_each_test_is_graded_as_json_test_runner_grades_it(tmp_path, suite, whic
     assert read_results(ours)["score"] == expected["score"]
     if which == "wrong":
         assert any(test["status"] == "failed" for test in expected["tests"])
+
+
+def test_a_suite_is_graded_whole(tmp_path):
+    tests = write_files(tmp_path / "tests", HOMEWORK_TESTS)
+    finished = run_entrypoint(["--suite", str(tests), "--submission", str(tmp_path),
+                               "--results", str(tmp_path / "results.json"), "--items", "fizz"])
+    assert finished.returncode == 2
+    assert "a gradescope-utils suite without a rubric is graded whole" in finished.stderr

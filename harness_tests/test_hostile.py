@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -445,6 +446,21 @@ def test_runs_at_once_never_count_or_remove_each_others_files(project, tmp_path)
     assert run.score("activations_tanh") == 1 and run.score("affine_forward") == 2
     assert "ran as the unprivileged user `sandbox-601" in run.stdout
     assert_clean(run)
+
+
+def test_a_uid_whose_processes_outlived_their_run_is_passed_over():
+    """A run whose harness died leaves its workers behind: their uid is not leased again."""
+    if not SANDBOXED:
+        pytest.skip("leases are of sandbox users: it needs root")
+    leftover = sandbox.SPARE_UIDS[0]
+    with sandbox.lease_sandbox_user() as first:
+        sleeper = subprocess.Popen(["sleep", "60"], user=leftover, group=leftover)
+        try:
+            with sandbox.lease_sandbox_user() as second:
+                assert second.uid not in (first.uid, leftover)
+        finally:
+            sleeper.kill()
+            sleeper.wait()
 
 
 # -- 3. tampering: the grader's functions, files, results, processes, working directory --------

@@ -5,13 +5,16 @@ Forward passes are compared with closed forms, properties and the independent co
 that independent forward (so a backward pass is graded on its own), in float64, on
 hypothesis-drawn shapes. Submitted functions always receive copies of the test's arrays.
 """
+import ast
+
 import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autograder.grading_api import remote_type_name
+from autograder.grading_api import remote_type_name, submitted_source
 from tests.support import (assert_allclose, assert_gradient_close, expected, first_hint,
                            numerical_gradient, numerical_gradient_array, show)
+from tests.support.source_scan import find_function
 
 GRAD_TOL = 1e-7
 seeds = st.integers(0, 2**16)
@@ -360,13 +363,27 @@ def conv_gradients(layers, case):
     return analytic, numeric
 
 
+def slices_up_to_minus_a_name(module: str, qualname: str) -> bool:
+    """Whether the submitted `qualname` slices up to `-name` (`dx_pad[:, :, pad:-pad]`), read
+    here from the source as submitted."""
+    try:
+        function = find_function(ast.parse(submitted_source(module)), qualname)
+    except (SyntaxError, ValueError):
+        return False
+    return function is not None and any(
+        isinstance(node, ast.Slice) and isinstance(node.upper, ast.UnaryOp)
+        and isinstance(node.upper.op, ast.USub) and isinstance(node.upper.operand, ast.Name)
+        for node in ast.walk(function))
+
+
 def padded_dx_hint(x, pad):
     def hint(got, numeric):
         padded = (*x.shape[:2], x.shape[2] + 2 * pad, x.shape[3] + 2 * pad)
         shape = getattr(got, "shape", None)
         if pad and shape == padded:
             return "Hint: `dx` still includes the padding: strip `pad` rows/columns on each side."
-        if pad == 0 and shape is not None and len(shape) == 4 and 0 in shape[2:]:
+        if pad == 0 and shape is not None and len(shape) == 4 and 0 in shape[2:] \
+                and slices_up_to_minus_a_name("layers", "conv_backward_naive"):
             return ("Hint: with `pad = 0`, `dx_pad[:, :, pad:-pad, pad:-pad]` is empty (`-0` is "
                     "`0`, so the slice is `0:0`): strip the padding with "
                     "`dx_pad[:, :, pad:pad + H, pad:pad + W]` instead.")
@@ -424,20 +441,26 @@ def pool_expected(x, pool_param):
                                      pool_param["stride"])
 
 
-def swapped_window_side_hint(x, pool_param):
+def swapped_window_side_hint(layers):
     """An output size computed from the other side of the window (`W_out` from `pool_height`,
-    `H_out` from `pool_width`), confirmed on the shape returned."""
-    ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-    height, width = x.shape[2:]
+    `H_out` from `pool_width`), confirmed on the submission's own output for windows of 3 by 1
+    and 1 by 3 over a 6 by 6 input, where that swap, a forgotten `1 +` and the right size all
+    differ."""
+    def probe_shape(ph, pw):
+        try:
+            out, _ = layers.max_pool_forward_naive(np.zeros((1, 1, 6, 6)),
+                                                   {"pool_height": ph, "pool_width": pw, "stride": 1})
+        except Exception:  # noqa: BLE001 - a probe that fails confirms nothing
+            return None
+        return getattr(out, "shape", None)
 
     def hint(got, want):
-        shape = getattr(got, "shape", None)
-        if shape is None or len(shape) != 4 or shape == want.shape:
+        if getattr(got, "shape", None) == want.shape:
             return None
-        if shape[3] != want.shape[3] and shape[3] == 1 + (width - ph) // s:
+        if probe_shape(3, 1) == (1, 1, 4, 4):  # W_out = 1 + (6 - 3) // 1, not 6
             return ("Hint: the output width comes from the window's width: "
                     "`W_out = 1 + (W - pool_width) // stride` (yours used `pool_height`).")
-        if shape[2] != want.shape[2] and shape[2] == 1 + (height - pw) // s:
+        if probe_shape(1, 3) == (1, 1, 4, 4):  # H_out = 1 + (6 - 3) // 1, not 6
             return ("Hint: the output height comes from the window's height: "
                     "`H_out = 1 + (H - pool_height) // stride` (yours used `pool_width`).")
         return None
@@ -450,7 +473,7 @@ def test_max_pool_forward_values(layers, case):
     out, _ = layers.max_pool_forward_naive(x.copy(), dict(pool_param))
     assert_allclose("max_pool_forward_naive", out, pool_expected(x, pool_param),
                     pool_case(*case), name="`out` (each entry is the maximum of its window)",
-                    hint_fn=swapped_window_side_hint(x, pool_param))
+                    hint_fn=swapped_window_side_hint(layers))
 
 
 @given(case=pool_cases(overlapping=True))

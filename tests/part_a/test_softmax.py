@@ -174,7 +174,7 @@ def test_vectorized_has_no_loop_over_examples(softmax):
         raise AssertionError(
             f"`softmax_loss_vectorized` ran {counts[4]} lines of your code for N = 4 examples "
             f"but {counts[40]} for N = 40: it must not loop over the examples.\n"
-            + (hidden_loop_hint("softmax")
+            + (hidden_loop_hint("softmax", "softmax_loss_vectorized")
                or "Hint: compute all scores at once with `X @ W` and use array operations."))
 
 

@@ -275,7 +275,7 @@ def test_loss_is_vectorised(two_layer_net):
         raise AssertionError(
             f"`TwoLayerNet.loss(X, y)` is not vectorised: your code executed {counts[5]} Python "
             f"lines for a batch of N=5 examples but {counts[50]} for N=50.\n"
-            + (hidden_loop_hint("two_layer_net")
+            + (hidden_loop_hint("two_layer_net", "TwoLayerNet.loss")
                or "Hint: replace the loop over examples with whole-array NumPy operations (e.g. "
                   "`scores[np.arange(N), y]` picks each example's correct-class score)."))
 

@@ -110,19 +110,37 @@ def _attribute_name(node) -> str | None:
     return getattr(node, "id", None)
 
 
-def hidden_loop_hint(module: str) -> str | None:
+def hidden_loop_hint(module: str, qualname: str) -> str | None:
     """For code whose executed lines grow with N: the hint about NumPy's hidden per-element
-    loops when the submitted `module.py` calls one anywhere (e.g. a module-level
-    `np.vectorize`), else None."""
+    loops when the submitted `module.py`'s `qualname`, or a function or module-level name it
+    calls there (e.g. `_pick = np.vectorize(...)`), calls one; else None."""
     try:
         tree = ast.parse(submitted_source(module))
-    except (SyntaxError, ValueError, OSError):
+    except (SyntaxError, ValueError):
         return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _attribute_name(node.func) in HIDDEN_LOOPS:
-            return (f"Hint: line {node.lineno} of `{module}.py` calls `{ast.unparse(node.func)}`, "
-                    f"which calls Python once per element, a loop in disguise; use whole-array "
-                    f"NumPy operations instead.")
+    function = find_function(tree, qualname)
+    top_level = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            top_level[node.name] = node
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    top_level[target.id] = node.value
+    pending, seen = [function] if function is not None else [], set()
+    while pending:
+        scope = pending.pop()
+        for node in ast.walk(scope):
+            if not isinstance(node, ast.Call):
+                continue
+            if _attribute_name(node.func) in HIDDEN_LOOPS:
+                return (f"Hint: line {node.lineno} of `{module}.py` calls "
+                        f"`{ast.unparse(node.func)}`, which calls Python once per element, a "
+                        f"loop in disguise; use whole-array NumPy operations instead.")
+            called = getattr(node.func, "id", None)
+            if called in top_level and called not in seen:
+                seen.add(called)
+                pending.append(top_level[called])
     return None
 
 
