@@ -17,6 +17,7 @@ the worker may write), and from `autograder.proxies` `fill`, `seed_numpy`,
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 import os
 import tempfile
@@ -30,8 +31,8 @@ from autograder.protocol import PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV
 from autograder.problems import (CallFailed, ForbiddenImport, SubmissionFileMissing,
                                  SubmissionImportFailed, SubmissionProblem)
 from autograder.proxies import (RemoteModule, RemoteObject, SubmissionError, WorkerSlot, call_options,
-                                count_executed_lines, fill, register_stubs, remote_type_name,
-                                seed_numpy, worker_library)
+                                count_executed_lines, fill, note_cannot_pass, register_stubs,
+                                remote_type_name, seed_numpy, worker_library)
 from autograder.stubs import stub_functions
 
 
@@ -101,6 +102,19 @@ def find_forbidden_import(source: str, forbidden: tuple[str, ...]) -> tuple[str,
     return None
 
 
+def _noted(function):
+    """`function`'s `SubmissionProblem`s fail the current test even if it catches them."""
+    @functools.wraps(function)
+    def noting(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except SubmissionProblem as problem:
+            note_cannot_pass(problem)
+            raise
+    return noting
+
+
+@_noted
 def check_source(name: str, forbidden: tuple[str, ...] = ()) -> Path:
     """Read `<name>.py` of the submission without running it: the path, or the problem
     (missing, syntax error, forbidden import), remembered for every later test."""
@@ -139,6 +153,7 @@ def import_submitted(slot: WorkerSlot, name: str) -> RemoteObject:
     return import_in_worker(slot, name, f"{top}.py" if top == name else name)
 
 
+@_noted
 def import_in_worker(slot: WorkerSlot, name: str, filename: str) -> RemoteObject:
     if name in _import_failures:
         raise _import_failures[name]

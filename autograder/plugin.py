@@ -173,6 +173,7 @@ class GradingReporter:
         faulthandler.dump_traceback_later(timeout + WATCHDOG_SLACK_SECONDS, exit=True,
                                           file=self.timeout_report)
         workers.begin_test(timeout, self.output_limit)
+        proxies.take_cannot_pass()  # (what an earlier test left)
         try:
             yield
         finally:
@@ -198,6 +199,10 @@ class GradingReporter:
 
     def _send_result(self, node: str, item) -> None:
         message = self.failures.pop(node, None)
+        uncaught = proxies.take_cannot_pass()
+        if message is None and uncaught is not None:  # the test caught it: it still fails
+            message = describe_failure(uncaught, self.submission_dir, self.plan.memory_mb,
+                                       self.plan.processes)
         function = getattr(item, "obj", None)
         hidden = getattr(function, "__hide_errors__", None)
         if message is not None and hidden is not None:

@@ -40,6 +40,33 @@ _blocked: dict[tuple[str, str, int], str] = {}  # (filename, function, line) stu
 _call_options: dict = {}
 _stubs: set[str] = set()
 _record: list[str] = []  # the file `_poisoned` and `_blocked` are kept in, if any
+_cannot_pass: list[BaseException] = []  # this test's failures that no test may catch away
+_noting = [True]
+
+
+def note_cannot_pass(error: BaseException) -> None:
+    """`error` (a call that failed as a process, a file that does not import, a `SystemExit`
+    or other non-`Exception` of the student's) fails the current test even if the test
+    catches it, as `assertRaises(Exception)` would: the first one is kept."""
+    if _noting[0] and not _cannot_pass:
+        _cannot_pass.append(error)
+
+
+def take_cannot_pass() -> BaseException | None:
+    """The current test's first such failure (and forget it), or None."""
+    found = _cannot_pass[0] if _cannot_pass else None
+    _cannot_pass.clear()
+    return found
+
+
+@contextlib.contextmanager
+def not_noting():
+    """Failures inside are the grader's own probing (e.g. whether a name is a submodule)."""
+    _noting[0] = False
+    try:
+        yield
+    finally:
+        _noting[0] = True
 
 
 def remember_in(path: str) -> None:
@@ -108,13 +135,17 @@ def raise_remote(info: protocol.ErrorInfo, function: str):
     error.remote_frames = list(info.frames)
     error.remote_call = function
     error.remote_info = info
+    if info.bases and "Exception" not in info.bases:  # SystemExit, KeyboardInterrupt, ...
+        note_cannot_pass(error)
     raise error
 
 
 def _call_failed(function: str, message: str, cause: str = ""):
     """The one place a failed call is raised, so that hypothesis sees the first failure and its
     repeats (a function not called again) as the same error."""
-    raise CallFailed(function, message, cause or message)
+    failed = CallFailed(function, message, cause or message)
+    note_cannot_pass(failed)
+    raise failed
 
 
 def _failure_message(failure: workers.WorkerFailure) -> str:

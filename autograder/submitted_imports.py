@@ -24,7 +24,8 @@ from pathlib import Path
 
 from autograder import grading_api, protocol, workers
 from autograder.problems import SubmissionProblem
-from autograder.proxies import RemoteMethod, RemoteObject, WorkerSlot
+from autograder.proxies import (RemoteMethod, RemoteObject, WorkerSlot, not_noting,
+                               note_cannot_pass)
 from autograder.stubs import NotImplementedYet
 
 
@@ -78,11 +79,13 @@ class Unavailable:
         self.problem = problem
 
     def __call__(self, *args, **kwargs):
+        note_cannot_pass(self.problem)
         raise self.problem
 
     def __getattr__(self, name: str):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
+        note_cannot_pass(self.problem)
         raise self.problem
 
 
@@ -117,7 +120,8 @@ class SubmissionFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def _is_submodule(self, name: str) -> bool:
         """Whether `name` (`package.module`) imports in the worker."""
         try:
-            self.remote_module(name)
+            with not_noting():
+                self.remote_module(name)
         except (SubmissionProblem, ImportError):
             return False
         return True

@@ -261,3 +261,38 @@ def test_a_suite_is_graded_whole(tmp_path):
                                "--results", str(tmp_path / "results.json"), "--items", "fizz"])
     assert finished.returncode == 2
     assert "a gradescope-utils suite without a rubric is graded whole" in finished.stderr
+
+
+CATCHING_TESTS = {"test_catch.py": """
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import weight
+
+    import calc
+
+
+    class TestCatch(unittest.TestCase):
+        @weight(1)
+        def test_bad_input_raises(self):
+            with self.assertRaises(Exception):
+                calc.parse("x")
+    """}
+
+
+@pytest.mark.parametrize("source, score", [
+    ("def parse(text):\n    raise ValueError(text)\n", 1.0),      # what the test asks for
+    ("this is not python (\n", 0.0),                               # calc.py does not import
+    ("def parse(text):\n    raise SystemExit(0)\n", 0.0),         # not an Exception
+    ("class Boom(BaseException):\n    pass\n\n\ndef parse(text):\n    raise Boom()\n", 0.0),
+    ("import os\n\n\ndef parse(text):\n    os._exit(3)\n", 0.0),  # the worker dies
+], ids=["value-error", "syntax-error", "system-exit", "base-exception", "exit"])
+def test_catching_every_exception_passes_no_crash(tmp_path, source, score):
+    """`assertRaises(Exception)` never catches a file that fails to import, a worker that died
+    or a non-`Exception` (unittest would not catch those either)."""
+    tests = write_files(tmp_path / "tests", CATCHING_TESTS)
+    submission = write_files(tmp_path / "submission", {"calc.py": source})
+    out = tmp_path / "results.json"
+    finished = run_entrypoint(["--suite", str(tests), "--submission", str(submission),
+                               "--results", str(out)])
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert read_results(out)["tests"][0]["score"] == score

@@ -955,6 +955,34 @@ def test_reporting_epochs_that_never_ran_earns_nothing(project_b, tmp_path):
     assert_clean(run)
 
 
+# Never stops early, and reports validation losses that fall by 1000 an epoch, so that the
+# rule applied to them says "run every epoch".
+NO_STOPPING_MADE_UP_LOSSES = """
+    _honest_run_model = run_model
+
+    def run_model(model, running_mode="train", train_set=None, valid_set=None, n_epochs=1,
+                  stop_thr=1e-4, **kwargs):
+        result = _honest_run_model(model, running_mode, train_set, valid_set, n_epochs=n_epochs,
+                                   stop_thr=-1.0, **kwargs)
+        if running_mode != "train":
+            return result
+        model, loss, acc = result
+        last, count = (loss["valid"] or [0.0])[-1], len(loss["valid"])
+        loss["valid"] = [last + 1000.0 * (count - 1 - epoch) for epoch in range(count)]
+        return model, loss, acc
+    """
+
+
+def test_made_up_validation_losses_earn_nothing(project_b, tmp_path):
+    run = graded_reference_with(project_b, tmp_path, {"run_model": NO_STOPPING_MADE_UP_LOSSES},
+                                ["early_stopping", "predict"])
+    # Only the check without a validation set passes (it has no validation losses to make up).
+    assert run.score("early_stopping") == 0.6
+    assert "but the models after each of its" in run.output("early_stopping")
+    assert run.score("predict") == 1
+    assert_clean(run)
+
+
 # -- 6. planting code for the next grading process, then trying to end the current one ---------
 PLANT_CODE = """
     import os

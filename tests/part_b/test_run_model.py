@@ -567,9 +567,15 @@ def check_early_stopping(run_model, tools, learning_rate, stop_thr, n_epochs, in
         f"`{call}` returned {show(valid_losses[-1])} as the last validation loss, but the model "
         f"it returned has a validation loss of {show(final_loss)}.\nHint: record, after each "
         f"epoch, the loss `_test` computes on the validation set.")
-    check_trained_epochs(call, (final_weight, final_bias), epochs,
-                         simulate_sgd(weight, bias, X, y, [np.arange(len(y))] * max(n_epochs, epochs),
-                                      4, learning_rate, **flags), (weight, bias))
+    after_epochs = simulate_sgd(weight, bias, X, y, [np.arange(len(y))] * max(n_epochs, epochs),
+                                4, learning_rate, **flags)
+    if check_trained_epochs(call, (final_weight, final_bias), epochs, after_epochs, (weight, bias)):
+        trusted = [cross_entropy(X_valid @ w.T + b, y_valid) for w, b in after_epochs[:epochs]]
+        assert np.allclose(valid_losses, trusted, rtol=1e-4, atol=1e-6), (
+            f"`{call}` returned the validation losses {show(np.asarray(valid_losses))}, but the "
+            f"models after each of its {epochs} epochs of SGD (computed here from the same start) "
+            f"have {show(np.asarray(trusted))}.\nHint: record, after each epoch, the loss `_test` "
+            f"computes on the validation set.")
     allowed = stopping_epochs(valid_losses, stop_thr, n_epochs)
     if epochs in allowed:
         return
@@ -594,16 +600,18 @@ def check_early_stopping(run_model, tools, learning_rate, stop_thr, n_epochs, in
     raise AssertionError(message)
 
 
-def check_trained_epochs(call, final, epochs, after_epochs, start) -> None:
+def check_trained_epochs(call, final, epochs, after_epochs, start) -> bool:
     """The epochs run are the worker's report (the returned lists, the batches it served); the
     parameters of the model returned back it: when they are those of k epochs of SGD computed
-    here (`after_epochs`, from `start`), k must be among the epochs reported. A run whose
-    training differs from plain SGD (its own item's fault) is not judged on them."""
+    here (`after_epochs`, from `start`), k must be the number of epochs reported. A run whose
+    training differs from plain SGD (its own item's fault) is not judged on them. Returns
+    whether the model is that of the `epochs` reported (then each epoch's model is known)."""
     matches = {k for k, params in enumerate([start, *after_epochs]) if close(*final, params)}
     if matches and epochs not in matches:
         raise AssertionError(
             f"`{call}` reported {plural(epochs, 'epoch')}, but the model it returned is the one "
             f"{plural(min(matches), 'epoch')} of SGD give (computed here from the same start).")
+    return epochs in matches
 
 
 def plural(count, noun) -> str:
