@@ -16,6 +16,7 @@ FORMATS = ("text", "html", "simple_format", "md", "ansi")
 RESULTS_FIELDS = ("visibility", "stdout_visibility", "extra_data", "output_format",
                   "test_output_format", "test_name_format")
 DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_MEMORY_MB = 700
 RUN_MEMORY_SLACK = 1.25  # the run's processes together, against one process's cap
 LEADERBOARD_TEST_PREFIX = "gradescope-utils:"  # a leaderboard key naming the test that sets it
 DEFAULT_TEST_PATTERN = "test*.py"  # unittest's default, so `test.py` is a test file too
@@ -56,11 +57,11 @@ class Limits:
     fitted into the container's memory (`container_mb` where the machine gives none)."""
 
     total_timeout: float = 540.0
-    memory_mb: int = 700
+    memory_mb: int = DEFAULT_MEMORY_MB
     processes: int = 64
     output_kb: int = 256
     disk_mb: int = 512
-    run_memory_mb: int = 875
+    run_memory_mb: int = int(DEFAULT_MEMORY_MB * RUN_MEMORY_SLACK)
     container_mb: int = 768
 
 

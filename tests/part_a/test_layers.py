@@ -5,16 +5,14 @@ Forward passes are compared with closed forms, properties and the independent co
 that independent forward (so a backward pass is graded on its own), in float64, on
 hypothesis-drawn shapes. Submitted functions always receive copies of the test's arrays.
 """
-import ast
-
 import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autograder.grading_api import remote_type_name, submitted_source
+from autograder.grading_api import remote_type_name
 from tests.support import (assert_allclose, assert_gradient_close, expected, first_hint,
                            numerical_gradient, numerical_gradient_array, show)
-from tests.support.source_scan import find_function
+from tests.support.source_scan import slices_up_to_minus_a_name
 
 GRAD_TOL = 1e-7
 seeds = st.integers(0, 2**16)
@@ -361,19 +359,6 @@ def conv_gradients(layers, case):
         numerical_gradient_array(lambda: expected.conv_forward(x, w, b, **conv_param), p, dout)
         for p in (x, w, b))
     return analytic, numeric
-
-
-def slices_up_to_minus_a_name(module: str, qualname: str) -> bool:
-    """Whether the submitted `qualname` slices up to `-name` (`dx_pad[:, :, pad:-pad]`), read
-    here from the source as submitted."""
-    try:
-        function = find_function(ast.parse(submitted_source(module)), qualname)
-    except (SyntaxError, ValueError):
-        return False
-    return function is not None and any(
-        isinstance(node, ast.Slice) and isinstance(node.upper, ast.UnaryOp)
-        and isinstance(node.upper.op, ast.USub) and isinstance(node.upper.operand, ast.Name)
-        for node in ast.walk(function))
 
 
 def padded_dx_hint(x, pad):

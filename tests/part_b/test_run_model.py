@@ -8,13 +8,11 @@ served order that the parameters do not bear out fails. Modes are judged by what
 the probe adds a shift to its logits in eval mode, or while gradients are tracked, so only the
 right mode gives the expected loss.
 """
-import ast
-
 import numpy as np
 import pytest
 import torch
 
-from autograder.grading_api import remote_type_name, submitted_source
+from autograder.grading_api import remote_type_name
 from tests.part_b.pytorch_support import (FIXED_ACCURACY, FIXED_BIAS, FIXED_CASE,
                                           FIXED_PREDICTIONS, FIXED_WEIGHT, FIXED_X, FIXED_Y,
                                           OTHER_BIAS, OTHER_CASE, OTHER_WEIGHT, as_float,
@@ -24,6 +22,7 @@ from tests.part_b.pytorch_support import (FIXED_ACCURACY, FIXED_BIAS, FIXED_CASE
                                           uneven_figures, unpack)
 from tests.support import show
 from tests.support.expected import cross_entropy
+from tests.support.source_scan import argmax_without_dim
 
 FIXED_BATCH = 4  # FIXED_X's 8 examples make 2 batches of 4
 RUN_TRAIN = 'run_model(model, "train", ...)'
@@ -103,23 +102,6 @@ def epochs_recorded(loss, acc, split="train") -> int:
     return len(loss[split])
 
 
-def argmax_without_dim(module: str = "run_model") -> bool:
-    """Whether the submitted `module.py` calls `torch.argmax(x)` or `x.argmax()` with no `dim`
-    (read here from the source as submitted)."""
-    try:
-        tree = ast.parse(submitted_source(module))
-    except (SyntaxError, ValueError):
-        return False
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "argmax"):
-            continue
-        on_torch = isinstance(node.func.value, ast.Name) and node.func.value.id == "torch"
-        if len(node.args) <= int(on_torch) and not any(k.arg in ("dim", "axis") for k in node.keywords):
-            return True
-    return False
-
-
 FLAT_ARGMAX_HINT = ("\nHint: `torch.argmax(outputs)` without `dim` gives one index into the whole "
                     "flattened batch (right only for batches of one): take "
                     "`outputs.argmax(dim=1)`, one class per example.")
@@ -159,7 +141,7 @@ def check_metrics(function, loss, accuracy, case, expected_loss=None,
         elif np.isclose(accuracy, expected_accuracy * len(FIXED_Y) / 100):
             hint = "\nHint: that is the number of correct examples; return `100 * correct / total`."
         elif (weights is not None and np.isclose(accuracy, uneven_figures(*weights, FIXED_BATCH)[4])
-              and argmax_without_dim()):
+              and argmax_without_dim("run_model")):
             hint = FLAT_ARGMAX_HINT
         raise AssertionError(f"`{function}` on {case} returned accuracy {show(accuracy)}; expected "
                              f"{expected_accuracy} (percent).{hint}")
@@ -190,7 +172,7 @@ def check_uneven_epoch(function, loss, accuracy):
             hint = ("\nHint: that is the mean of the 3 batch accuracies, but the last batch is "
                     "smaller: count the correct examples over the whole epoch and return "
                     "`100 * correct / total`.")
-        elif np.isclose(accuracy, flat_argmax) and argmax_without_dim():
+        elif np.isclose(accuracy, flat_argmax) and argmax_without_dim("run_model"):
             hint = FLAT_ARGMAX_HINT
         raise AssertionError(f"`{function}` on {UNEVEN_CASE} returned accuracy {show(accuracy)}; "
                              f"expected {show(expected_accuracy)} (percent of the 8 examples)."

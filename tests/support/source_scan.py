@@ -1,4 +1,5 @@
-"""Find loops over the examples in submitted source, read by the grading process itself.
+"""Read submitted source, as the grading process itself holds it: loops over the examples,
+and the few constructs a hint names (a slice up to `-pad`, `argmax` without `dim`).
 
 The vectorisation items count executed lines in the worker, which is the worker's word; this
 scan of the source as it was submitted (`grading_api.submitted_source`) backs it. It flags the
@@ -160,3 +161,33 @@ def check_no_example_loops(module: str, qualname: str, data_positions: tuple[int
                     "operations (e.g. `scores[np.arange(N), y]` picks each example's "
                     "correct-class score).")
     raise AssertionError(message)
+
+
+def slices_up_to_minus_a_name(module: str, qualname: str) -> bool:
+    """Whether the submitted `qualname` slices up to `-name` (`dx_pad[:, :, pad:-pad]`), read
+    here from the source as submitted."""
+    try:
+        function = find_function(ast.parse(submitted_source(module)), qualname)
+    except (SyntaxError, ValueError):
+        return False
+    return function is not None and any(
+        isinstance(node, ast.Slice) and isinstance(node.upper, ast.UnaryOp)
+        and isinstance(node.upper.op, ast.USub) and isinstance(node.upper.operand, ast.Name)
+        for node in ast.walk(function))
+
+
+def argmax_without_dim(module: str) -> bool:
+    """Whether the submitted `module.py` calls `torch.argmax(x)` or `x.argmax()` with no `dim`
+    (read here from the source as submitted)."""
+    try:
+        tree = ast.parse(submitted_source(module))
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "argmax"):
+            continue
+        on_torch = isinstance(node.func.value, ast.Name) and node.func.value.id == "torch"
+        if len(node.args) <= int(on_torch) and not any(k.arg in ("dim", "axis") for k in node.keywords):
+            return True
+    return False
