@@ -13,6 +13,7 @@ import os
 import sys
 import time
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 from autograder import results as results_module
@@ -45,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--suite", type=Path, metavar="DIR", help="grade with the gradescope-utils "
                         "suite in DIR and no rubric: its decorators define the items")
     run.add_argument("--items", nargs="+", metavar="ID", help="grade only these rubric items")
+    run.add_argument("--isolation", choices=("faithful", "strict"), help="a suite with no rubric: "
+                     "run its tests beside the submission as Gradescope does (faithful, the default) "
+                     "or in the grading process, judging values the submission cannot forge (strict)")
     run.add_argument("--quiet", action="store_true", help="print only the results path")
     run.set_defaults(handler=run_command)
     template = commands.add_parser("template", help="regenerate the student template from the reference")
@@ -74,6 +78,7 @@ def _default_paths(args) -> tuple[Path, Path, Path | None, bool]:
 def run_command(args) -> int:
     from autograder import grading, sandbox
     from autograder.scoring import shown_before_release
+    from autograder.suite_results import format_suite_summary
     from autograder.summary import format_summary
 
     started = time.monotonic()
@@ -115,7 +120,8 @@ def run_command(args) -> int:
         results_module.write_results(failed, results_path)
         print(f"results.json: {results_path}")
         return 3
-    results_module.write_results(outcome.results, results_path, ours=not outcome.rate_limited)
+    results_module.write_results(outcome.results, results_path,
+                                 ours=not outcome.rate_limited and rubric.isolation != "faithful")
     if not args.quiet:
         if outcome.items:
             # On Gradescope this output may be shown to the student (`stdout_visibility`):
@@ -124,6 +130,8 @@ def run_command(args) -> int:
                      if on_tree and rubric.stdout_visibility != "hidden" else outcome.items)
             print(format_summary(items, sum(g.score for g in items),
                                  sum(g.item.points for g in items)))
+        elif rubric.isolation == "faithful" and not outcome.rate_limited:
+            print(format_suite_summary(outcome.results))
         else:
             print(outcome.results["output"])
         if outcome.run:
@@ -140,10 +148,16 @@ def _rubric(args) -> Rubric:
     if args.suite:
         if not args.suite.is_dir():
             raise RubricError(f"{args.suite}: no such folder of tests")
-        return Rubric.for_suite(args.suite)
+        return Rubric.for_suite(args.suite, args.isolation or "faithful")
     if args.rubric is None and not DEFAULT_RUBRIC.exists():
-        return Rubric.for_suite(PROJECT_ROOT / "tests")
-    return load_rubric(args.rubric or DEFAULT_RUBRIC)
+        return Rubric.for_suite(PROJECT_ROOT / "tests", args.isolation or "faithful")
+    rubric = load_rubric(args.rubric or DEFAULT_RUBRIC)
+    if args.isolation and args.isolation != rubric.isolation:
+        if rubric.items:
+            raise RubricError(f"{rubric.path}: --isolation {args.isolation}: a rubric whose items "
+                              f"name tests is graded strictly")
+        rubric = replace(rubric, isolation=args.isolation)
+    return rubric
 
 
 def template_command(args) -> int:

@@ -48,7 +48,7 @@ def _finite(value, name: str) -> float | None:
         return None
     if type(value) not in (int, float) or not math.isfinite(value):
         raise InvalidEvent(f"`{name}` is not a finite number")
-    return float(value)
+    return value  # an int stays one: results.json writes `3` where the test set 3
 
 
 def _leaderboard_value(value):

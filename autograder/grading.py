@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import ratelimit, results, runner, sandbox
+from autograder import ratelimit, results, runner, sandbox, suite_results
 from autograder.rubric import LEADERBOARD_TEST_PREFIX, Rubric
 from autograder.scoring import GradedItem, score_items, shown_before_release
 
@@ -31,6 +31,8 @@ def grade_submission(submission: Path, rubric: Rubric, metadata_path: Path | Non
         hidden = [rubric.root / rubric.tests_dir, rubric.path]
         sandbox.hide_from_sandbox(hidden + ([rubric.root / rubric.reference] if rubric.reference else []))
     run = runner.grade(submission, rubric, items)
+    if rubric.isolation == "faithful":
+        return Graded(suite_results.build_suite_results(rubric, run), [], run)
     graded = score_items(rubric, run, items)
     output = _student_output(rubric, run, graded)
     built = results.build_results(rubric, graded, output, run.execution_time,

@@ -24,14 +24,11 @@ from pathlib import Path
 import pytest
 
 from autograder import channel, contract, grading_api, proxies, sandbox, submitted_imports, workers
+from autograder.decorations import decorations_of
 from autograder.feedback import describe_failure
 from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_LOAD_FAILED, EVENT_RESULT,
                                  EVENT_START, PLAN_ENV, PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV,
                                  GradingPlan)
-
-GRADESCOPE_ATTRIBUTES = {"__weight__": "weight", "__number__": "number", "__visibility__": "visibility",
-                         "__leaderboard_column__": "leaderboard", "__leaderboard_sort_order__": "order",
-                         "__tags__": "tags"}
 
 WATCHDOG_SLACK_SECONDS = 5   # the in-process watchdog fires after a worker call would have
 _item_configs: dict[str, dict] = {}
@@ -224,22 +221,11 @@ class GradingReporter:
 
 
 def gradescope_decorations(item) -> dict:
-    """What gradescope-utils' decorators (`@weight`, `@number`, `@visibility`, `@partial_credit`,
-    `@leaderboard`, `@hide_errors`, `@tags`) put on a test function, with `unittest: True` for
-    a unittest method (decorated or not: gradescope-utils reports every one) and `doc`, its
-    docstring's first line (unittest's `shortDescription()`); {} for any other test."""
-    function = getattr(item, "obj", None)
-    found = {name: getattr(function, attribute) for attribute, name in GRADESCOPE_ATTRIBUTES.items()
-             if hasattr(function, attribute)}
-    if "set_score" in getattr(getattr(function, "__code__", None), "co_freevars", ()):
-        found["partial_credit"] = True  # @partial_credit's wrapper hands the test `set_score`
+    """What gradescope-utils' decorators put on a pytest item's test function
+    (`decorations_of`); {} for a test that has none and is no unittest method."""
     owner = getattr(item, "cls", None)
-    if isinstance(owner, type) and issubclass(owner, unittest.TestCase):
-        found["unittest"] = True
-    if found:
-        doc = (getattr(function, "__doc__", None) or "").strip()
-        found["doc"] = doc.splitlines()[0].strip() if doc else None
-    return found
+    return decorations_of(getattr(item, "obj", None),
+                          isinstance(owner, type) and issubclass(owner, unittest.TestCase))
 
 
 def _number_or_none(value):

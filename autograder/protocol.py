@@ -68,6 +68,7 @@ class GradingPlan:
     provided_modules: list = field(default_factory=list)
     submitted_modules: list = field(default_factory=list)
     contract_dir: str | None = None
+    suite: dict | None = None  # faithful suite mode: see `SuiteSetup`
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -86,6 +87,28 @@ EVENT_COLLECTED = "collected"  # {tests: [node ids], decorated: {node: gradescop
 EVENT_START = "start"          # {test}
 EVENT_LOAD_FAILED = "load_failed"  # {path, error}: a grading test file could not be imported
 EVENT_RESULT = "result"        # {test, passed, message, stdout, properties, set_score, leaderboard_value}
+EVENT_NO_RESULT = "no_result"  # {test}: faithful mode, a test that ended with no result (skipped,
+                               # a failed subTest, an expected failure: JSONTestRunner lists none)
+EVENT_UNLISTED = "unlisted"    # {name, passed, output}: faithful mode, a result for something the
+                               # trusted discovery did not list (a test module that failed to import)
+
+
+@dataclass
+class SuiteSetup:
+    """The faithful suite mode's part of a plan. private_dir: the grading process's own copy of
+    the suite (read for decorators); source_dir: the workers' working folder, laid out as
+    Gradescope's `/autograder/source` (the submission's files, the suite in `tests_name`);
+    pattern: unittest's file pattern; timeout: seconds per test; failure_prefix, descriptions,
+    buffer: `JSONTestRunner`'s options."""
+
+    private_dir: str
+    source_dir: str
+    tests_name: str
+    pattern: str = "test*.py"
+    timeout: float = 60.0
+    failure_prefix: str = "Test Failed: "
+    descriptions: bool = True
+    buffer: bool = True
 
 
 # -- the codec's limits and extension types ------------------------------------------------------
@@ -118,6 +141,13 @@ OP_BLOCK = "block"        # {functions: [[filename, name, line, message], ...]}:
                           # and in modules imported later, the submission functions whose
                           # code spans that line raise NOT_CALLED_AGAIN(message) instead
 NOT_CALLED_AGAIN = "NotCalledAgain"  # the type name of that exception
+OP_RUN_SUITE = "run_suite"  # {start_dir, pattern, ids?, failure_prefix, descriptions, buffer}: run a
+                            # unittest suite as JSONTestRunner would, sending SUITE_* frames first
+# frames a worker sends while it runs a suite, before its final reply
+FRAME_KIND = "frame"
+FRAME_START = "start"      # {id}: test `id` starts
+FRAME_ENTRY = "entry"      # {id, entry}: JSONTestRunner's dict for test `id` (a test or leaderboard entry)
+FRAME_HOLDER = "holder"    # {name, output}: a class or module fixture failed (setUpClass ...)
 
 # call options
 OPTION_ERRSTATE = "errstate"        # dict for np.errstate during the call

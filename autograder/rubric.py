@@ -20,6 +20,7 @@ DEFAULT_MEMORY_MB = 700
 RUN_MEMORY_SLACK = 1.25  # the run's processes together, against one process's cap
 LEADERBOARD_TEST_PREFIX = "gradescope-utils:"  # a leaderboard key naming the test that sets it
 DEFAULT_TEST_PATTERN = "test*.py"  # unittest's default, so `test.py` is a test file too
+ISOLATIONS = ("strict", "faithful")  # how a gradescope-utils suite runs (README: "Two modes")
 
 
 class RubricError(ValueError):
@@ -98,15 +99,25 @@ class Rubric:
     stdout_visibility: str = "hidden"
     results_fields: dict[str, Any] = field(default_factory=dict)  # `results:` of rubric.yaml
     test_pattern: str = DEFAULT_TEST_PATTERN  # the test files, as unittest's discovery names them
+    isolation: str = "strict"  # a suite's tests in the grading process (strict) or with the submission
+    default_timeout: float = DEFAULT_TIMEOUT_S
+    runner_options: dict[str, Any] = field(default_factory=dict)  # a course's run_tests.py, read
 
     @classmethod
-    def for_suite(cls, tests_folder: Path) -> "Rubric":
+    def for_suite(cls, tests_folder: Path, isolation: str = "faithful") -> "Rubric":
         """No rubric file: the tests in `tests_folder` (a gradescope-utils suite) define every
-        item with their decorators, and the whole upload is staged."""
+        item with their decorators, and the whole upload is staged; graded faithfully (the
+        suite beside the submission, as Gradescope runs it) unless `isolation` is strict. A
+        `run_tests.py` in the folder or beside it gives `JSONTestRunner`'s options."""
+        from autograder.run_tests_options import read_runner_options
+
         folder = Path(tests_folder).resolve()
+        options = read_runner_options(folder) if isolation == "faithful" else {}
+        fields = {key: options[key] for key in ("visibility", "stdout_visibility") if key in options}
         return cls(path=folder.parent / "rubric.yaml", name=folder.name, template="",
                    reference="", tests_dir=folder.name, provided_files=(), items=(),
-                   limits=Limits())
+                   limits=Limits(), isolation=isolation, runner_options=options,
+                   results_fields=fields)
 
     @property
     def root(self) -> Path:
@@ -273,7 +284,20 @@ class _RubricParser:
                 self.raw, self.raw.get("stdout_visibility", "hidden")),
             results_fields=fields,
             test_pattern=self.test_pattern(assignment),
+            isolation=self.isolation(items),
+            default_timeout=default_timeout,
         )
+
+    def isolation(self, items: list[Item]) -> str:
+        """`isolation:` strict (the default when the rubric names tests) or faithful (the
+        default for a rubric that names none: the suite's decorators say)."""
+        value = self.raw.get("isolation", "faithful" if not items else "strict")
+        if value not in ISOLATIONS:
+            raise self.fail(self.raw, f"isolation must be one of {', '.join(ISOLATIONS)}; got {value!r}")
+        if value == "faithful" and items:
+            raise self.fail(self.raw, "isolation: faithful grades a suite by its decorators; a "
+                                      "rubric whose items name tests is graded strictly")
+        return value
 
     def test_pattern(self, assignment: dict) -> str:
         """`assignment.test_pattern`: the test files' names, as unittest's `-p` takes them."""

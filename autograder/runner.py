@@ -14,13 +14,14 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from autograder import channel, container, events, exits, sandbox
 from autograder.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_LOAD_FAILED, EVENT_RESULT,
-                                 EVENT_START, HASH_SEED_ENV, PLAN_ENV, PROVIDED_DIR_ENV, RUNTIME_ENV,
-                                 SUBMISSION_DIR_ENV, WORKER_HOME_ENV, GradingPlan)
+                                 EVENT_NO_RESULT, EVENT_START, EVENT_UNLISTED, HASH_SEED_ENV, PLAN_ENV,
+                                 PROVIDED_DIR_ENV, RUNTIME_ENV, SUBMISSION_DIR_ENV, WORKER_HOME_ENV,
+                                 GradingPlan, SuiteSetup)
 from autograder.rubric import Rubric, RubricError
 from autograder.submission import StagedSubmission, stage_submission, submitted_module_names
 
@@ -39,6 +40,7 @@ class CheckOutcome:
     properties: list = field(default_factory=list)
     set_score: float | None = None          # gradescope-utils @partial_credit's set_score(x)
     leaderboard_value: float | str | None = None  # gradescope-utils @leaderboard's value
+    name: str | None = None  # faithful mode: a result the suite's discovery did not list
 
 
 @dataclass
@@ -53,10 +55,7 @@ class GradingRun:
     execution_time: float
     processes_started: int = 0
     grader_error: str | None = None
-
-
-class GraderError(RuntimeError):
-    """The grading tests themselves could not run (an instructor's problem, not the student's)."""
+    decorated: dict = field(default_factory=dict)  # test -> what its decorators give
 
 
 def grade(submission: Path, rubric: Rubric, items: list[str] | None = None,
@@ -83,6 +82,7 @@ def _grade_as(user, submission: Path, rubric: Rubric, items: list[str] | None,
             rubric=session.rubric,
             sandbox_note=_sandbox_note(user, rubric), execution_time=time.monotonic() - started,
             processes_started=session.processes_started, grader_error=session.grader_error,
+            decorated=session.decorated,
         )
     finally:
         sandbox.kill_descendants()
@@ -98,6 +98,7 @@ class _RunDir:
     submission: Path   # the staged submission with the provided files: readable, not writable
     work: Path         # the workers' working folder and everyone's temp space
     staged: StagedSubmission
+    suite: Path | None = None  # faithful mode: the suite the workers run (copied into work/source)
 
 
 def _prepare_run_dir(run_dir: Path, submission: Path, rubric: Rubric, user) -> _RunDir:
@@ -121,14 +122,23 @@ def _prepare_run_dir(run_dir: Path, submission: Path, rubric: Rubric, user) -> _
     _hide_contents(grading)
     staged = stage_submission(submission, rubric, rubric.root, run_dir / "submission")
     _read_only(staged.folder, user)
-    _fresh_work_dir(work, user)
-    return _RunDir(grading, staged.folder, work, staged)
+    layout = _RunDir(grading, staged.folder, work, staged,
+                     (rubric.root / rubric.tests_dir) if rubric.isolation == "faithful" else None)
+    _fresh_work_dir(layout, user)
+    return layout
 
 
-def _fresh_work_dir(work: Path, user) -> None:
-    """The workers' folder, empty but for their HOME, owned by the sandbox user."""
+def _fresh_work_dir(layout: "_RunDir", user) -> None:
+    """The workers' folder, empty but for their HOME (and in faithful mode `source/`, laid out
+    as Gradescope's `/autograder/source`: the submission's files and the suite in its folder),
+    owned by the sandbox user."""
+    work = layout.work
     shutil.rmtree(work, ignore_errors=True)
     (work / "home").mkdir(parents=True)
+    if layout.suite is not None:
+        shutil.copytree(layout.submission, work / "source", symlinks=True)
+        shutil.copytree(layout.suite, work / "source" / layout.suite.name, symlinks=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis"))
     if user:
         _chown_tree(work, user)
         os.chmod(work, 0o700)
@@ -190,6 +200,7 @@ class _Session:
         self.outcomes: dict[str, CheckOutcome] = {}
         self.collected: list[str] = []
         self.decorated: dict = {}
+        self.omitted: set[str] = set()  # faithful mode: tests that ended with no result
         self.processes_started = 0
         self.workers_stopped_during: tuple | None = None  # (test, grading process) last time
         self.grader_error: str | None = None
@@ -207,7 +218,7 @@ class _Session:
     def _remaining(self) -> list[str]:
         wanted = [t for t in self.collected
                   if self.select is None or t.split("[", 1)[0] in self.select]
-        return [t for t in wanted if t not in self.outcomes]
+        return [t for t in wanted if t not in self.outcomes and t not in self.omitted]
 
     def _run_one_process(self, deadline: float) -> bool:
         """One grading process; True when it ran to the end."""
@@ -268,7 +279,11 @@ class _Session:
         kind = event["event"]
         if kind == EVENT_START:
             self._stop_report().unlink(missing_ok=True)  # a reason never outlives its test
-        if kind == EVENT_COLLECTED and not self.collected:
+        if kind == EVENT_COLLECTED and not self.collected and self.rubric.isolation == "faithful":
+            self.collected = [str(t) for t in event.get("tests", [])]
+            decorated = event.get("decorated")
+            self.decorated = decorated if isinstance(decorated, dict) else {}
+        elif kind == EVENT_COLLECTED and not self.collected:
             self.collected = [str(t) for t in event.get("tests", [])]
             decorated = event.get("decorated")
             try:
@@ -287,6 +302,14 @@ class _Session:
             if test in self.collected and test not in self.outcomes:
                 return test, time.monotonic()
             _log_refused(event, "a start for an unknown or finished test")
+        elif kind == EVENT_NO_RESULT and event.get("test") == current and self.rubric.isolation == "faithful":
+            self.omitted.add(current)
+            return None, 0.0
+        elif kind == EVENT_UNLISTED and self.rubric.isolation == "faithful":
+            key = f"unlisted:{len(self.outcomes)}"
+            self.outcomes[key] = CheckOutcome(key, event.get("passed") is True,
+                                              str(event.get("output") or "")[:events.MAX_MESSAGE_CHARS],
+                                              name=str(event.get("name") or "")[:500])
         elif kind == EVENT_RESULT and event.get("test") == current and current not in self.outcomes:
             self.outcomes[current] = self._outcome(current, event)
             return None, 0.0
@@ -362,7 +385,7 @@ class _Session:
         grading process starts within the limits."""
         if self.user:
             sandbox.remove_leftovers(self.user.uid, self.owned_before)
-        _fresh_work_dir(self.layout.work, self.user)
+        _fresh_work_dir(self.layout, self.user)
         self.files_checked = 0.0
 
     def _cpu_seconds(self) -> int:
@@ -370,7 +393,7 @@ class _Session:
 
     def _timeout_of(self, test: str) -> float:
         item = self.rubric.item_for_node(test)
-        return item.timeout if item else 60.0
+        return item.timeout if item else self.rubric.default_timeout
 
     # -- messages -------------------------------------------------------------------------
     def _limit_clause(self, killed_for: str) -> str:
@@ -425,18 +448,34 @@ class _Session:
             stop_report=str(self._stop_report()),
             not_called_again=str(self.layout.grading / "not-called-again.jsonl"),
             contract_dir=str(self.layout.grading / "contract"),
-            worker_dir=str(self.layout.work), select=self.select, done=sorted(self.outcomes),
+            worker_dir=str(self.layout.work), select=self.select, done=sorted({*self.outcomes, *self.omitted}),
             drop_to={"uid": self.user.uid, "gid": self.user.gid, "name": self.user.name}
             if self.user else None,
             provided_modules=[Path(name).stem for name in self.rubric.provided_files
                               if name.endswith(".py")],
-            submitted_modules=submitted_module_names(self.rubric, self.layout.submission))
+            submitted_modules=submitted_module_names(self.rubric, self.layout.submission),
+            suite=self._suite_setup())
         path = self.layout.grading / "plan.json"
         path.write_text(plan.to_json())
         os.chmod(path, 0o600)  # test names and item configs: not for the student's eyes
         return path
 
+    def _suite_setup(self) -> dict | None:
+        """Faithful mode: what the suite's grading process needs (`protocol.SuiteSetup`)."""
+        if self.rubric.isolation != "faithful":
+            return None
+        options = self.rubric.runner_options
+        return asdict(SuiteSetup(
+            private_dir=str(self.layout.grading / self.rubric.tests_dir),
+            source_dir=str(self.layout.work / "source"), tests_name=Path(self.rubric.tests_dir).name,
+            pattern=self.rubric.test_pattern, timeout=self.rubric.default_timeout,
+            failure_prefix=str(options.get("failure_prefix", "Test Failed: ")),
+            descriptions=bool(options.get("descriptions", True)),
+            buffer=bool(options.get("buffer", True))))
+
     def _command(self) -> list[str]:
+        if self.rubric.isolation == "faithful":
+            return sandbox.python_command() + ["-P", "-s", "-m", "autograder.suite_process"]
         grading = self.layout.grading
         # -P: the working folder is not put on sys.path; -s: nor the user's site-packages.
         return sandbox.python_command() + [

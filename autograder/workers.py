@@ -191,7 +191,7 @@ class ForkServer:
         self.process.kill()
         self.process.wait()
 
-    def fork(self, submission_dir: Path) -> "Worker":
+    def fork(self, submission_dir: Path, cwd: str | None = None) -> "Worker":
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         for end in (ours, theirs):  # arrays of a few MB cross in a few chunks
             end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER_BYTES)
@@ -200,7 +200,7 @@ class ForkServer:
         dump = os.memfd_create("worker-stack-dump")
         try:
             reply = self._ask({"op": protocol.CONTROL_FORK, "submission_dir": str(submission_dir),
-                               "cwd": _setup.worker_dir or os.getcwd()},
+                               "cwd": cwd or _setup.worker_dir or os.getcwd()},
                               [theirs.fileno(), output, dump])
             pid = reply.get("pid")
             if type(pid) is not int or not self._is_child(pid):
@@ -342,7 +342,7 @@ class Worker:
         deadline = _budget.deadline or time.monotonic() + DEFAULT_TIMEOUT
         try:
             self._send(codec.encode(message, encode_handle), deadline, function)
-            reply = self._receive(deadline, function, decode_handle)
+            reply = self._receive(deadline, function, codec.unpacker(decode_handle))
         except WorkerFailure as failure:
             self.failure = failure
             self.stop()
@@ -367,8 +367,29 @@ class Worker:
                 raise self._died(function) from None
             view = view[sent:]
 
-    def _receive(self, deadline: float, function: str, decode_handle):
-        reader = codec.unpacker(decode_handle)
+    def frames(self, message: dict, function: str):
+        """Send one request and yield every message the worker sends back, its final reply
+        last; each waits until the current test's deadline, read anew for every message
+        (`begin_test` moves it). Raises `WorkerFailure`."""
+        if self.failure is not None:
+            raise self.failure
+        reader = codec.unpacker(None)
+        try:
+            self._send(codec.encode(message), _budget.deadline or time.monotonic() + DEFAULT_TIMEOUT,
+                       function)
+            while True:
+                frame = self._receive(_budget.deadline or time.monotonic() + DEFAULT_TIMEOUT,
+                                      function, reader)
+                self.forward_output()
+                yield frame
+        except WorkerFailure as failure:
+            self.failure = failure
+            self.stop()
+            raise
+        finally:
+            self.forward_output()
+
+    def _receive(self, deadline: float, function: str, reader):
         while True:
             try:
                 return next(reader)

@@ -249,8 +249,8 @@ def test_each_test_is_graded_as_json_test_runner_grades_it(tmp_path, suite, whic
                                "--results", str(ours)])
     assert finished.returncode == 0, finished.stdout + finished.stderr
     expected = json.loads(theirs.read_text())
-    assert compared(read_results(ours)) == compared(expected)
-    assert read_results(ours)["score"] == expected["score"]
+    assert compared(read_results(ours, as_gradescope=True)) == compared(expected)
+    assert read_results(ours, as_gradescope=True)["score"] == expected["score"]
     if which == "wrong":
         assert any(test["status"] == "failed" for test in expected["tests"])
 
@@ -286,13 +286,14 @@ CATCHING_TESTS = {"test_catch.py": """
     ("class Boom(BaseException):\n    pass\n\n\ndef parse(text):\n    raise Boom()\n", 0.0),
     ("import os\n\n\ndef parse(text):\n    os._exit(3)\n", 0.0),  # the worker dies
 ], ids=["value-error", "syntax-error", "system-exit", "base-exception", "exit"])
-def test_catching_every_exception_passes_no_crash(tmp_path, source, score):
+@pytest.mark.parametrize("isolation", ["strict", "faithful"])
+def test_catching_every_exception_passes_no_crash(tmp_path, source, score, isolation):
     """`assertRaises(Exception)` never catches a file that fails to import, a worker that died
-    or a non-`Exception` (unittest would not catch those either)."""
+    or a non-`Exception` (unittest would not catch those either), in either mode."""
     tests = write_files(tmp_path / "tests", CATCHING_TESTS)
     submission = write_files(tmp_path / "submission", {"calc.py": source})
     out = tmp_path / "results.json"
     finished = run_entrypoint(["--suite", str(tests), "--submission", str(submission),
-                               "--results", str(out)])
+                               "--results", str(out), "--isolation", isolation])
     assert finished.returncode == 0, finished.stdout + finished.stderr
-    assert read_results(out)["tests"][0]["score"] == score
+    assert read_results(out, as_gradescope=True)["score"] == score

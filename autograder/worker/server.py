@@ -74,6 +74,7 @@ class Worker:
             protocol.OP_GETATTR: self.get_attribute, protocol.OP_SETATTR: self.set_attribute,
             protocol.OP_FILL: self.fill, protocol.OP_CALL: self.call, protocol.OP_RESET: self.reset,
             protocol.OP_RELEASE: self.release, protocol.OP_BLOCK: self.block,
+            protocol.OP_RUN_SUITE: self.run_suite,
         }
         self.blocked: dict[tuple[str, str], tuple[int, str]] = {}  # (file, name) -> (line, why)
 
@@ -190,6 +191,13 @@ class Worker:
                                                      self.submission_dir)
                 return {protocol.REPLY_OK: result, protocol.REPLY_LINES: lines}
             return self.value(target(*args, **kwargs))
+
+    def run_suite(self, request) -> dict:
+        """A whole gradescope-utils suite, its frames sent as it runs (faithful mode)."""
+        from autograder.worker.suite_runner import run_suite
+
+        run_suite(self.send, request)
+        return self.value(None)
 
     def reset(self, request) -> dict:
         seed = int(request["seed"])

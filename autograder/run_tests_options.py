@@ -1,0 +1,79 @@
+"""A course's own `run_tests.py`: the options it gives `JSONTestRunner`, read without running it.
+
+Gradescope's documented `run_tests.py` builds `JSONTestRunner(visibility=..., stdout_visibility=...,
+post_processor=..., failure_prefix=...)`. The harness reads the literal options from its syntax
+tree; a `post_processor` named there is taken from the file's top-level definitions alone
+(imports, functions, classes and assignments, never its `if __name__ == "__main__":` block), run
+as instructor code in the harness once every test's result is in. With no `run_tests.py`, the
+options are those of Gradescope's sample: `JSONTestRunner(visibility="visible")`.
+"""
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+LITERAL_OPTIONS = ("visibility", "stdout_visibility", "failure_prefix", "descriptions", "buffer")
+SAMPLE_OPTIONS = {"visibility": "visible"}
+FILE_NAME = "run_tests.py"
+
+
+def find_run_tests(tests_folder: Path) -> Path | None:
+    """`run_tests.py` in the suite's folder or beside it (Gradescope's `/autograder/source`)."""
+    for folder in (tests_folder, tests_folder.parent):
+        if (folder / FILE_NAME).is_file():
+            return folder / FILE_NAME
+    return None
+
+
+def read_runner_options(tests_folder: Path) -> dict:
+    """The `JSONTestRunner` options of the suite's `run_tests.py` (`post_processor`: the
+    function's name), or the sample's when there is none or it builds no `JSONTestRunner`."""
+    path = find_run_tests(tests_folder)
+    if path is None:
+        return dict(SAMPLE_OPTIONS)
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except SyntaxError as error:
+        print(f"autograder: {path} does not parse ({error}); using the sample's options", file=sys.stderr)
+        return dict(SAMPLE_OPTIONS)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _called_name(node.func) == "JSONTestRunner":
+            options = {"path": str(path)}
+            for keyword in node.keywords:
+                if keyword.arg in LITERAL_OPTIONS:
+                    try:
+                        options[keyword.arg] = ast.literal_eval(keyword.value)
+                    except ValueError:
+                        print(f"autograder: {path}: {keyword.arg}= is not a literal; ignored",
+                              file=sys.stderr)
+                elif keyword.arg == "post_processor" and isinstance(keyword.value, ast.Name):
+                    options["post_processor"] = keyword.value.id
+            return options
+    return dict(SAMPLE_OPTIONS)
+
+
+def apply_post_processor(options: dict, results: dict) -> str | None:
+    """Call the `run_tests.py` post-processor on `results` (in place); the problem, if any."""
+    name = options.get("post_processor")
+    if not name:
+        return None
+    path = Path(options["path"])
+    tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    tree.body = [node for node in tree.body if isinstance(
+        node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Assign))]
+    namespace = {"__name__": "run_tests", "__file__": str(path)}
+    try:
+        exec(compile(tree, str(path), "exec"), namespace)  # noqa: S102 - the instructor's code
+        namespace[name](results)
+    except Exception as error:  # noqa: BLE001 - a course's code: report, keep the results
+        return f"{path}: post_processor {name} failed: {type(error).__name__}: {error}"
+    return None
+
+
+def _called_name(func) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None

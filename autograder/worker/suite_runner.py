@@ -1,0 +1,122 @@
+"""A gradescope-utils suite run in the student worker exactly as `JSONTestRunner` runs it.
+
+unittest's discovery over the suite folder (which it puts on `sys.path`), with the worker's
+working folder holding the submission as Gradescope's `/autograder/source` does, and the very
+`JSONTestResult` of gradescope-utils building each test's dict. Each test's start and its dict
+go to the grading process as frames as soon as they happen; the grading process believes of
+them only what a student could make true under Gradescope's own runner anyway (a test's outcome
+and output), and takes every test's weight, name and number from its own reading of the suite.
+
+One deliberate difference: a failed `setUpClass`/`setUpModule` (an `_ErrorHolder`, on which
+`JSONTestResult` itself raises and ends the whole run) is sent as a holder frame and the run
+goes on.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import unittest
+from unittest.result import TestResult
+from unittest.signals import registerResult
+
+from gradescope_utils.autograder_utils.json_test_runner import JSONTestResult
+
+from autograder import protocol
+
+MAX_FRAME_TEXT = 1 << 20
+
+
+def run_suite(send, request: dict) -> None:
+    """Discover `request["start_dir"]` with `pattern`, keep only `ids` (when given), and run it,
+    calling `send(frame)` for every start, result and failed class fixture."""
+    loader = unittest.TestLoader()
+    suite = loader.discover(str(request["start_dir"]), pattern=str(request["pattern"]))
+    ids = request.get("ids")
+    if ids is not None:
+        suite = _only(suite, set(ids))
+    result = StreamingResult(send, str(request.get("failure_prefix", "Test Failed: ")),
+                             bool(request.get("descriptions", True)))
+    registerResult(result)
+    result.failfast = False
+    result.buffer = bool(request.get("buffer", True))
+    result.startTestRun()
+    try:
+        suite(result)
+    finally:
+        result.stopTestRun()
+
+
+def _only(suite: unittest.TestSuite, ids: set[str]) -> unittest.TestSuite:
+    """`suite` with only the tests whose id is in `ids` (nested suites kept, for class and
+    module fixtures)."""
+    kept = type(suite)()
+    for test in suite:
+        if isinstance(test, unittest.TestSuite):
+            inner = _only(test, ids)
+            if inner.countTestCases():
+                kept.addTest(inner)
+        elif test.id() in ids:
+            kept.addTest(test)
+    return kept
+
+
+class StreamingResult(JSONTestResult):
+    """gradescope-utils' own result class; each dict it builds is also sent as a frame."""
+
+    def __init__(self, send, failure_prefix: str, descriptions: bool):
+        super().__init__(sys.__stderr__, descriptions, 1, [], [], failure_prefix)
+        self.send = send
+
+    def startTest(self, test):
+        self.send({protocol.FRAME_KIND: protocol.FRAME_START, "id": _text(test.id())})
+        super().startTest(test)
+
+    def addError(self, test, err):
+        if _is_holder(test):
+            TestResult.addError(self, test, err)
+            self._send_holder(test, err)
+        else:
+            super().addError(test, err)
+
+    def addFailure(self, test, err):
+        if _is_holder(test):
+            TestResult.addFailure(self, test, err)
+            self._send_holder(test, err)
+        else:
+            super().addFailure(test, err)
+
+    def processResult(self, test, err=None):
+        before = (len(self.results), len(self.leaderboard))
+        super().processResult(test, err)
+        added = self.results[before[0]:] or self.leaderboard[before[1]:]
+        for entry in added:
+            self.send({protocol.FRAME_KIND: protocol.FRAME_ENTRY, "id": _text(test.id()),
+                       "entry": {str(key): _plain(value) for key, value in entry.items()}})
+
+    def _send_holder(self, test, err) -> None:
+        self.send({protocol.FRAME_KIND: protocol.FRAME_HOLDER, "name": _text(str(test)),
+                   "output": _text(f"{self.failure_prefix}{err[1]}\n")})
+
+
+def _is_holder(test) -> bool:
+    """A class or module fixture's stand-in (`unittest.suite._ErrorHolder`), not a test."""
+    return not hasattr(test, "_testMethodName")
+
+
+def _text(value) -> str:
+    try:
+        text = str(value)
+    except Exception:  # noqa: BLE001 - a hostile __str__
+        text = "(unreadable)"
+    return text[:MAX_FRAME_TEXT]
+
+
+def _plain(value):
+    """A JSON-plain copy of a result field: numbers, text, None, lists of those."""
+    if value is None or isinstance(value, (bool, str)):
+        return value if not isinstance(value, str) else value[:MAX_FRAME_TEXT]
+    if isinstance(value, (int, float)):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in list(value)[:100]]
+    return _text(value)
