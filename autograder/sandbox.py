@@ -208,6 +208,9 @@ def peak_memory_mb(process: subprocess.Popen, proportional: bool = False) -> flo
     return total / 2**20
 
 
+KILL_WAIT_SECONDS = 0.2  # a SIGKILLed process ends within milliseconds
+
+
 def kill_descendants(keep: frozenset[int] = frozenset()) -> int:
     """Kill every process below this one (grading processes and whatever they left behind),
     except the processes in `keep` (but not their children).
@@ -216,7 +219,8 @@ def kill_descendants(keep: frozenset[int] = frozenset()) -> int:
     still spawn for a moment.
     """
     def below() -> list[psutil.Process]:
-        return [child for child in psutil.Process().children(recursive=True) if child.pid not in keep]
+        return [child for child in psutil.Process().children(recursive=True)
+                if child.pid not in keep and not _is_zombie(child)]
 
     return _kill_until_none(below, then=reap_zombies)
 
@@ -228,8 +232,18 @@ def kill_user_processes(uid: int) -> int:
     return _kill_until_none(lambda: _processes_of(uid))
 
 
+def _is_zombie(process: psutil.Process) -> bool:
+    """Whether `process` has ended already (only its parent can reap it: a zombie child of a
+    live worker is never killed again nor waited for)."""
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return True
+
+
 def _kill_until_none(find, then=lambda: None) -> int:
-    """SIGKILL what `find()` returns, again until it returns nothing (at most 50 rounds)."""
+    """SIGKILL what `find()` returns, again until it returns nothing (at most 50 rounds, each
+    waiting at most `KILL_WAIT_SECONDS` for the killed to end)."""
     killed = 0
     for _ in range(50):
         found = find()
@@ -241,7 +255,7 @@ def _kill_until_none(find, then=lambda: None) -> int:
                 killed += 1
             except psutil.Error:
                 continue
-        psutil.wait_procs(found, timeout=1)
+        psutil.wait_procs(found, timeout=KILL_WAIT_SECONDS)
         then()
     return killed
 
@@ -250,7 +264,7 @@ def _processes_of(uid: int) -> list[psutil.Process]:
     found = []
     for process in psutil.Process().children(recursive=True):
         try:
-            if process.uids().real == uid and process.status() != psutil.STATUS_ZOMBIE:
+            if process.uids().real == uid and not _is_zombie(process):
                 found.append(process)  # (a zombie is gone already, whoever is to reap it)
         except psutil.Error:
             continue

@@ -1,0 +1,138 @@
+"""What the faithful suite mode promises against a hostile submission, through the entrypoint.
+
+In faithful mode the suite's tests run beside the submission (as under Gradescope's own runner),
+so the submission can make its own tests pass. It still cannot raise a test above its weight,
+hide the run's results or outlive the run, and a crash, an exit or a hang costs only the test
+it happened in.
+"""
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from harness_tests.conftest import read_results, run_entrypoint
+
+SUITE = '''
+import unittest
+
+from gradescope_utils.autograder_utils.decorators import partial_credit, weight
+
+import calc
+
+
+class TestCalc(unittest.TestCase):
+    @weight(2)
+    def test_add(self):
+        """add"""
+        self.assertEqual(calc.add(1, 2), 3)
+
+    @partial_credit(3)
+    def test_partial(self, set_score=None):
+        """partial"""
+        set_score(calc.points())
+
+    @weight(1)
+    def test_exit(self):
+        """exit"""
+        self.assertEqual(calc.leave(), 0)
+
+    @weight(1)
+    def test_hang(self):
+        """hang"""
+        self.assertEqual(calc.spin(), 0)
+
+    @weight(1)
+    def test_after(self):
+        """after"""
+        self.assertEqual(calc.add(2, 2), 4)
+'''
+
+FORGER = '''
+import gc
+import os
+import subprocess
+import sys
+import time
+
+
+def _forge():
+    """Every test function a weight of 100 and a score of 100; every partial score too."""
+    for value in gc.get_objects():
+        if callable(value) and hasattr(value, "__weight__"):
+            try:
+                value.__weight__ = 100
+                value.__score__ = 100
+            except (AttributeError, TypeError):
+                pass
+
+
+def add(a, b):
+    _forge()
+    return a + b
+
+
+def points():
+    return 1000  # far above the test's weight
+
+
+def leave():
+    os._exit(3)
+
+
+def spin():
+    while True:
+        pass
+
+
+# a daemon that would outlive the run and a try at the results file
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True)
+try:
+    open(os.environ.get("RESULTS_PATH", "/nonexistent/results.json"), "w").write("{}")
+except OSError:
+    pass
+'''
+
+
+@pytest.fixture(scope="module")
+def forged_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("faithful")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_calc.py").write_text(SUITE)
+    (root / "rubric.yaml").write_text(textwrap.dedent("""
+        assignment: {name: faithful, tests: tests}
+        defaults: {timeout: 4}
+    """))
+    submission = root / "submission"
+    submission.mkdir()
+    (submission / "calc.py").write_text(FORGER)
+    os.chmod(root, 0o755)
+    out = root / "out" / "results.json"
+    finished = run_entrypoint(["--rubric", str(root / "rubric.yaml"), "--submission", str(submission),
+                               "--results", str(out)], env_extra={"RESULTS_PATH": str(out)})
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    return {test["name"]: test for test in read_results(out, as_gradescope=True)["tests"]}, finished
+
+
+def test_forged_weights_and_scores_are_capped_at_the_decorators(forged_run):
+    tests, _ = forged_run
+    assert (tests["add"]["score"], tests["add"]["max_score"]) == (2, 2)
+    assert (tests["partial"]["score"], tests["partial"]["max_score"]) == (3, 3)
+    assert tests["after"]["max_score"] == 1
+
+
+def test_an_exit_and_a_hang_cost_only_their_tests(forged_run):
+    tests, _ = forged_run
+    assert tests["exit"]["score"] == 0 and "exit code 3" in tests["exit"]["output"]
+    assert tests["hang"]["score"] == 0 and "Timed out after 4 s in `calc.spin`" in tests["hang"]["output"]
+    assert tests["after"]["score"] == 1
+    assert sum(test["score"] for test in tests.values()) == 6
+
+
+def test_a_daemon_does_not_outlive_the_run(forged_run):
+    import psutil
+    left = [p for p in psutil.process_iter(["cmdline"])
+            if p.info["cmdline"] and "time.sleep(600)" in " ".join(p.info["cmdline"])]
+    assert not left
