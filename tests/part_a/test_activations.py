@@ -70,6 +70,8 @@ def test_sigmoid_values(activations, z):
 
 @given(z=z_arrays())
 def test_sigmoid_symmetry(activations, z):
+    """Symmetry on its own holds for a constant 0.5 too: it counts only with the values at `-z`."""
+    assert_allclose("sigmoid", activations.sigmoid(-z), expected_sigmoid(-z), case(-z), atol=1e-12)
     left, right = activations.sigmoid(-z), 1.0 - activations.sigmoid(z.copy())
     assert_allclose("sigmoid", left, right, case(z), name="`sigmoid(-z)` (should equal "
                     "`1 - sigmoid(z)`)", atol=1e-12)
@@ -100,6 +102,8 @@ def test_tanh_values(activations, z):
 
 @given(z=z_arrays(bound=20.0))
 def test_tanh_is_odd(activations, z):
+    """Oddness on its own holds for zeros too: it counts only with the values at `-z`."""
+    assert_allclose("tanh", activations.tanh(-z), expected_tanh(-z), case(-z), atol=1e-12)
     assert_allclose("tanh", activations.tanh(-z), -activations.tanh(z.copy()), case(z),
                     name="`tanh(-z)` (should equal `-tanh(z)`)", atol=1e-12)
 
@@ -113,7 +117,10 @@ def test_relu_values(activations, z):
 
 @given(z=z_arrays())
 def test_relu_is_idempotent(activations, z):
+    """Idempotence on its own holds for the identity too: it counts only with the values of
+    `relu(z)`."""
     once = activations.relu(z.copy())
+    assert_allclose("relu", once, expected_relu(z), case(z), atol=0)
     assert_allclose("relu", activations.relu(np.array(once, dtype=np.float64)), once, case(z),
                     name="`relu(relu(z))` (should equal `relu(z)`)", atol=0)
 
