@@ -71,7 +71,7 @@ def grade(submission: Path, rubric: Rubric, items: list[str] | None = None,
 def _grade_as(user, submission: Path, rubric: Rubric, items: list[str] | None,
               keep_dir: Path | None, started: float) -> GradingRun:
     """`grade`, with student code run as `user` (None: as we are)."""
-    run_dir = Path(tempfile.mkdtemp(prefix="autograder-run-", dir=keep_dir))
+    run_dir = Path(tempfile.mkdtemp(prefix=sandbox.RUN_FOLDER_PREFIX, dir=keep_dir))
     owned_before = sandbox.entries_owned_by(user.uid) if user else set()
     try:
         layout = _prepare_run_dir(run_dir, submission, rubric, user)

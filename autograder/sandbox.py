@@ -25,6 +25,7 @@ import stat
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ MAX_WRITTEN_FILE_BYTES = 64 << 20
 WORLD_WRITABLE_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 SPARE_UIDS = range(60100, 60164)  # stand-ins for the sandbox user while another run holds it
 LEASE_FOLDER = Path("/run/autograder-sandbox")
+RUN_FOLDER_PREFIX = "autograder-run-"  # a run's folder in the temp folder (its staged submission)
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,34 @@ def lease_sandbox_user() -> Iterator[SandboxUser | None]:
         if _tasks_of_user(candidate.uid):
             lease.close()
             continue
+        remove_stale_run_folders(candidate.gid)
         try:
             yield candidate
         finally:
             lease.close()
         return
     raise RuntimeError(f"{len(spares) + 1} runs already hold every sandbox user on this machine")
+
+
+def remove_stale_run_folders(gid: int) -> list[str]:
+    """Remove the run folders whose staged submission `gid` may read: only a run holding that
+    gid's lease makes one, and we hold it now, so each was left by a run whose harness is gone
+    (killed before it could clean up). The next student to get this gid must not read it."""
+    removed = []
+    for folder in {Path("/tmp"), Path(tempfile.gettempdir())}:
+        try:
+            entries = list(folder.glob(f"{RUN_FOLDER_PREFIX}*"))
+        except OSError:
+            continue
+        for run in entries:
+            try:
+                staged = os.lstat(run / "submission")
+            except OSError:
+                continue
+            if stat.S_ISDIR(staged.st_mode) and staged.st_gid == gid and os.lstat(run).st_uid == 0:
+                shutil.rmtree(run, ignore_errors=True)
+                removed.append(str(run))
+    return removed
 
 
 def _lease_folder() -> Path | None:

@@ -430,13 +430,12 @@ def test_runs_at_once_never_count_or_remove_each_others_files(project, tmp_path)
     other_run = Path(tempfile.mkdtemp(prefix="autograder-run-"))
     os.chmod(other_run, 0o711)
     submission = reference_submission(tmp_path / "submission", activations=READS_OTHER_RUNS)
-    with sandbox.lease_sandbox_user() as held:
-        assert held == user
+    with sandbox.lease_sandbox_user() as held:  # the default user, or a spare on a busy machine
         try:
             other_runs_file.write_bytes(b"\1" * ((SMALL_LIMITS["disk_mb"] + 36) << 20))
-            os.chown(other_runs_file, user.uid, user.gid)
+            os.chown(other_runs_file, held.uid, held.gid)
             reference_submission(other_run / "submission")
-            runner._read_only(other_run / "submission", user)
+            runner._read_only(other_run / "submission", held)
             run = grade(project, ["activations_tanh", "affine_forward"], tmp_path / "results.json",
                         submission)
             assert other_runs_file.exists()
@@ -444,8 +443,51 @@ def test_runs_at_once_never_count_or_remove_each_others_files(project, tmp_path)
             other_runs_file.unlink(missing_ok=True)
             shutil.rmtree(other_run)
     assert run.score("activations_tanh") == 1 and run.score("affine_forward") == 2
-    assert "ran as the unprivileged user `sandbox-601" in run.stdout
+    assert "ran as the unprivileged user `" in run.stdout
+    assert f"ran as the unprivileged user `{held.name}`" not in run.stdout
     assert_clean(run)
+
+
+def test_a_killed_runs_folder_is_removed_before_its_uid_is_leased_again(project, tmp_path):
+    """A run killed before it cleaned up leaves its staged submission, readable by its uid's
+    group; the next run leasing that uid removes it first, so its student cannot read it (the
+    `tanh` below returns `z` if it can read another run's files)."""
+    if not SANDBOXED:
+        pytest.skip("run folders are told apart by their sandbox user: it needs root")
+    stale = Path(tempfile.mkdtemp(prefix=sandbox.RUN_FOLDER_PREFIX))
+    os.chmod(stale, 0o711)
+    with sandbox.lease_sandbox_user() as held:  # as the killed run held it
+        reference_submission(stale / "submission")
+        runner._read_only(stale / "submission", held)
+    try:
+        submission = reference_submission(tmp_path / "submission", activations=READS_OTHER_RUNS)
+        run = grade(project, ["activations_tanh", "affine_forward"], tmp_path / "results.json",
+                    submission)
+        if f"ran as the unprivileged user `{held.name}`" in run.stdout:
+            assert not stale.exists()
+        assert run.score("activations_tanh") == 1 and run.score("affine_forward") == 2
+    finally:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def test_grading_while_another_process_holds_the_sandbox_user(project, tmp_path):
+    """A second grading on the machine (here a process that holds the default user's lease)
+    changes nothing: this run takes a spare uid and keeps every point."""
+    if not SANDBOXED:
+        pytest.skip("leases are of sandbox users: it needs root")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom autograder import sandbox\n"
+         "with sandbox.lease_sandbox_user() as user:\n    print(user.name, flush=True)\n"
+         "    time.sleep(120)"], cwd=PROJECT, stdout=subprocess.PIPE, text=True)
+    try:
+        held = holder.stdout.readline().strip()
+        run = grade(project, ["activations_tanh", "affine_forward"], tmp_path / "results.json",
+                    reference_submission(tmp_path / "submission"))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert held and f"ran as the unprivileged user `{held}`" not in run.stdout
+    assert run.score("activations_tanh") == 1 and run.score("affine_forward") == 2
 
 
 def test_a_uid_whose_processes_outlived_their_run_is_passed_over():
