@@ -31,7 +31,7 @@ from autograder.protocol import PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV
 from autograder.problems import (CallFailed, ForbiddenImport, SubmissionFileMissing,
                                  SubmissionImportFailed, SubmissionProblem)
 from autograder.proxies import (RemoteModule, RemoteObject, SubmissionError, WorkerSlot, call_options,
-                                count_executed_lines, fill, note_cannot_pass, register_stubs,
+                                count_executed_lines, fill, note_cannot_pass, timed_call, register_stubs,
                                 remote_type_name, seed_numpy, worker_library)
 from autograder.stubs import stub_functions
 
@@ -39,7 +39,7 @@ from autograder.stubs import stub_functions
 __all__ = ["SubmissionError", "SubmissionProblem", "call_options", "count_executed_lines",
            "fill", "provided_module", "remote_type_name", "seed_numpy",
            "submission_dir", "submission_file", "submission_module", "submitted_source",
-           "worker_library", "worker_slot_fixture", "worker_tmp_path"]
+           "timed_call", "worker_library", "worker_slot_fixture", "worker_tmp_path"]
 
 _import_failures: dict[str, SubmissionProblem] = {}
 _provided: dict[str, ModuleType] = {}

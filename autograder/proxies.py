@@ -22,6 +22,8 @@ import os
 import weakref
 from pathlib import Path
 
+import psutil
+
 from autograder import protocol, workers
 from autograder.problems import CallFailed
 from autograder.stubs import NotImplementedYet
@@ -480,6 +482,34 @@ def count_executed_lines(function, *args, **kwargs):
     """`(function(*args, **kwargs), lines)`: the call's result and how many lines of the
     submission's files it executed (the worker's count: back it with a trusted check)."""
     return _slot_of(function).call(function, args, kwargs, count_lines=True)
+
+
+def timed_call(function, *args, **kwargs):
+    """`(function(*args, **kwargs), cpu_seconds)`: the call's result and the CPU time the worker
+    spent on it (its threads and the processes it started included), read by the grading process
+    from `/proc` before and after: never the worker's word."""
+    slot = _slot_of(function)
+    pid = slot.current().pid
+    before = _cpu_seconds(pid)
+    result = slot.call(function, args, kwargs)
+    return result, _cpu_seconds(pid) - before
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds of process `pid` and of every process below it (threads included)."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
 
 
 @contextlib.contextmanager
