@@ -218,11 +218,12 @@ def write_files(folder: Path, files: dict[str, str]) -> Path:
     return folder
 
 
-def json_test_runner(tests: Path, submission: Path, workspace: Path) -> dict:
+def json_test_runner(tests: Path, submission: Path, workspace: Path, run_tests: str = RUN_TESTS) -> dict:
+    """What Gradescope writes: `run_tests` run from a copy of `/autograder/source`."""
     source = workspace / "source"
     shutil.copytree(submission, source)
     shutil.copytree(tests, source / "tests")
-    (source / "run_tests.py").write_text(RUN_TESTS)
+    (source / "run_tests.py").write_text(run_tests)
     out = workspace / "json_test_runner.json"
     subprocess.run([sys.executable, "run_tests.py", str(out)], cwd=source, check=True,
                    capture_output=True, timeout=120)
@@ -288,14 +289,7 @@ def test_a_courses_run_tests_options_and_post_processor_are_honoured(tmp_path):
     tests = write_files(tmp_path / "suite" / "tests", LAB_TESTS)
     (tmp_path / "suite" / "run_tests.py").write_text(COURSE_RUN_TESTS)
     submission = write_files(tmp_path / "submission", LAB_WRONG)
-    source = tmp_path / "gradescope" / "source"
-    shutil.copytree(submission, source)
-    shutil.copytree(tests, source / "tests")
-    (source / "run_tests.py").write_text(COURSE_RUN_TESTS)
-    theirs = tmp_path / "theirs.json"
-    subprocess.run([sys.executable, "run_tests.py", str(theirs)], cwd=source, check=True,
-                   capture_output=True, timeout=120)
-    expected = json.loads(theirs.read_text())
+    expected = json_test_runner(tests, submission, tmp_path / "gradescope", COURSE_RUN_TESTS)
     ours = tmp_path / "results.json"
     finished = run_entrypoint(["--suite", str(tests), "--submission", str(submission),
                                "--results", str(ours)])

@@ -276,10 +276,10 @@ def test_loss_is_vectorised(two_layer_net):
     assert_vectorised(
         "TwoLayerNet.loss(X, y)", lambda: (net.loss, X, y, 0.1),
         lambda: two_layer_loss(params, X, y, 0.1),
-        hidden_loop_hint("two_layer_net", "TwoLayerNet.loss")
-        or "Hint: replace the loop over examples with whole-array NumPy operations (e.g. "
-           "`scores[np.arange(N), y]` picks each example's correct-class score).",
-        work_ratio=3)  # (their forward and backward passes against our forward pass)
+        "Hint: replace the loop over examples with whole-array NumPy operations (e.g. "
+        "`scores[np.arange(N), y]` picks each example's correct-class score).",
+        work_ratio=3,  # (their forward and backward passes against our forward pass)
+        hidden_loop=hidden_loop_hint("two_layer_net", "TwoLayerNet.loss"))
 
 
 # -- 4.5 train ------------------------------------------------------------------------------

@@ -16,10 +16,15 @@ REPEATS = 3            # the fastest of these many calls counts
 OUR_CALLS = 10         # our computation timed over this many calls (the clock may tick coarsely)
 
 
-def assert_vectorised(function: str, theirs, ours, hint: str, work_ratio: float = 1.0) -> None:
+def assert_vectorised(function: str, theirs, ours, hint: str, work_ratio: float = 1.0,
+                      hidden_loop: str | None = None) -> None:
     """`theirs()` calls the submission's `function` on a batch of `LARGE_BATCH` examples;
     `ours()` computes here what it computes (`work_ratio`: how much more work theirs does, e.g.
-    3 for a loss with its gradients against our forward pass alone)."""
+    3 for a loss with its gradients against our forward pass alone). `hidden_loop`: a per-element
+    Python loop found in the submitted source (`np.vectorize`, read here), which fails whatever
+    the time: it can be cheap on 3 classes yet is a loop in disguise."""
+    if hidden_loop:
+        raise AssertionError(f"`{function}` is not vectorised.\n{hidden_loop}")
     spent = min(timed_call(*theirs())[1] for _ in range(REPEATS))
     our_spent = work_ratio * min(_cpu_time_of(ours) for _ in range(REPEATS))
     allowed = SLOWDOWN * our_spent + ALLOWANCE_S
