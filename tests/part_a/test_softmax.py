@@ -173,7 +173,8 @@ def test_vectorized_has_no_loop_over_examples(softmax):
         "softmax_loss_vectorized", lambda: (softmax.softmax_loss_vectorized, W.copy(), X, y, 0.1),
         lambda: expected_loss(W, X, y, 0.1),
         "Hint: compute all scores at once with `X @ W` and use array operations.",
-        work_ratio=2, hidden_loop=hidden_loop_hint("softmax", "softmax_loss_vectorized"))  # (their loss and gradient against our loss alone)
+        work_ratio=2,  # (their loss and gradient against our loss alone)
+        hidden_loop=hidden_loop_hint("softmax", "softmax_loss_vectorized"))
 
 
 # ---- 3.3 naive and vectorised agree ----
