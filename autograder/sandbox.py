@@ -89,7 +89,7 @@ def lease_sandbox_user() -> Iterator[SandboxUser | None]:
         except BlockingIOError:
             lease.close()
             continue
-        if _tasks_of_user(candidate.uid):
+        if _tasks_of_user(candidate.uid, zombies=False):
             lease.close()
             continue
         remove_stale_run_folders(candidate.gid)
@@ -165,12 +165,14 @@ def become_subreaper() -> None:
         pass
 
 
-def _tasks_of_user(uid: int) -> int:
-    """Processes plus threads that `uid` runs now (what RLIMIT_NPROC counts)."""
+def _tasks_of_user(uid: int, zombies: bool = True) -> int:
+    """Processes plus threads that `uid` runs now (what RLIMIT_NPROC counts, zombies included;
+    `zombies=False`: only those still running, as a lease asks: a zombie that another process
+    has yet to reap runs nothing)."""
     total = 0
-    for process in psutil.process_iter(["uids", "num_threads"]):
+    for process in psutil.process_iter(["uids", "num_threads", "status"]):
         uids = process.info.get("uids")
-        if uids and uids.real == uid:
+        if uids and uids.real == uid and (zombies or process.info.get("status") != psutil.STATUS_ZOMBIE):
             total += process.info.get("num_threads") or 1
     return total
 
