@@ -230,6 +230,14 @@ def json_test_runner(tests: Path, submission: Path, workspace: Path, run_tests: 
     return json.loads(out.read_text())
 
 
+def graded_by_entrypoint(tests: Path, submission: Path, out: Path) -> dict:
+    """What the harness writes for the suite in `tests` with no rubric (faithful mode)."""
+    finished = run_entrypoint(["--suite", str(tests), "--submission", str(submission),
+                               "--results", str(out)])
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    return read_results(out, as_gradescope=True)
+
+
 def by_name(results: dict) -> dict:
     tests = {}
     for test in results["tests"]:
@@ -249,11 +257,7 @@ def test_faithful_mode_writes_what_json_test_runner_writes(tmp_path, suite, whic
     tests = write_files(tmp_path / "suite" / "tests", tests_files)
     submission = write_files(tmp_path / "submission", right if which == "right" else wrong)
     expected = json_test_runner(tests, submission, tmp_path / "gradescope")
-    ours = tmp_path / "results.json"
-    finished = run_entrypoint(["--suite", str(tests), "--submission", str(submission),
-                               "--results", str(ours)])
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    got = read_results(ours, as_gradescope=True)
+    got = graded_by_entrypoint(tests, submission, tmp_path / "results.json")
     assert by_name(got) == by_name(expected)
     assert top_level(got) == top_level(expected)
     assert isinstance(got["execution_time"], str)
@@ -290,11 +294,7 @@ def test_a_courses_run_tests_options_and_post_processor_are_honoured(tmp_path):
     (tmp_path / "suite" / "run_tests.py").write_text(COURSE_RUN_TESTS)
     submission = write_files(tmp_path / "submission", LAB_WRONG)
     expected = json_test_runner(tests, submission, tmp_path / "gradescope", COURSE_RUN_TESTS)
-    ours = tmp_path / "results.json"
-    finished = run_entrypoint(["--suite", str(tests), "--submission", str(submission),
-                               "--results", str(ours)])
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    got = read_results(ours, as_gradescope=True)
+    got = graded_by_entrypoint(tests, submission, tmp_path / "results.json")
     assert by_name(got) == by_name(expected)
     assert top_level(got) == top_level(expected)
     assert got["output"] == "Late: half marks." and got["stdout_visibility"] == "visible"
