@@ -17,17 +17,15 @@ OUR_CALLS = 10         # our computation timed over this many calls (the clock m
 
 
 def assert_vectorised(function: str, theirs, ours, hint: str, work_ratio: float = 1.0,
-                      hidden_loop: str | None = None):
+                      hidden_loop: str | None = None) -> None:
     """`theirs()` calls the submission's `function` on a batch of `LARGE_BATCH` examples;
     `ours()` computes here what it computes (`work_ratio`: how much more work theirs does, e.g.
     3 for a loss with its gradients against our forward pass alone). `hidden_loop`: a per-element
     Python loop found in the submitted source (`np.vectorize`, read here), which fails whatever
-    the time: it can be cheap on 3 classes yet is a loop in disguise. Returns what the first
-    call returned: the caller checks its value (a constant answer is fast too)."""
+    the time: it can be cheap on 3 classes yet is a loop in disguise."""
     if hidden_loop:
         raise AssertionError(f"`{function}` is not vectorised.\n{hidden_loop}")
-    calls = [timed_call(*theirs()) for _ in range(REPEATS)]
-    spent = min(seconds for _, seconds in calls)
+    spent = min(timed_call(*theirs())[1] for _ in range(REPEATS))
     our_spent = work_ratio * min(_cpu_time_of(ours) for _ in range(REPEATS))
     allowed = SLOWDOWN * our_spent + ALLOWANCE_S
     if spent > allowed:
@@ -35,7 +33,6 @@ def assert_vectorised(function: str, theirs, ours, hint: str, work_ratio: float 
             f"`{function}` is not vectorised: for a batch of N={LARGE_BATCH} examples it took "
             f"{spent * 1000:.0f} ms of CPU time, where whole-array NumPy code takes about "
             f"{our_spent * 1000:.1f} ms (the grader allows {allowed * 1000:.0f} ms).\n{hint}")
-    return calls[0][0]
 
 
 def _cpu_time_of(compute) -> float:
