@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.support import (assert_allclose, assert_gradient_close, describe_shape, expected,
                            numerical_gradient, show)
-from tests.support.cpu_time import LARGE_BATCH, assert_vectorised
+from tests.support.cpu_time import LARGE_BATCH, assert_vectorised, check_loss_of_pair
 from tests.support.source_scan import check_no_example_loops, hidden_loop_hint
 
 GRAD_TOL = 1e-7
@@ -105,9 +105,12 @@ def check_zero_weights(softmax, function, n, d, c):
 
 def check_row_shift_invariance(softmax, function, case, shift):
     """Adding `shift` to every weight adds shift * sum(X[i]) to every score of example i,
-    which changes neither the probabilities nor (with reg = 0) the loss and gradient."""
+    which changes neither the probabilities nor (with reg = 0) the loss and gradient. The
+    unshifted loss must be right too: a constant answer is invariant to everything."""
     W, X, y, _ = case
     loss, dW = call(softmax, function, W, X, y, 0.0)
+    assert_allclose(function, loss, expected_loss(W, X, y, 0.0), describe(W, X, y, 0.0),
+                    name="loss", hint_fn=loss_hint(W, X, y, 0.0))
     shifted_loss, shifted_dW = call(softmax, function, W + shift, X, y, 0.0)
     where = f"{describe(W, X, y, 0.0)}, every weight shifted by {shift}"
     assert_allclose(function, shifted_loss, loss, where,
@@ -163,16 +166,19 @@ def test_vectorized_invariant_to_score_shift(softmax, case, shift):
 def test_vectorized_has_no_loop_over_examples(softmax):
     """No loop over the examples in the submitted source (read here), and on a large batch no
     more CPU time in the worker (read here from /proc) than a small multiple of a vectorised
-    computation of the same loss done here."""
+    computation of the same loss done here; each timed call returns that loss."""
     check_no_example_loops("softmax", "softmax_loss_vectorized", (1, 2))
     rng = np.random.default_rng(6)
     W = rng.standard_normal((5, 3))
     X, y = rng.standard_normal((LARGE_BATCH, 5)), rng.integers(0, 3, size=LARGE_BATCH)
-    softmax.softmax_loss_vectorized(W.copy(), X[:4], y[:4], 0.1)  # warm-up
+    softmax.softmax_loss_vectorized(W.copy(), X[:4], y[:4], 0.0)  # warm-up
+    # reg=0: a mistake in the regularisation costs `test_vectorized_loss`, not this check too.
     assert_vectorised(
-        "softmax_loss_vectorized", lambda: (softmax.softmax_loss_vectorized, W.copy(), X, y, 0.1),
-        lambda: expected_loss(W, X, y, 0.1),
+        "softmax_loss_vectorized", lambda: (softmax.softmax_loss_vectorized, W.copy(), X, y, 0.0),
+        lambda: expected_loss(W, X, y, 0.0),
         "Hint: compute all scores at once with `X @ W` and use array operations.",
+        check_loss_of_pair("softmax_loss_vectorized", expected_loss(W, X, y, 0.0),
+                           f"a batch of N={LARGE_BATCH} random examples, reg=0"),
         work_ratio=2,  # (their loss and gradient against our loss alone)
         hidden_loop=hidden_loop_hint("softmax", "softmax_loss_vectorized"))
 

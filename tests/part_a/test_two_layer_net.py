@@ -15,7 +15,7 @@ from autograder.grading_api import fill, remote_type_name, seed_numpy
 from tests.support import (assert_allclose, assert_gradient_close, describe_shape,
                            numerical_gradient, show)
 from tests.support.known_mistakes import matching_hint
-from tests.support.cpu_time import LARGE_BATCH, assert_vectorised
+from tests.support.cpu_time import LARGE_BATCH, assert_vectorised, check_loss_of_pair
 from tests.support.source_scan import check_no_example_loops, hidden_loop_hint
 from tests.support.two_layer_net_math import (hidden_pre_activations, mean_cross_entropy,
                                               sgd_steps, two_layer_loss, two_layer_scores,
@@ -265,19 +265,23 @@ def test_loss_is_vectorised(two_layer_net):
     """The submitted source has no loop over the examples (read here), and `loss` on a large
     batch costs the worker's process no more CPU time (read here from /proc, whatever the
     worker does to hide a loop: threads, `exec`, tracing off, padding small batches) than a
-    small multiple of a vectorised computation of the same loss done here."""
+    small multiple of a vectorised computation of the same loss done here; each timed call
+    returns that loss."""
     check_no_example_loops("two_layer_net", "TwoLayerNet.loss", (1, 2))
     net = make_toy_net(two_layer_net)
     rng = np.random.default_rng(4)
     X = rng.standard_normal((LARGE_BATCH, 4))
     y = rng.integers(3, size=LARGE_BATCH)
     params = net.params
-    net.loss(X[:5], y[:5], reg=0.1)  # warm-up: lazy imports or caches do not count
+    net.loss(X[:5], y[:5], reg=0.0)  # warm-up: lazy imports or caches do not count
+    # reg=0: a mistake in the regularisation costs 4.2's and 4.3's checks, not this one too.
     assert_vectorised(
-        "TwoLayerNet.loss(X, y)", lambda: (net.loss, X, y, 0.1),
-        lambda: two_layer_loss(params, X, y, 0.1),
+        "TwoLayerNet.loss(X, y)", lambda: (net.loss, X, y, 0.0),
+        lambda: two_layer_loss(params, X, y, 0.0),
         "Hint: replace the loop over examples with whole-array NumPy operations (e.g. "
         "`scores[np.arange(N), y]` picks each example's correct-class score).",
+        check_loss_of_pair("TwoLayerNet.loss", two_layer_loss(params, X, y, 0.0),
+                           f"the toy net on a batch of N={LARGE_BATCH} random examples, reg=0"),
         work_ratio=3,  # (their forward and backward passes against our forward pass)
         hidden_loop=hidden_loop_hint("two_layer_net", "TwoLayerNet.loss"))
 
