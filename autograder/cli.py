@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import sys
 import time
@@ -49,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--isolation", choices=("faithful", "strict"), help="a suite with no rubric: "
                      "run its tests beside the submission as Gradescope does (faithful, the default) "
                      "or in the grading process, judging values the submission cannot forge (strict)")
+    run.add_argument("--checks", type=Path, metavar="FILE", help="also write what each check "
+                     "earned (0 to 1) and its message, by rubric item, as JSON: for instructor tools")
     run.add_argument("--quiet", action="store_true", help="print only the results path")
     run.set_defaults(handler=run_command)
     template = commands.add_parser("template", help="regenerate the student template from the reference")
@@ -122,6 +125,8 @@ def run_command(args) -> int:
         return 3
     results_module.write_results(outcome.results, results_path,
                                  ours=not outcome.rate_limited and rubric.isolation != "faithful")
+    if args.checks:
+        _write_checks(outcome.items, args.checks)
     if not args.quiet:
         if outcome.items:
             # On Gradescope this output may be shown to the student (`stdout_visibility`):
@@ -140,6 +145,14 @@ def run_command(args) -> int:
                 print(f"\nGRADER PROBLEM (students were told it is not their fault):\n{outcome.run.grader_error}")
     print(f"results.json: {results_path}")
     return 3 if outcome.run and outcome.run.grader_error else 0
+
+
+def _write_checks(graded, path: Path) -> None:
+    """{item id: {check's test id: {"earned": 0 to 1, "message": ...}}} of a rubric-graded run."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    checks = {g.item.id: {check.test: {"earned": check.earned, "message": check.message}
+                          for check in g.per_check} for g in graded}
+    path.write_text(json.dumps(checks, indent=1), encoding="utf-8")
 
 
 def _rubric(args) -> Rubric:

@@ -20,13 +20,18 @@ MODULE_REPR = re.compile(r"<module '([\w.]+)' from '[^']*'>")
 NOT_IMPLEMENTED = "Not implemented yet"
 
 
+def not_implemented_message(function: str) -> str:
+    """What a check that called the stub `function` (its call label) says."""
+    return f"{NOT_IMPLEMENTED}: `{function}` still raises `NotImplementedError`."
+
+
 def describe_failure(error: BaseException, submission_dir: Path | None, memory_mb: int | None = None,
                      processes: int | None = None) -> str:
     """Markdown explaining `error`, raised while a test exercised the submission; `memory_mb` and
     `processes` are the grader's limits, named when the error says one was hit."""
     error = _first_leaf(error)
     if isinstance(error, NotImplementedYet):
-        return f"{NOT_IMPLEMENTED}: `{error.function}` still raises `NotImplementedError`."
+        return not_implemented_message(error.function)
     if isinstance(error, SubmissionProblem):
         return _clip(str(error) + _falsifying_example(error))
     where = _student_frame(error, submission_dir)

@@ -6,12 +6,21 @@ grading process reported about itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from autograder.feedback import NOT_IMPLEMENTED
 from autograder.rubric import Item, Rubric
 from autograder.runner import GradingRun, CheckOutcome
 
 MAX_STDOUT_CHARS = 4000
+
+
+class CheckEarned(NamedTuple):
+    """One check of an item: its test id, the fraction of it earned (0 to 1), its message."""
+
+    test: str
+    earned: float
+    message: str
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,7 @@ class GradedItem:
     checks: int
     passed: int
     output: str
+    per_check: tuple[CheckEarned, ...] = ()
 
     @property
     def status(self) -> str:
@@ -54,7 +64,8 @@ def score_items(rubric: Rubric, run: GradingRun, items: list[str] | None = None)
         earned = sum(_fraction(outcome, item) for outcome in outcomes)
         score = 0.0 if not outcomes else item.points if earned == len(outcomes) else round(
             item.points * earned / len(outcomes), 4)
-        graded.append(GradedItem(item, score, len(outcomes), passed, _feedback(outcomes, run)))
+        graded.append(GradedItem(item, score, len(outcomes), passed, _feedback(outcomes, run),
+                                 tuple(CheckEarned(o.test, _fraction(o, item), o.message) for o in outcomes)))
     return graded
 
 

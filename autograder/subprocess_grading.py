@@ -32,23 +32,27 @@ class Finished:
 
 
 def grading_command(submission: Path | str, results: Path, rubric: Path | None = None,
-                    items: list[str] | tuple[str, ...] | None = None) -> list[str]:
+                    items: list[str] | tuple[str, ...] | None = None,
+                    checks: Path | None = None) -> list[str]:
     command = [sys.executable, "-m", "autograder", "run", "--submission", str(submission),
                "--results", str(results), "--quiet"]
     if rubric is not None:
         command += ["--rubric", str(rubric)]
     if items:
         command += ["--items", *items]
+    if checks is not None:
+        command += ["--checks", str(checks)]
     return command
 
 
 def grade_in_subprocess(submission: Path | str, results: Path, timeout: float, *,
-                        rubric: Path | None = None, items=None, env: dict[str, str] | None = None,
+                        rubric: Path | None = None, items=None, checks: Path | None = None,
+                        env: dict[str, str] | None = None,
                         cwd: Path = PROJECT_ROOT, log: Path | None = None,
                         watch: Callable[[psutil.Popen, threading.Event], None] | None = None) -> Finished:
     """Run the grading command; its output goes to `log` (or is returned). `watch(process,
     done)` runs in a thread while it does (the benchmark samples memory there)."""
-    command = grading_command(submission, results, rubric, items)
+    command = grading_command(submission, results, rubric, items, checks)
     started = time.monotonic()
     sink = open(log, "wb") if log else subprocess.PIPE
     try:

@@ -9,7 +9,8 @@ import textwrap
 
 import pytest
 
-from autograder.audit import load_catalogue, plan_jobs
+from autograder.audit.catalogue import load_catalogue
+from autograder.audit.mutation import plan_jobs
 from autograder.rubric import load_rubric
 from harness_tests.conftest import PROJECT
 
@@ -43,12 +44,12 @@ def test_catalogue_covers_both_parts():
 
 def test_mutants_sharing_a_run_cannot_affect_each_other():
     plan = plan_jobs(RUBRIC, MUTANTS, 0, None)
-    assert sorted(m.id for job in plan.jobs for m in job.mutants) == sorted(m.id for m in MUTANTS)
+    assert sorted(m.id for job in plan.jobs for m in job.edits) == sorted(m.id for m in MUTANTS)
     for job in plan.jobs:
-        files = [m.file for m in job.mutants]
+        files = [m.file for m in job.edits]
         assert len(files) == len(set(files)), job.name
-        for index, first in enumerate(job.mutants):
-            for second in job.mutants[index + 1:]:
+        for index, first in enumerate(job.edits):
+            for second in job.edits[index + 1:]:
                 assert not plan.owned[first.id] & plan.owned[second.id], (job.name, first.id, second.id)
             assert plan.owned[first.id] <= job.items
 

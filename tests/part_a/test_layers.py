@@ -97,7 +97,10 @@ def test_affine_forward_linear_in_x(layers, case, other_seed):
     def forward(inputs):
         return layers.affine_forward(inputs, w.copy(), b.copy())[0]
 
-    # An affine map satisfies f(x + x') + f(0) = f(x) + f(x').
+    # An affine map satisfies f(x + x') + f(0) = f(x) + f(x'); so do zeros and `x` itself,
+    # so the values of f(x) count too.
+    assert_allclose("affine_forward", forward(x.copy()), affine_expected(x, w, b),
+                    affine_case(x, w, b), name="`out`")
     assert_allclose("affine_forward", forward(x + other) + forward(np.zeros_like(x)),
                     forward(x.copy()) + forward(other.copy()), affine_case(x, w, b),
                     name="`f(x + x') + f(0)` (should equal `f(x) + f(x')`)")
@@ -253,6 +256,9 @@ def test_softmax_loss_invariant_to_row_shift(layers, case, shift_seed):
     scores, y = case
     shift = 100 * np.random.default_rng(shift_seed).standard_normal((len(y), 1))
     loss, dscores = layers.softmax_loss(scores.copy(), y.copy())
+    # A constant is invariant to every shift: the unshifted loss counts too.
+    assert_allclose("softmax_loss", loss, expected.cross_entropy(scores, y), scores_case(scores, y),
+                    name="loss")
     shifted_loss, shifted_dscores = layers.softmax_loss(scores + shift, y.copy())
     where = f"{scores_case(scores, y)} plus a constant per row"
     assert_allclose("softmax_loss", shifted_loss, loss, where,
@@ -338,6 +344,10 @@ def test_conv_forward_output_shape(layers, case):
             f"`conv_forward_naive` for {conv_case(*case)} returned `out` with shape "
             f"{getattr(out, 'shape', remote_type_name(out))}; expected {want} = (N, F, "
             f"1 + (H + 2 pad - HH) // stride, 1 + (W + 2 pad - WW) // stride).")
+    # Zeros have the right shape too: the values where the stride does not fit count here.
+    x, w, b, conv_param = case
+    assert_allclose("conv_forward_naive", out, expected.conv_forward(x, w, b, **conv_param),
+                    conv_case(*case), name="`out`", hint_fn=conv_forward_hint(*case))
 
 
 @given(case=conv_cases())

@@ -228,13 +228,6 @@ def test_toy_loss(two_layer_net):
 
 
 # -- 4.3 gradients --------------------------------------------------------------------------
-def test_grads_keys_and_shapes(two_layer_net):
-    net = make_toy_net(two_layer_net)
-    X, y = make_toy_data()
-    _, grads = call_loss(net, X, y, TOY_REG)
-    check_grads_structure(net.params, grads, TOY_CASE)
-
-
 def test_toy_gradients(two_layer_net):
     net = make_toy_net(two_layer_net)
     X, y = make_toy_data()
@@ -297,7 +290,20 @@ def train_toy(two_layer_net, seed, num_iters=100):
     return net, stats
 
 
+def first_minibatch_loss_range(params, X, y, reg):
+    """Where the loss of any minibatch of (X, y) lies at `params`: between the losses of its
+    easiest and its hardest example (a mean of per-example losses), plus the penalty."""
+    scores = two_layer_scores(params, X)
+    losses = [mean_cross_entropy(scores[i:i + 1], y[i:i + 1]) for i in range(len(y))]
+    penalty = reg * weight_penalty(params)
+    return min(losses) + penalty, max(losses) + penalty
+
+
 def test_train_returns_histories(two_layer_net):
+    """The three histories, with 7 finite losses whose first is a minibatch loss of the
+    initial parameters (computed here: a shape alone is what zeros have too)."""
+    seed_numpy(two_layer_net, 0)
+    initial = two_layer_net.TwoLayerNet(4, 10, 3, std=1e-1).params
     _, stats = train_toy(two_layer_net, seed=0, num_iters=7)
     keys = {"loss_history", "train_acc_history", "val_acc_history"}
     if not (isinstance(stats, dict) and keys <= set(stats)):
@@ -309,6 +315,14 @@ def test_train_returns_histories(two_layer_net):
         raise AssertionError(
             f"`TwoLayerNet.train(..., num_iters=7)` returned a `loss_history` of shape "
             f"{history.shape}: {show(history)}; expected 7 finite losses, one per iteration.")
+    X, y = make_toy_data()
+    low, high = first_minibatch_loss_range(initial, X, y, 5e-6)
+    if not low - 1e-9 <= history[0] <= high + 1e-9:
+        raise AssertionError(
+            f"`TwoLayerNet.train(..., num_iters=7)` on {TOY_CASE} returned `loss_history[0]` = "
+            f"{history[0]:.6f}; expected the loss of the first minibatch at the initial "
+            f"parameters, which lies between {low:.6f} and {high:.6f} (the losses of the "
+            f"easiest and the hardest example) whatever the minibatch.")
 
 
 def test_train_reaches_low_toy_loss(two_layer_net, item_config):
