@@ -299,3 +299,50 @@ def test_a_courses_run_tests_options_and_post_processor_are_honoured(tmp_path):
     assert top_level(got) == top_level(expected)
     assert got["output"] == "Late: half marks." and got["stdout_visibility"] == "visible"
     assert "FAIL: 8 != 16\n" in by_name(got)["square(4) is 16"]["output"]
+
+
+FAILED_CLASS_TESTS = {"test_fixture.py": '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import weight
+
+    import shapes
+
+
+    class TestSquare(unittest.TestCase):
+        @classmethod
+        def setUpClass(cls):
+            cls.square = shapes.Square(2)
+
+        @weight(1)
+        def test_area(self):
+            self.assertEqual(self.square.area(), 4)
+
+        @weight(1)
+        def test_side(self):
+            self.assertEqual(self.square.side, 2)
+
+
+    class TestCircle(unittest.TestCase):
+        @weight(2)
+        def test_area(self):
+            self.assertAlmostEqual(shapes.circle_area(1), 3.14159, places=5)
+    '''}
+FAILED_CLASS_SUBMISSION = {"shapes.py": '''
+    def circle_area(radius):
+        return 3.14159 * radius ** 2
+    '''}
+
+
+def test_a_failed_setupclass_is_one_entry_and_the_run_goes_on(tmp_path):
+    """Where JSONTestResult itself raises and ends the run (README): one failed `setUpClass`
+    entry, the class's tests not listed (nor run again), the other tests graded."""
+    tests = write_files(tmp_path / "suite" / "tests", FAILED_CLASS_TESTS)
+    submission = write_files(tmp_path / "submission", FAILED_CLASS_SUBMISSION)
+    got = graded_by_entrypoint(tests, submission, tmp_path / "results.json")
+    assert sorted(test["name"] for test in got["tests"]) == [
+        "setUpClass (test_fixture.TestSquare)", "test_area (test_fixture.TestCircle.test_area)"]
+    assert by_name(got)["setUpClass (test_fixture.TestSquare)"] == {
+        "name": "setUpClass (test_fixture.TestSquare)", "status": "failed",
+        "output": "Test Failed: module 'shapes' has no attribute 'Square'\n"}
+    assert got["score"] == 2
