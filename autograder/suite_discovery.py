@@ -3,19 +3,26 @@
 Runs in the suite's grading process on the harness's private copy of the suite: unittest's own
 discovery (the suite folder on `sys.path`, its helper modules importable), with every module of
 the submission answered by an inert placeholder, so that nothing submitted is ever imported
-here. What each test's decorators say (weight, number, visibility, tags, leaderboard,
-partial credit) and its name as `JSONTestRunner` writes it are read then, and are the only
-source of those fields: the worker that later runs the suite is believed only about outcomes.
+here. Imports resolve as under Gradescope's `run_tests.py` in `/autograder/source`: the suite's
+folder is also a package of its own name (`from tests.helpers import ...`), and nothing of the
+harness's own folder is importable. What each test's decorators say (weight, number,
+visibility, tags, leaderboard, partial credit) and its name as `JSONTestRunner` writes it are
+read then, and are the only source of those fields: the worker that later runs the suite is
+believed only about outcomes.
 """
 from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import os
 import sys
 import types
 import unittest
+from pathlib import Path
 
 from autograder.decorations import decorations_of
+
+HARNESS_FOLDER = Path(__file__).resolve().parent.parent
 
 
 class Placeholder:
@@ -68,16 +75,41 @@ class PlaceholderFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
 
+class SuiteFolderFinder(importlib.abc.MetaPathFinder):
+    """First on `sys.meta_path`: the suite's folder as the package of its name, found in the
+    folder holding it (Gradescope's `/autograder/source`, on `sys.path` there as the folder of
+    `run_tests.py`), whatever else on `sys.path` has that name."""
+
+    def __init__(self, folder: str):
+        self.folder = Path(folder)
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.folder.name:
+            return None
+        return importlib.machinery.PathFinder.find_spec(fullname, [str(self.folder.parent)])
+
+
+def without_harness_folder(entries: list[str]) -> list[str]:
+    """`sys.path` without the harness's own folder (its `tests`, `reference`, ... packages
+    are not the suite's, and are not there under Gradescope's own runner)."""
+    return [entry for entry in entries if Path(os.path.realpath(entry or ".")) != HARNESS_FOLDER]
+
+
 def discover(start_dir: str, pattern: str, submitted: list[str], descriptions: bool = True):
     """(tests, problems): one dict per test in discovery order — id, name, and what its
     decorators give (`decorations_of`) — and the test modules that failed to load here, as
     (name, error text)."""
-    finder = PlaceholderFinder(submitted)
+    finder, folder = PlaceholderFinder(submitted), SuiteFolderFinder(start_dir)
+    saved_path = sys.path[:]
+    sys.path[:] = without_harness_folder(sys.path)
+    sys.meta_path.insert(0, folder)
     sys.meta_path.append(finder)
     try:
         suite = unittest.TestLoader().discover(start_dir, pattern=pattern)
     finally:
         sys.meta_path.remove(finder)
+        sys.meta_path.remove(folder)
+        sys.path[:] = saved_path
     tests, problems = [], []
     for test in _tests_of(suite):
         if isinstance(test, unittest.loader._FailedTest):

@@ -72,6 +72,7 @@ class SuiteGrading:
                     error = frame.get(REPLY_ERROR)
                     if not isinstance(error, dict):
                         self.no_result(current)
+                        self.never_started()
                         return False
                     why = f"The tests stopped with `{str(error.get('type_name'))[:100]}: " \
                           f"{str(error.get('message'))[:2000]}`."
@@ -100,6 +101,14 @@ class SuiteGrading:
         if test is not None and test in self.remaining:
             self.remaining.remove(test)
             channel.send(self.fd, {"event": EVENT_NO_RESULT, "test": test})
+
+    def never_started(self) -> None:
+        """The worker ran its suite to the end and these tests never started (their module did
+        not import there, their class's `setUpClass` failed): as under JSONTestRunner, they are
+        not listed, and no other worker runs them again."""
+        for test in list(self.remaining):
+            channel.send(self.fd, {"event": EVENT_START, "test": test})
+            self.no_result(test)
 
     def start(self, test) -> str | None:
         workers.begin_test(self.setup.timeout, self.plan.output_limit_bytes)

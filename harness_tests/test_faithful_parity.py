@@ -1,19 +1,40 @@
 """The faithful suite mode writes what gradescope-utils' `JSONTestRunner` writes, output included.
 
-Two suites in the styles course staff write (written here): an interactive calculator tested
-with `mock.patch` of `input` and a swapped `sys.stdout`, as a REPL subprocess run from the
-working folder, with the submission's own exception class, `subTest`, a skip, partial credit and
-a leaderboard column never set; and a lab suite whose tests share a base class in a helper module
-beside them (`tests/__init__.py`), import the submission in `setUpClass` with `importlib`, print,
-hide their errors and set a text leaderboard value. Each is graded on a correct and a broken
-submission by JSONTestRunner, laid out as Gradescope's `/autograder/source` (the submission's
-files beside `tests/`, run from there as its sample `run_tests.py` runs), and by the entrypoint;
-every test must match field by field, output text included, and so must the top level
-(execution time and the order of tests aside).
+Five suites in the styles course staff write (written here, in `faithful_suites.py`):
+- an interactive calculator tested with `mock.patch` of `input` and a swapped `sys.stdout`, as a
+  REPL subprocess run from the working folder, with the submission's own exception class,
+  `subTest`, a skip, partial credit and a leaderboard column never set;
+- a lab suite whose tests share a base class in a helper module beside them (`tests/__init__.py`),
+  import the submission in `setUpClass` with `importlib`, print, hide their errors and set a text
+  leaderboard value;
+- a strings-and-lists homework: several functions of one module, `@weight` and `@number` strings
+  on most tests, `after_due_date` and `hidden` tests, a `subTest` loop, a conditional
+  `skipTest`, assertion messages with markdown's `*`, `_` and backticks, prints to stdout and
+  stderr, a status-only test and a `@partial_credit` test the broken submission half loses;
+- an inventory homework over three test files with no `tests/__init__.py`: a fixture module
+  imported through the suite folder as a package (`from tests.fixtures import ...`),
+  `setUp`/`tearDown` writing and removing the temporary file the student function reads,
+  `assertRaises` of built-in exceptions, `assertAlmostEqual`, `@tags`, and a test module that
+  imports a name the broken submission lacks (its `_FailedTest` entry);
+- a numpy homework submitted as a package (`hw/`), with staff helpers in `tests/helpers/`
+  imported both as discovery's `sys.path` allows (`from helpers.reference import ...`) and as a
+  package of the suite folder (`from tests.helpers.reference import ...`), a seeded
+  `setUpClass`, `numpy.testing.assert_allclose`'s multi-line message, a RuntimeWarning in the
+  output, partial credit and a float leaderboard value beside a column left null.
+Each is graded on a correct and a broken submission by JSONTestRunner, laid out as Gradescope's
+`/autograder/source` (the submission's files beside `tests/`, run from there as its sample
+`run_tests.py` runs), and by the entrypoint; every test must match field by field, output text
+included, and so must the top level (execution time and the order of tests aside). The one
+difference allowed in the text is the one the README lists: tracebacks and warnings name the
+harness's working folder where Gradescope's runner names `/autograder/source` (both are
+written as the latter here). Two more tests: a course's `run_tests.py` options and
+post-processor apply, and a failed `setUpClass` (on which JSONTestResult itself raises) is one
+entry while the run goes on.
 """
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -23,181 +44,8 @@ from pathlib import Path
 import pytest
 
 from harness_tests.conftest import read_results, run_entrypoint
+from harness_tests.faithful_suites import LAB_TESTS, LAB_WRONG, SUITES
 
-CALCULATOR_TESTS = {"test_calculator.py": '''
-    import io
-    import subprocess
-    import sys
-    import unittest
-    from unittest import mock
-
-    from gradescope_utils.autograder_utils.decorators import (
-        leaderboard, number, partial_credit, tags, visibility, weight)
-
-    from calculator import CalculatorError, evaluate, main
-
-
-    class TestCalculator(unittest.TestCase):
-        @weight(2)
-        @number("1.1")
-        def test_add(self):
-            """Evaluate 1 + 2"""
-            print("evaluating 1 + 2")
-            self.assertEqual(evaluate("1 + 2"), 3)
-
-        @weight(1)
-        @number(1.2)
-        @tags("errors")
-        def test_bad_input(self):
-            with self.assertRaises(CalculatorError):
-                evaluate("1 +")
-
-        @partial_credit(3)
-        def test_cases(self, set_score=None):
-            """Three sums, a point each"""
-            cases = [("2 + 2", 4), ("3 + 4", 7), ("10 + 1", 11)]
-            set_score(sum(evaluate(text) == value for text, value in cases))
-
-        @weight(1)
-        @visibility("after_due_date")
-        def test_main_prompts(self):
-            with mock.patch("builtins.input", side_effect=["5 + 6", "quit"]), \\
-                    mock.patch("sys.stdout", new_callable=io.StringIO) as shown:
-                main()
-            self.assertIn("11", shown.getvalue())
-
-        @weight(1)
-        def test_repl(self):
-            finished = subprocess.run([sys.executable, "-u", "calculator.py"], input="7 + 8\\nquit\\n",
-                                      capture_output=True, text=True, timeout=20)
-            self.assertIn("15", finished.stdout)
-
-        def test_each_digit(self):
-            for digit in range(3):
-                with self.subTest(digit=digit):
-                    self.assertEqual(evaluate(f"{digit} + 0"), digit)
-
-        @unittest.skip("not graded this term")
-        @weight(5)
-        def test_later(self):
-            self.fail("never runs")
-
-        @leaderboard("fastest")
-        def test_speed(self, set_leaderboard_value=None):
-            evaluate("1 + 1")
-    '''}
-CALCULATOR_RIGHT = {"calculator.py": '''
-    class CalculatorError(Exception):
-        pass
-
-
-    def evaluate(text):
-        parts = text.split("+")
-        if len(parts) != 2 or not all(part.strip() for part in parts):
-            raise CalculatorError(f"cannot read {text!r}")
-        return int(parts[0]) + int(parts[1])
-
-
-    def main():
-        while True:
-            line = input("> ")
-            if line == "quit":
-                return
-            print(evaluate(line))
-
-
-    if __name__ == "__main__":
-        main()
-    '''}
-CALCULATOR_WRONG = {"calculator.py": '''
-    def evaluate(text):
-        left, right = text.split("+")
-        total = int(left) + int(right)
-        return total + 1 if total > 10 else total
-
-
-    class CalculatorError(Exception):
-        pass
-
-
-    def main():
-        print(evaluate(input("> ")))
-
-
-    if __name__ == "__main__":
-        main()
-    '''}
-
-LAB_TESTS = {
-    "__init__.py": "",
-    "BaseLab.py": '''
-        import importlib
-        import unittest
-
-
-        class BaseLab(unittest.TestCase):
-            module_name = "lab"
-
-            @classmethod
-            def setUpClass(cls):
-                cls.lab = importlib.import_module(cls.module_name)
-        ''',
-    "test_lab.py": '''
-        from gradescope_utils.autograder_utils.decorators import hide_errors, leaderboard, weight
-
-        from BaseLab import BaseLab
-
-
-        class TestLab(BaseLab):
-            @weight(1.5)
-            def test_square(self):
-                """square(4) is 16"""
-                self.assertEqual(self.lab.square(4), 16)
-
-            @weight(1)
-            @hide_errors("Your mean is off; see the handout.")
-            def test_mean(self):
-                self.assertAlmostEqual(self.lab.mean([1, 2, 3, 6]), 3.0)
-
-            @weight(2)
-            def test_words(self):
-                """Counts *words* in __text__"""
-                print("counting", self.lab.count_words("a b  c"))
-                self.assertEqual(self.lab.count_words("a b  c"), 3)
-
-            @leaderboard("stars", "asc")
-            def test_stars(self, set_leaderboard_value=None):
-                set_leaderboard_value("*" * self.lab.square(2))
-        ''',
-}
-LAB_RIGHT = {"lab.py": '''
-    def square(x):
-        return x * x
-
-
-    def mean(values):
-        return sum(values) / len(values)
-
-
-    def count_words(text):
-        return len(text.split())
-    '''}
-LAB_WRONG = {"lab.py": '''
-    def square(x):
-        return x * 2
-
-
-    def mean(values):
-        return sum(values) / (len(values) - 1)
-
-
-    def count_words(text):
-        print("splitting on single spaces")
-        return len(text.split(" "))
-    '''}
-
-SUITES = {"calculator": (CALCULATOR_TESTS, CALCULATOR_RIGHT, CALCULATOR_WRONG),
-          "lab with a base class": (LAB_TESTS, LAB_RIGHT, LAB_WRONG)}
 # Gradescope's sample run_tests.py, run from /autograder/source with the submission copied in.
 RUN_TESTS = textwrap.dedent("""
     import sys
@@ -211,6 +59,12 @@ RUN_TESTS = textwrap.dedent("""
     """)
 
 
+GRADESCOPE_SOURCE = "/autograder/source"
+# The harness's working folder, laid out as Gradescope's and named in tracebacks and warnings
+# instead of it (a difference the README lists): any absolute path to a folder `source`.
+WORKING_FOLDER = re.compile(r"/[^\s\"'()]*?/source(?=/)")
+
+
 def write_files(folder: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
@@ -219,7 +73,8 @@ def write_files(folder: Path, files: dict[str, str]) -> Path:
 
 
 def json_test_runner(tests: Path, submission: Path, workspace: Path, run_tests: str = RUN_TESTS) -> dict:
-    """What Gradescope writes: `run_tests` run from a copy of `/autograder/source`."""
+    """What Gradescope writes: `run_tests` run from a copy of `/autograder/source` (its folder
+    written as that one in the output)."""
     source = workspace / "source"
     shutil.copytree(submission, source)
     shutil.copytree(tests, source / "tests")
@@ -227,7 +82,7 @@ def json_test_runner(tests: Path, submission: Path, workspace: Path, run_tests: 
     out = workspace / "json_test_runner.json"
     subprocess.run([sys.executable, "run_tests.py", str(out)], cwd=source, check=True,
                    capture_output=True, timeout=120)
-    return json.loads(out.read_text())
+    return in_folder(json.loads(out.read_text()), re.compile(re.escape(str(source))))
 
 
 def graded_by_entrypoint(tests: Path, submission: Path, out: Path) -> dict:
@@ -235,7 +90,16 @@ def graded_by_entrypoint(tests: Path, submission: Path, out: Path) -> dict:
     finished = run_entrypoint(["--suite", str(tests), "--submission", str(submission),
                                "--results", str(out)])
     assert finished.returncode == 0, finished.stdout + finished.stderr
-    return read_results(out, as_gradescope=True)
+    return in_folder(read_results(out, as_gradescope=True), WORKING_FOLDER)
+
+
+def in_folder(results: dict, folder: re.Pattern) -> dict:
+    """`results` with the folder the tests ran in (`folder`) named `/autograder/source` in every
+    test's output."""
+    for test in results["tests"]:
+        if "output" in test:
+            test["output"] = folder.sub(GRADESCOPE_SOURCE, test["output"])
+    return results
 
 
 def by_name(results: dict) -> dict:
@@ -299,3 +163,50 @@ def test_a_courses_run_tests_options_and_post_processor_are_honoured(tmp_path):
     assert top_level(got) == top_level(expected)
     assert got["output"] == "Late: half marks." and got["stdout_visibility"] == "visible"
     assert "FAIL: 8 != 16\n" in by_name(got)["square(4) is 16"]["output"]
+
+
+FAILED_CLASS_TESTS = {"test_fixture.py": '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import weight
+
+    import shapes
+
+
+    class TestSquare(unittest.TestCase):
+        @classmethod
+        def setUpClass(cls):
+            cls.square = shapes.Square(2)
+
+        @weight(1)
+        def test_area(self):
+            self.assertEqual(self.square.area(), 4)
+
+        @weight(1)
+        def test_side(self):
+            self.assertEqual(self.square.side, 2)
+
+
+    class TestCircle(unittest.TestCase):
+        @weight(2)
+        def test_area(self):
+            self.assertAlmostEqual(shapes.circle_area(1), 3.14159, places=5)
+    '''}
+FAILED_CLASS_SUBMISSION = {"shapes.py": '''
+    def circle_area(radius):
+        return 3.14159 * radius ** 2
+    '''}
+
+
+def test_a_failed_setupclass_is_one_entry_and_the_run_goes_on(tmp_path):
+    """Where JSONTestResult itself raises and ends the run (README): one failed `setUpClass`
+    entry, the class's tests not listed (nor run again), the other tests graded."""
+    tests = write_files(tmp_path / "suite" / "tests", FAILED_CLASS_TESTS)
+    submission = write_files(tmp_path / "submission", FAILED_CLASS_SUBMISSION)
+    got = graded_by_entrypoint(tests, submission, tmp_path / "results.json")
+    assert sorted(test["name"] for test in got["tests"]) == [
+        "setUpClass (test_fixture.TestSquare)", "test_area (test_fixture.TestCircle.test_area)"]
+    assert by_name(got)["setUpClass (test_fixture.TestSquare)"] == {
+        "name": "setUpClass (test_fixture.TestSquare)", "status": "failed",
+        "output": "Test Failed: module 'shapes' has no attribute 'Square'\n"}
+    assert got["score"] == 2

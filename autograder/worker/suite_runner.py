@@ -2,10 +2,13 @@
 
 unittest's discovery over the suite folder (which it puts on `sys.path`), with the worker's
 working folder holding the submission as Gradescope's `/autograder/source` does, and the very
-`JSONTestResult` of gradescope-utils building each test's dict. Each test's start and its dict
-go to the grading process as frames as soon as they happen; the grading process believes of
-them only what a student could make true under Gradescope's own runner anyway (a test's outcome
-and output), and takes every test's weight, name and number from its own reading of the suite.
+`JSONTestResult` of gradescope-utils building each test's dict. As there, `sys.path` holds the
+suite folder and the working folder, not the harness's own folder (on it for the worker's own
+imports, taken off first): its `tests` package never stands in for the suite's. Each test's
+start and its dict go to the grading process as frames as soon as they happen; the grading
+process believes of them only what a student could make true under Gradescope's own runner
+anyway (a test's outcome and output), and takes every test's weight, name and number from its
+own reading of the suite.
 
 One deliberate difference: a failed `setUpClass`/`setUpModule` (an `_ErrorHolder`, on which
 `JSONTestResult` itself raises and ends the whole run) is sent as a holder frame and the run
@@ -22,6 +25,7 @@ from unittest.signals import registerResult
 from gradescope_utils.autograder_utils.json_test_runner import JSONTestResult
 
 from autograder import protocol
+from autograder.suite_discovery import without_harness_folder
 
 MAX_FRAME_TEXT = 1 << 20
 
@@ -29,6 +33,7 @@ MAX_FRAME_TEXT = 1 << 20
 def run_suite(send, request: dict) -> None:
     """Discover `request["start_dir"]` with `pattern`, keep only `ids` (when given), and run it,
     calling `send(frame)` for every start, result and failed class fixture."""
+    sys.path[:] = without_harness_folder(sys.path)
     loader = unittest.TestLoader()
     suite = loader.discover(str(request["start_dir"]), pattern=str(request["pattern"]))
     ids = request.get("ids")
