@@ -895,10 +895,10 @@ FITTED_IN_ADVANCE = """
 def test_weights_fitted_in_advance_to_the_published_moons_earn_nothing(project, tmp_path):
     run = graded_reference_with(project, tmp_path, {"deep_net": FITTED_IN_ADVANCE},
                                 ["deep_net_fit_model", "deep_net_backprop"])
-    assert run.score("deep_net_fit_model") == 1  # of 2: `predict` is honest
+    assert run.score("deep_net_fit_model") == 1, run.output("deep_net_fit_model")  # of 2: `predict` is honest
     assert "fitted the published moons (97.5%), but" in run.output("deep_net_fit_model")
     assert "which the grader does not publish" in run.output("deep_net_fit_model")
-    assert run.score("deep_net_backprop") == run.by_id["deep_net_backprop"]["max_score"]
+    assert run.score("deep_net_backprop") == run.by_id["deep_net_backprop"]["max_score"], run.output("deep_net_backprop")
     assert_clean(run)
 
 
