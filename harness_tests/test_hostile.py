@@ -880,12 +880,16 @@ def test_hard_coded_contract_figures_earn_nothing(forgery_run):
 FITTED_IN_ADVANCE = """
     import data as _data
 
-    _X, _y = _data.make_moons(200, noise=0.20, random_state=0)
-    _fitted = DeepNeuralNetwork([2, 3, 2], activation="tanh")
-    _fitted.fit_model(_X, _y)
+    _fit_model = DeepNeuralNetwork.fit_model
+    _fitted = []
 
     def _set_fitted_weights(self, X, y, **kwargs):
-        for layer, fitted in zip(self.layers, _fitted.layers):
+        # The published moons, whatever it is given (fitted on the first call, not at import:
+        # an import that trains exceeds the import limit on a busy machine).
+        if not _fitted:
+            _fitted.append(DeepNeuralNetwork([2, 3, 2], activation="tanh"))
+            _fit_model(_fitted[0], *_data.make_moons(200, noise=0.20, random_state=0))
+        for layer, fitted in zip(self.layers, _fitted[0].layers):
             layer.W, layer.b = fitted.W.copy(), fitted.b.copy()
 
     DeepNeuralNetwork.fit_model = _set_fitted_weights
