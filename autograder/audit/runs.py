@@ -39,7 +39,7 @@ class Job:
 
     name: str
     items: frozenset[str]
-    edits: tuple = ()
+    edits: tuple[Edit, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
 
 
@@ -125,7 +125,7 @@ def grade(name: str, submission: Path, rubric_path: Path, workdir: Path,
     return graded
 
 
-def make_submission(reference: Path, edits: tuple, dest: Path) -> Path:
+def make_submission(reference: Path, edits: tuple[Edit, ...], dest: Path) -> Path:
     """Copy the reference into `dest` (links resolved: `data.py` becomes a real file) and
     apply every edit there. Returns `dest`."""
     shutil.copytree(reference, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
