@@ -309,11 +309,12 @@ def test_train_returns_histories(two_layer_net):
     initial = net.params
     X = np.tile(10 * np.random.default_rng(11).standard_normal(4), (5, 1))
     y = np.full(5, 2)
-    first = np.asarray(net.train(X, y, X, y, learning_rate=1e-1, reg=5e-6, num_iters=1,
+    # reg=0: a mistake in the regularisation costs 4.2's checks, not this one too.
+    first = np.asarray(net.train(X, y, X, y, learning_rate=1e-1, reg=0.0, num_iters=1,
                                  verbose=False)["loss_history"], dtype=np.float64)
-    assert_allclose("TwoLayerNet.train", first[:1], [two_layer_loss(initial, X, y, 5e-6)],
+    assert_allclose("TwoLayerNet.train", first[:1], [two_layer_loss(initial, X, y, 0.0)],
                     "the toy net on one example repeated 5 times (every minibatch has the loss "
-                    "of that example), num_iters=1", name="`loss_history`", rtol=1e-6)
+                    "of that example), reg=0, num_iters=1", name="`loss_history`", rtol=1e-6)
 
 
 def test_train_reaches_low_toy_loss(two_layer_net, item_config):
