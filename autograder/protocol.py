@@ -193,7 +193,7 @@ class ErrorInfo:
     type_name: its class's name; bases: the names of the builtin exception classes in its MRO
     (most specific first); message: `str()` of it (or a placeholder when that failed); errno:
     an `OSError`'s number; frames: `(filename, line, function, source line)` of the frames in
-    submission files, innermost last.
+    submission files, innermost last, `function` qualified (`TwoLayerNet.loss`).
     """
 
     type_name: str

@@ -108,6 +108,16 @@ def _not_called_again(why: str, function: str | None = None, stuck_in: tuple | N
             os.close(descriptor)
 
 
+def _stub_raising(info: protocol.ErrorInfo) -> str | None:
+    """The label of the stub whose frame raised `info`, if the innermost submission frame is one
+    (`Digit_Classifier.forward`, `layers.relu_forward`)."""
+    if not info.frames:
+        return None
+    filename, _, function, _ = info.frames[-1]
+    label = function if "." in function else f"{Path(filename).stem}.{function}"
+    return label if label in _stubs else None
+
+
 class SubmissionError(Exception):
     """An exception of a type that is not re-raised as itself (a class of the submission's, an
     `AssertionError`, `SystemExit`, ...)."""
@@ -121,9 +131,13 @@ def register_stubs(labels: set[str]) -> None:
 
 def raise_remote(info: protocol.ErrorInfo, function: str):
     """Re-raise the worker's exception `info`, raised while calling `function`: a
-    `NotImplementedError` of a stub (see `register_stubs`) as `NotImplementedYet`."""
-    if "NotImplementedError" in info.bases and function in _stubs:
-        raise NotImplementedYet(function)
+    `NotImplementedError` of a stub (see `register_stubs`) as `NotImplementedYet`, whether the
+    stub is `function` itself or what it reached (a model's `__init__` or `forward`, through a
+    tool)."""
+    if "NotImplementedError" in info.bases:
+        stub = function if function in _stubs else _stub_raising(info)
+        if stub is not None:
+            raise NotImplementedYet(stub)
     name = next((base for base in info.bases if base in REMOTE_BUILTINS), None)
     if name is None:
         error = SubmissionError(f"{info.type_name}: {info.message}")

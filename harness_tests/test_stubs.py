@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from autograder import protocol, proxies
 from autograder.feedback import describe_failure
 from autograder.stubs import NotImplementedYet, stub_functions
 
@@ -59,3 +60,29 @@ def test_hypothesis_stops_at_the_first_call_instead_of_shrinking():
 def test_the_student_reads_which_function_is_not_implemented():
     assert describe_failure(NotImplementedYet("TwoLayerNet.loss"), None) == (
         "Not implemented yet: `TwoLayerNet.loss` still raises `NotImplementedError`.")
+
+
+@pytest.mark.parametrize("frames, stub", [
+    ([("/s/models.py", 22, "Digit_Classifier.forward", "raise NotImplementedError")],
+     "Digit_Classifier.forward"),
+    ([("/s/layers.py", 9, "relu_forward", "raise NotImplementedError")], "layers.relu_forward"),
+])
+def test_a_stub_reached_through_another_call_is_named(monkeypatch, frames, stub):
+    """A model's `forward` runs under a tool's call (`tools.forward`): the stub is named from
+    the frame that raised, so the student reads the model's method, not the tool."""
+    monkeypatch.setattr(proxies, "_stubs", {"Digit_Classifier.forward", "layers.relu_forward"})
+    info = protocol.ErrorInfo("NotImplementedError", ["NotImplementedError", "RuntimeError",
+                                                      "Exception", "BaseException"], "", None, frames)
+    with pytest.raises(NotImplementedYet) as raised:
+        proxies.raise_remote(info, "tools.forward")
+    assert raised.value.function == stub
+
+
+def test_a_not_implemented_error_of_finished_code_is_not_a_stub(monkeypatch):
+    monkeypatch.setattr(proxies, "_stubs", {"Digit_Classifier.forward"})
+    frames = [("/s/models.py", 30, "Digit_Classifier.__init__", "raise NotImplementedError('no')")]
+    info = protocol.ErrorInfo("NotImplementedError", ["NotImplementedError", "RuntimeError",
+                                                      "Exception", "BaseException"], "no", None, frames)
+    with pytest.raises(NotImplementedError) as raised:
+        proxies.raise_remote(info, "tools.forward")
+    assert not isinstance(raised.value, NotImplementedYet)

@@ -276,10 +276,11 @@ class Worker:
         root = str(self.submission_dir)
         frames = []
         try:
-            for frame in traceback.extract_tb(error.__traceback__):
-                if frame.filename.startswith(root):
-                    line = linecache.getline(frame.filename, frame.lineno or 0).strip()
-                    frames.append((frame.filename, int(frame.lineno or 0), str(frame.name), line))
+            for frame, number in traceback.walk_tb(error.__traceback__):
+                filename = frame.f_code.co_filename
+                if filename.startswith(root):
+                    line = linecache.getline(filename, number or 0).strip()
+                    frames.append((filename, int(number or 0), str(frame.f_code.co_qualname), line))
         except BaseException:  # noqa: BLE001
             return frames
         return frames[-20:]

@@ -262,9 +262,10 @@ def test_deep_conv_net_forward(models, tools, input_shape):
 def test_deep_conv_net_dropout(models, tools):
     """Dropout(0.5) acts on the 1024 hidden units in train mode only.
 
-    The worker records the input of the last layer (1024 -> 10). In eval mode two passes agree
-    and equal the hidden values computed here from the reported weights; in train mode each
-    hidden value is either dropped (0) or scaled by 1 / (1 - 0.5) = 2.
+    The worker records the input of the last layer (1024 -> 10). In eval mode two passes agree;
+    in train mode the logits are the last layer applied to that input (computed here), and each
+    of its values is the hidden value computed here from the reported weights either dropped (0)
+    or scaled by 1 / (1 - 0.5) = 2.
     """
     model = models.DeepConvNet()
     described = describe(tools, model, "DeepConvNet()")
@@ -279,11 +280,17 @@ def test_deep_conv_net_dropout(models, tools):
         "or `F.dropout(x, 0.5, training=self.training)`.")
     hidden_eval = deep_conv_hidden(described, images)
     model.train()
-    _, hidden_train = tools.forward_recording(model, images, last.path)
+    logits_train, hidden_train = tools.forward_recording(model, images, last.path)
     assert isinstance(hidden_train, torch.Tensor) and hidden_train.shape == hidden_eval.shape, (
         f"`DeepConvNet` in train mode: the input of the last layer (1024 → 10) should have shape "
         f"{tuple(hidden_eval.shape)}; it is {describe_output(hidden_train)}.")
     hidden_train = hidden_train.double()
+    expected_logits = F.linear(hidden_train, *layer_params(last))
+    assert isinstance(logits_train, torch.Tensor) and logits_train.shape == expected_logits.shape \
+        and torch.allclose(logits_train.double(), expected_logits, rtol=1e-4, atol=1e-5), (
+        f"`DeepConvNet.forward` in train mode returned {describe_output(logits_train)}; expected "
+        f"the last layer (1024 → 10) applied to what it received, with nothing after it "
+        f"(first row: {show(expected_logits[0].numpy())}).")
     active = hidden_eval > 0
     kept = torch.isclose(hidden_train, 2 * hidden_eval, rtol=1e-4, atol=1e-6)
     dropped = hidden_train == 0
