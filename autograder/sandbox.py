@@ -26,6 +26,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,6 +236,7 @@ def peak_memory_mb(process: subprocess.Popen, proportional: bool = False) -> flo
 
 
 KILL_WAIT_SECONDS = 0.2  # a SIGKILLed process ends within milliseconds
+KILL_DEADLINE_SECONDS = 2.0  # the whole of one clean-up, however many rounds a fork bomb needs
 
 
 def kill_descendants(keep: frozenset[int] = frozenset()) -> int:
@@ -268,10 +270,11 @@ def _is_zombie(process: psutil.Process) -> bool:
 
 
 def _kill_until_none(find, then=lambda: None) -> int:
-    """SIGKILL what `find()` returns, again until it returns nothing (at most 50 rounds, each
-    waiting at most `KILL_WAIT_SECONDS` for the killed to end)."""
+    """SIGKILL what `find()` returns, again until it returns nothing or `KILL_DEADLINE_SECONDS`
+    have passed (each round waits at most `KILL_WAIT_SECONDS` for the killed to end)."""
     killed = 0
-    for _ in range(50):
+    deadline = time.monotonic() + KILL_DEADLINE_SECONDS
+    while time.monotonic() < deadline:
         found = find()
         if not found:
             break
