@@ -8,7 +8,6 @@ it grades the reference solution and writes `out/results.json`.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sys
@@ -17,14 +16,14 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
-from autograder import results as results_module
+from autograder.harness import results as results_module
+from autograder.paths import DEFAULT_RUBRIC, PROJECT_ROOT
 from autograder.rubric import Rubric, RubricError, load_rubric
+from autograder.tools import audit, build, grade_all, template
 
 ROOT_ENV = "AUTOGRADER_ROOT"
-# Modules with a `register(subparsers)` adding their own subcommand.
-INSTRUCTOR_TOOLS: list[str] = ["build", "batch", "audit"]
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_RUBRIC = PROJECT_ROOT / "rubric.yaml"
+# The instructor's tools: each module's `register(subparsers)` adds its own subcommand.
+INSTRUCTOR_TOOLS = (template, build, grade_all, audit)
 INTERNAL_ERROR = ("The autograder had an internal problem and could not grade this submission "
                   "(not your fault). Course staff can see the details; please let them know.")
 
@@ -54,12 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "earned (0 to 1) and its message, by rubric item, as JSON: for instructor tools")
     run.add_argument("--quiet", action="store_true", help="print only the results path")
     run.set_defaults(handler=run_command)
-    template = commands.add_parser("template", help="regenerate the student template from the reference")
-    template.add_argument("--check", action="store_true", help="only report whether it is up to date")
-    template.add_argument("--rubric", type=Path, default=PROJECT_ROOT / "rubric.yaml")
-    template.set_defaults(handler=template_command)
-    for module_name in INSTRUCTOR_TOOLS:
-        importlib.import_module(f"autograder.{module_name}").register(commands)
+    for tool in INSTRUCTOR_TOOLS:
+        tool.register(commands)
     return parser
 
 
@@ -79,10 +74,11 @@ def _default_paths(args) -> tuple[Path, Path, Path | None, bool]:
 
 
 def run_command(args) -> int:
-    from autograder import grading, sandbox
-    from autograder.scoring import shown_before_release
-    from autograder.suite_results import format_suite_summary
-    from autograder.summary import format_summary
+    from autograder.harness import pipeline
+    from autograder.harness.scoring import shown_before_release
+    from autograder.harness.suite_results import format_suite_summary
+    from autograder.harness.summary import format_summary
+    from autograder.sandbox import accounts, leftover_files
 
     started = time.monotonic()
     submission, results_path, metadata, on_tree = _default_paths(args)
@@ -112,11 +108,11 @@ def run_command(args) -> int:
     if not submission.is_dir():
         print(f"warning: the submission folder {submission} does not exist; grading it as empty.",
               file=sys.stderr)
-    if on_tree and sandbox.sandbox_user():
+    if on_tree and accounts.sandbox_user():
         results_path.parent.mkdir(parents=True, exist_ok=True)
-        sandbox.hide_from_sandbox([results_path.parent])
+        leftover_files.hide_from_sandbox([results_path.parent])
     try:
-        outcome = grading.grade_submission(submission, rubric, metadata, args.items)
+        outcome = pipeline.grade_submission(submission, rubric, metadata, args.items)
     except Exception:
         traceback.print_exc()
         failed = results_module.failure_results(rubric, INTERNAL_ERROR, time.monotonic() - started)
@@ -171,15 +167,3 @@ def _rubric(args) -> Rubric:
                               f"name tests is graded strictly")
         rubric = replace(rubric, isolation=args.isolation)
     return rubric
-
-
-def template_command(args) -> int:
-    from autograder.template import write_template
-
-    rubric = load_rubric(args.rubric)
-    stale = write_template(rubric, check_only=args.check)
-    for name in stale:
-        print(f"{'out of date' if args.check else 'written'}: {rubric.template}/{name}")
-    if args.check and stale:
-        return 1
-    return 0

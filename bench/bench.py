@@ -24,8 +24,8 @@ from pathlib import Path
 
 import psutil
 
-from autograder.sandbox import NO_DROP_ENV
-from autograder.subprocess_grading import grade_in_subprocess
+from autograder.sandbox.accounts import NO_DROP_ENV
+from autograder.tools.grade_in_subprocess import grade_in_subprocess
 
 PROJECT = Path(__file__).resolve().parent.parent
 BUDGET_CPU_SECONDS = 60
@@ -108,14 +108,14 @@ def round_trip_times(calls: int = 200) -> None:
     and a 1 MB float64 array."""
     import numpy as np
 
-    from autograder import workers
-    from autograder.proxies import RemoteModule, WorkerSlot
+    from autograder.grading_process import worker_client
+    from autograder.grading_process.proxies import RemoteModule, WorkerSlot
 
     folder = Path(tempfile.mkdtemp(prefix="bench-worker-"))
     (folder / "echo.py").write_text("def same(value):\n    return value\n")
     slot = WorkerSlot(folder)
     try:
-        workers.begin_test(timeout=60, output_limit=0)
+        worker_client.begin_test(timeout=60, output_limit=0)
         echo = RemoteModule(slot, "echo")
         function = echo.same
         for label, size in (("1 KB", 128), ("1 MB", 128 * 1024)):

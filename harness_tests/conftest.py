@@ -35,7 +35,7 @@ def run_entrypoint(args: list[str], env_extra: dict | None = None, timeout: floa
 def read_results(path: Path, as_gradescope: bool = False) -> dict:
     """results.json, checked as the harness writes it (or, `as_gradescope`, as Gradescope accepts
     it: what a faithful suite run writes, JSONTestRunner's own shape)."""
-    from autograder.results import validate, validate_gradescope
+    from autograder.harness.results import validate, validate_gradescope
 
     results = json.loads(path.read_text())
     (validate_gradescope if as_gradescope else validate)(results)

@@ -50,7 +50,7 @@ def test_zip_has_the_scripts_at_the_top_and_only_what_grading_needs(built):
         assert (entries[script].external_attr >> 16) & 0o111 == 0o111, script
     names = set(entries)
     for needed in ("rubric.yaml", "requirements.txt", "pyproject.toml", "autograder/__main__.py",
-                   "autograder/results_schema.json", "tests/conftest.py", "reference/activations.py",
+                   "autograder/harness/results_schema.json", "tests/conftest.py", "reference/activations.py",
                    "student_template/data.py"):
         assert needed in names
     assert [n for n in names if n.startswith("student_template/")] == ["student_template/data.py"]

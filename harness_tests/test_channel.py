@@ -1,7 +1,7 @@
 import io
 import os
 
-from autograder.channel import MAX_EVENT_BYTES, receive, send
+from autograder.wire.channel import MAX_EVENT_BYTES, receive, send
 
 
 def test_events_round_trip_through_a_pipe():

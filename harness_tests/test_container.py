@@ -1,7 +1,7 @@
 """The run's memory caps fit inside the container's own limit, read from its cgroup."""
 import pytest
 
-from autograder import container
+from autograder.harness import container
 from autograder.rubric import Limits
 
 

@@ -5,10 +5,10 @@ import platform
 import numpy as np
 import pytest
 
-from autograder import environment
-from autograder.feedback import describe_failure
-from autograder.problems import describe_import_error
-from autograder.protocol import ErrorInfo
+from autograder.grading_process import environment
+from autograder.grading_process.feedback import describe_failure
+from autograder.grading_process.problems import describe_import_error
+from autograder.wire.protocol import ErrorInfo
 
 
 def raised(expression: str, **names) -> BaseException:

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from autograder.events import InvalidEvent, result_fields
+from autograder.wire.events import InvalidEvent, result_fields
 
 GOOD = {"event": "result", "test": "t", "passed": True, "message": "", "stdout": "hi",
         "properties": [["mnist_accuracy", 91.5], ["note", "text"]],

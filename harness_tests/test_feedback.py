@@ -1,8 +1,8 @@
 """What a student reads when a check fails: never a traceback, always the function and why."""
 from pathlib import Path
 
-from autograder.feedback import describe_failure
-from autograder.problems import SubmissionImportFailed, describe_import_error
+from autograder.grading_process.feedback import describe_failure
+from autograder.grading_process.problems import SubmissionImportFailed, describe_import_error
 
 
 def raise_from_student_file(tmp_path: Path, body: str) -> BaseException:

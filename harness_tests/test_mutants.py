@@ -9,9 +9,9 @@ import textwrap
 
 import pytest
 
-from autograder.audit.catalogue import load_catalogue
-from autograder.audit.mutation import plan_jobs
 from autograder.rubric import load_rubric
+from autograder.tools.audit.catalogue import load_catalogue
+from autograder.tools.audit.mutation import plan_jobs
 from harness_tests.conftest import PROJECT
 
 RUBRIC = load_rubric(PROJECT / "rubric.yaml")

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import codec, protocol
-from autograder.protocol import Handle, MessageError
+from autograder.wire import codec, protocol
+from autograder.wire.protocol import Handle, MessageError
 
 
 def round_trip(value, to_handle=None, from_handle=None):

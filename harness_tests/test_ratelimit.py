@@ -1,4 +1,4 @@
-from autograder.ratelimit import over_limit
+from autograder.harness.ratelimit import over_limit
 from autograder.rubric import RateLimit
 
 LIMIT = RateLimit(submissions=2, window_hours=24)

@@ -3,14 +3,14 @@ import json
 import jsonschema
 import pytest
 
-from autograder.results import (build_results, failure_results, validate, validate_gradescope,
-                                write_results)
+from autograder.harness.controller import CheckOutcome, GradingRun
+from autograder.harness.results import (build_results, failure_results, validate,
+                                        validate_gradescope, write_results)
+from autograder.harness.scoring import score_items
 from autograder.rubric import load_rubric
-from autograder.runner import GradingRun, CheckOutcome
-from autograder.scoring import score_items
-from autograder.submission import StagedSubmission
-from harness_tests.test_rubric import VALID, rubric_with_gradescope_fields
+from autograder.staging import StagedSubmission
 from harness_tests.conftest import write_rubric
+from harness_tests.test_rubric import VALID, rubric_with_gradescope_fields
 
 
 def make_run(outcomes, collected):

@@ -5,9 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder import protocol, proxies
-from autograder.feedback import describe_failure
-from autograder.stubs import NotImplementedYet, stub_functions
+from autograder.grading_process import proxies
+from autograder.grading_process.feedback import describe_failure
+from autograder.grading_process.stubs import NotImplementedYet
+from autograder.template_stubs import stub_functions
+from autograder.wire import protocol
 
 SOURCE = textwrap.dedent('''
     def stub(x):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from autograder.rubric import load_rubric
-from autograder.submission import graded_files, stage_submission
+from autograder.staging import graded_files, stage_submission
 from harness_tests.conftest import PROJECT
 
 

@@ -1,8 +1,8 @@
 import ast
 
 from autograder.rubric import load_rubric
-from autograder.submission import graded_files
-from autograder.template import stub_source, write_template
+from autograder.staging import graded_files
+from autograder.tools.template import stub_source, write_template
 from harness_tests.conftest import PROJECT
 
 SOURCE = '''import numpy as np

@@ -7,9 +7,10 @@ import time
 import numpy as np
 import pytest
 
-from autograder import proxies, workers
-from autograder.problems import CallFailed
-from autograder.proxies import RemoteModule, RemoteObject, SubmissionError, WorkerSlot
+from autograder.grading_process import proxies, worker_client
+from autograder.grading_process.problems import CallFailed
+from autograder.grading_process.proxies import (RemoteModule, RemoteObject, SubmissionError,
+                                                WorkerSlot)
 
 STUDENT = textwrap.dedent("""
     import ctypes
@@ -76,9 +77,9 @@ STUDENT = textwrap.dedent("""
 def student(tmp_path):
     (tmp_path / "student.py").write_text(STUDENT)
     slot = WorkerSlot(tmp_path)
-    workers.begin_test(timeout=2, output_limit=1000)
+    worker_client.begin_test(timeout=2, output_limit=1000)
     yield RemoteModule(slot, "student")
-    workers.end_test()
+    worker_client.end_test()
     slot.close()
     proxies._poisoned.clear()
     proxies._blocked.clear()
@@ -133,7 +134,7 @@ def test_a_hang_costs_one_time_limit_and_is_not_called_again(student):
         student.calls_hang()
     assert time.monotonic() - started < 4
     assert "Timed out after 2 s in `student.hang`" in str(raised.value)
-    workers.begin_test(timeout=2, output_limit=1000)  # the next test
+    worker_client.begin_test(timeout=2, output_limit=1000)  # the next test
     started = time.monotonic()
     with pytest.raises(CallFailed) as raised:
         student.calls_hang()
@@ -144,7 +145,7 @@ def test_a_hang_costs_one_time_limit_and_is_not_called_again(student):
 def test_a_function_that_hung_is_not_run_again_from_other_callers(student):
     with pytest.raises(CallFailed):
         student.calls_hang()
-    workers.begin_test(timeout=2, output_limit=1000)
+    worker_client.begin_test(timeout=2, output_limit=1000)
     started = time.monotonic()
     with pytest.raises(CallFailed) as raised:
         student.also_calls_hang()  # a fresh worker, whose `hang` now refuses to run
@@ -167,7 +168,7 @@ def test_what_is_not_called_again_holds_in_the_next_grading_process(student, tmp
     proxies._poisoned.clear()  # what a new grading process starts with
     proxies._blocked.clear()
     proxies.remember_in(str(record))
-    workers.begin_test(timeout=2, output_limit=1000)
+    worker_client.begin_test(timeout=2, output_limit=1000)
     started = time.monotonic()
     with pytest.raises(CallFailed, match="`student.calls_hang` is not called again"):
         student.calls_hang()
@@ -207,6 +208,6 @@ def test_printed_output_reaches_our_stdout_up_to_the_allowance(student, capsys):
 
 
 def test_the_fork_server_is_believed_only_about_its_own_children():
-    server = workers.ForkServer.get()
+    server = worker_client.ForkServer.get()
     assert not server._is_child(0) and not server._is_child(1) and not server._is_child(-1)
     assert not server._is_child(os.getpid())  # the grading process itself

@@ -1,7 +1,7 @@
 """Grading tests: shared fixtures and the deterministic hypothesis profile.
 
 Every test reaches the submission through the fixtures below (never through `reference/`):
-each submitted module runs in a student worker (`autograder.grading_api.submission_module`),
+each submitted module runs in a student worker (`autograder.grading_process.grading_api.submission_module`),
 never in this process. `data` is the instructor's own copy of the provided `data.py`.
 Run directly with `pytest tests --submission DIR`, or through `python -m autograder run`.
 """
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from autograder.grading_api import provided_fixture, submission_module
-from autograder.grading_api import worker_slot, worker_tmp_path  # noqa: F401 - fixtures
+from autograder.grading_process.grading_api import (provided_fixture,  # noqa: F401 - fixtures
+                                                    submission_module, worker_slot, worker_tmp_path)
 
 settings.register_profile(
     "grading",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy  # noqa: F401 - imported once here, shared by every forked worker
 
-from autograder import codec, protocol
+from autograder.wire import codec, protocol
 
 POLL_SECONDS = 0.02
 CONTROL_BYTES = 1 << 16
@@ -102,7 +102,7 @@ def _reap(statuses: dict[int, int]) -> None:
 
 def _become_worker(fds: list[int], submission_dir: Path, cwd: str | None,
                    control: socket.socket) -> None:
-    from autograder.worker.server import Worker
+    from autograder.worker.server import WorkerServer
 
     control.close()
     if cwd:
@@ -117,7 +117,7 @@ def _become_worker(fds: list[int], submission_dir: Path, cwd: str | None,
     os.close(output_fd)
     faulthandler.register(signal.SIGUSR1, file=dump_fd, all_threads=True)
     sys.path.insert(0, str(submission_dir))
-    Worker(socket.socket(fileno=connection_fd), submission_dir).serve()
+    WorkerServer(socket.socket(fileno=connection_fd), submission_dir).serve()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """A student worker: imports the submission and answers the grading process's requests.
 
-One request at a time, each answered by one reply (`autograder.protocol`): plain values are
+One request at a time, each answered by one reply (`autograder.wire.protocol`): plain values are
 sent as values, every other object stays here behind a handle. An exception becomes plain
 data (`ErrorInfo`). A copy of this process that the submission forked exits before it could
 answer in the worker's name.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import codec, protocol
+from autograder.wire import codec, protocol
 from autograder.worker.linecount import count_executed_lines
 
 RECEIVE_BYTES = 4 << 20
@@ -63,7 +63,7 @@ def _type_name(value) -> str:
         return "object"
 
 
-class Worker:
+class WorkerServer:
     def __init__(self, connection, submission_dir: Path):
         self.connection = connection
         self.submission_dir = submission_dir

@@ -24,8 +24,8 @@ from unittest.signals import registerResult
 
 from gradescope_utils.autograder_utils.json_test_runner import JSONTestResult
 
-from autograder import protocol
-from autograder.suite_discovery import without_harness_folder
+from autograder.paths import without_harness_folder
+from autograder.wire import protocol
 
 MAX_FRAME_TEXT = 1 << 20
 

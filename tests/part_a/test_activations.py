@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from autograder.grading_api import call_options, remote_type_name
+from autograder.grading_process.grading_api import call_options, remote_type_name
 from tests.support import assert_allclose, show
 
 KINDS = ("sigmoid", "tanh", "relu")

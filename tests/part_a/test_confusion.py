@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.grading_api import remote_type_name
+from autograder.grading_process.grading_api import remote_type_name
 from tests.support import expected, show
 
 

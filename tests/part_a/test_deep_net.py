@@ -10,8 +10,7 @@ import numpy as np
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from autograder.grading_api import fill, remote_type_name
-
+from autograder.grading_process.grading_api import fill, remote_type_name
 from tests.support import (assert_allclose, assert_gradient_close, describe_shape,
                            numerical_gradient, numerical_gradient_array, show)
 from tests.support.deep_net_math import (layer_output, network_loss, network_penalty,

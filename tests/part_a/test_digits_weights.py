@@ -5,7 +5,7 @@ training. Targets come from the rubric item's config.
 import numpy as np
 import pytest
 
-from autograder.grading_api import submission_file
+from autograder.grading_process.grading_api import submission_file
 from tests.support import describe_shape
 from tests.support.digits_metrics import (digit_confusion_matrix, format_confusion_matrix,
                                           two_not_two_counts)

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autograder.grading_api import remote_type_name
+from autograder.grading_process.grading_api import remote_type_name
 from tests.support import (assert_allclose, assert_gradient_close, expected, first_hint,
                            numerical_gradient, numerical_gradient_array, show)
 from tests.support.source_scan import slices_up_to_minus_a_name

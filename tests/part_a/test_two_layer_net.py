@@ -11,15 +11,14 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autograder.grading_api import fill, remote_type_name, seed_numpy
+from autograder.grading_process.grading_api import fill, remote_type_name, seed_numpy
 from tests.support import (assert_allclose, assert_gradient_close, describe_shape,
                            numerical_gradient, show)
-from tests.support.known_mistakes import matching_hint
 from tests.support.cpu_time import LARGE_BATCH, assert_vectorised, check_loss_of_pair
+from tests.support.known_mistakes import matching_hint
 from tests.support.source_scan import check_no_example_loops, hidden_loop_hint
-from tests.support.two_layer_net_math import (hidden_pre_activations, mean_cross_entropy,
-                                              sgd_steps, two_layer_loss, two_layer_scores,
-                                              weight_penalty)
+from tests.support.two_layer_net_math import (hidden_pre_activations, mean_cross_entropy, sgd_steps,
+                                              two_layer_loss, two_layer_scores, weight_penalty)
 
 TOY_SCORES = np.array([[-0.81233741, -1.27654624, -0.70335995],
                        [-0.17129677, -1.18803311, -0.47310444],

@@ -1,7 +1,7 @@
 """Grading tests for xor_net.py: Backprop learns XOR, test() outputs, save/load round trip."""
 import numpy as np
 
-from autograder.grading_api import seed_numpy
+from autograder.grading_process.grading_api import seed_numpy
 from tests.support import describe_shape, show
 
 XOR_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

@@ -2,7 +2,7 @@
 worker shares it), and `tools` reaches the worker-side torch helpers."""
 import pytest
 
-from autograder.grading_api import worker_library, worker_slot_fixture
+from autograder.grading_process.grading_api import worker_library, worker_slot_fixture
 
 worker_slot = worker_slot_fixture(preload=("torch",))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from autograder.grading_api import remote_type_name
+from autograder.grading_process.grading_api import remote_type_name
 from tests.support.expected import cross_entropy
 
 # Three classes, logits = x @ FIXED_WEIGHT.T + FIXED_BIAS = [x0, x1, 0.5 - x0 - x1]: every argmax

@@ -9,7 +9,7 @@ worker's own forward pass picks the same classes on a sample. The target is the 
 import numpy as np
 import torch
 
-from autograder.grading_api import submission_file
+from autograder.grading_process.grading_api import submission_file
 from tests.part_b.pytorch_support import (affine_chain_forward, chain_sizes, describe,
                                           describe_linear_layers, describe_sizes, linear_chain)
 

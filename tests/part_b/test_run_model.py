@@ -12,14 +12,13 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.grading_api import remote_type_name
-from tests.part_b.pytorch_support import (FIXED_ACCURACY, FIXED_BIAS, FIXED_CASE,
-                                          FIXED_PREDICTIONS, FIXED_WEIGHT, FIXED_X, FIXED_Y,
-                                          OTHER_BIAS, OTHER_CASE, OTHER_WEIGHT, as_float,
-                                          cross_entropy_gradient, describe, describe_output,
-                                          figures, fixed_loss, layer_arrays, linear_layers,
-                                          separable_problem, served_epochs, simulate_sgd,
-                                          uneven_figures, unpack)
+from autograder.grading_process.grading_api import remote_type_name
+from tests.part_b.pytorch_support import (FIXED_ACCURACY, FIXED_BIAS, FIXED_CASE, FIXED_PREDICTIONS,
+                                          FIXED_WEIGHT, FIXED_X, FIXED_Y, OTHER_BIAS, OTHER_CASE,
+                                          OTHER_WEIGHT, as_float, cross_entropy_gradient, describe,
+                                          describe_output, figures, fixed_loss, layer_arrays,
+                                          linear_layers, separable_problem, served_epochs,
+                                          simulate_sgd, uneven_figures, unpack)
 from tests.support import show
 from tests.support.expected import cross_entropy
 from tests.support.source_scan import argmax_without_dim

@@ -1,7 +1,7 @@
 """Small helpers for writing student-facing assertion messages."""
 import numpy as np
 
-from autograder.grading_api import remote_type_name
+from autograder.grading_process.grading_api import remote_type_name
 
 
 def show(value, threshold=20) -> str:

@@ -7,7 +7,7 @@ Always use float64 arrays.
 """
 import numpy as np
 
-from autograder.grading_api import remote_type_name
+from autograder.grading_process.grading_api import remote_type_name
 
 from .feedback import show
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 
-from autograder.grading_api import submitted_source
+from autograder.grading_process.grading_api import submitted_source
 
 HIDDEN_LOOPS = ("vectorize", "apply_along_axis", "frompyfunc")
 

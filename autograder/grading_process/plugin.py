@@ -1,0 +1,254 @@
+"""pytest plugin of the grading process: selects the submission, reports each test's outcome.
+
+Two ways in:
+- `pytest tests --submission DIR` (an instructor debugging a test): the plugin stages DIR with
+  the provided files and reads item configs from rubric.yaml beside `tests/`.
+- The harness starts pytest with `AUTOGRADER_PLAN` pointing to a plan (JSON) and a channel fd.
+  Before any conftest.py or test module loads, the plugin sets how student workers run (the unprivileged user,
+  the limits), reads the submitted sources and the provided files, and installs the import hook
+  through which a gradescope-utils suite's `import calculator` reaches a worker. Then for every
+  test it arms a watchdog that dumps the stack and exits if the test outlives its timeout (a
+  grader bug: every worker call ends at that timeout) and sends one result event with a
+  readable message. Submitted code never runs in this process; processes left by a test's
+  workers (daemons included: the grading process is a subreaper) are killed when it ends.
+"""
+from __future__ import annotations
+
+import faulthandler
+import json
+import os
+import tempfile
+import unittest
+from pathlib import Path
+
+import pytest
+
+from autograder.grading_process import (contract, grading_api, proxies, submitted_imports,
+                                        worker_client)
+from autograder.grading_process.decorations import decorations_of
+from autograder.grading_process.feedback import describe_failure
+from autograder.sandbox import process_control
+from autograder.wire import channel
+from autograder.wire.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_LOAD_FAILED,
+                                      EVENT_RESULT, EVENT_START, PLAN_ENV, PROVIDED_DIR_ENV,
+                                      SUBMISSION_DIR_ENV, GradingPlan)
+
+WATCHDOG_SLACK_SECONDS = 5   # the in-process watchdog fires after a worker call would have
+_item_configs: dict[str, dict] = {}
+_item_timeouts: dict[str, float] = {}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--submission", default=None, metavar="DIR",
+                     help="grade this submission folder (staged with the provided files)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    """Before any conftest.py or test module loads (a suite's may import the submission, as
+    gradescope-utils suites do): how workers run, the sources and provided files read, the
+    import hook."""
+    plan_path = os.environ.get(PLAN_ENV)
+    if not plan_path:
+        return
+    plan = GradingPlan.from_json(Path(plan_path).read_text())
+    process_control.become_subreaper()
+    worker_client.configure(worker_client.WorkerSetup(
+        worker_dir=plan.worker_dir, drop_to=plan.drop_to, stop_report=plan.stop_report,
+        limits=process_control.limit_setter(plan.memory_mb, plan.processes, plan.cpu_seconds,
+                                    plan.drop_to["uid"] if plan.drop_to else None)))
+    proxies.remember_in(plan.not_called_again)
+    contract.configure(plan.contract_dir)
+    grading_api.snapshot_sources()  # the submitted source, before any worker can change it
+    for name in plan.provided_modules:
+        grading_api.provided_module(name)
+    submitted_imports.install(plan.submitted_modules, plan.provided_modules)
+
+
+def pytest_configure(config):
+    plan_path = os.environ.get(PLAN_ENV)
+    if plan_path:
+        plan = GradingPlan.from_json(Path(plan_path).read_text())
+        _item_configs.update({k: v["config"] for k, v in plan.tests.items()})
+        config.pluginmanager.register(GradingReporter(plan), "autograder-reporter")
+    elif config.getoption("submission"):
+        _configure_direct_run(config)
+
+
+def _configure_direct_run(config) -> None:
+    """`pytest tests --submission DIR`: stage DIR and read configs from the rubric."""
+    from autograder.rubric import load_rubric
+    from autograder.staging import stage_submission, submitted_module_names
+
+    rubric = load_rubric(Path(config.rootpath) / "rubric.yaml")
+    staged = stage_submission(Path(config.getoption("submission")), rubric,
+                              Path(config.rootpath), Path(tempfile.mkdtemp(prefix="autograder-direct-")))
+    os.environ[SUBMISSION_DIR_ENV] = str(staged.folder)
+    os.environ[PROVIDED_DIR_ENV] = str(Path(config.rootpath) / rubric.template)
+    for item in rubric.items:
+        for node in rubric.node_ids(item):
+            _item_configs[node] = item.config
+            _item_timeouts[node] = item.timeout
+    provided = [Path(name).stem for name in rubric.provided_files if name.endswith(".py")]
+    config.pluginmanager.register(DirectRunTimer(submitted_module_names(rubric, staged.folder),
+                                                 provided), "autograder-direct-timer")
+
+
+class DirectRunTimer:
+    """In a direct run, worker calls still end at their item's time limit, and a
+    gradescope-utils suite's imports of the submission reach a worker."""
+
+    def __init__(self, submitted: list[str], provided: list[str]):
+        self.submitted, self.provided = submitted, provided
+
+    def pytest_sessionstart(self, session):
+        submitted_imports.install(self.submitted, self.provided)
+
+    def pytest_sessionfinish(self, session):
+        submitted_imports.uninstall()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        worker_client.begin_test(_item_timeouts.get(item.nodeid.split("[", 1)[0], 60), 1 << 20)
+        try:
+            yield
+        finally:
+            worker_client.end_test()
+
+
+@pytest.fixture
+def item_config(request) -> dict:
+    """The `config` mapping of the rubric item this test belongs to (e.g. seeds, targets)."""
+    return _item_configs.get(request.node.nodeid.split("[", 1)[0], {})
+
+
+class GradingReporter:
+    """Runs inside the grading process; its only output is events on the channel."""
+
+    def __init__(self, plan: GradingPlan):
+        self.plan = plan
+        self.fd = int(os.environ[CHANNEL_FD_ENV])
+        self.submission_dir = Path(plan.submission_dir)
+        self.output_limit = int(plan.output_limit_bytes)
+        self.timeout_report = open(plan.timeout_report, "w")
+        self.partial_credit: set[str] = set()
+        self.failures: dict[str, str] = {}
+        self.captured: dict[str, str] = {}
+        self.properties: dict[str, list] = {}
+
+    # -- collection -----------------------------------------------------------------------
+    def pytest_collectreport(self, report):
+        """A test file that fails to import is the grader's problem: say which and why (the
+        other files still run: the harness passes `--continue-on-collection-errors`)."""
+        if report.failed:
+            channel.send(self.fd, {"event": EVENT_LOAD_FAILED, "path": report.nodeid,
+                                   "error": str(report.longreprtext)[-3000:]})
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        decorated = {item.nodeid: found for item in items if (found := gradescope_decorations(item))}
+        channel.send(self.fd, {"event": EVENT_COLLECTED, "tests": [item.nodeid for item in items],
+                               "decorated": _json_safe(decorated)})
+        # Read now, before any submission code runs: a test function's `__score__` counts only
+        # for tests that were decorated with `@partial_credit` to begin with.
+        self.partial_credit = {node for node, found in decorated.items() if found.get("partial_credit")}
+        select = self.plan.select
+        done = set(self.plan.done)
+        keep = [item for item in items if item.nodeid not in done
+                and (select is None or item.nodeid.split("[", 1)[0] in select)]
+        kept = set(id(item) for item in keep)
+        config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
+        items[:] = keep
+
+    def pytest_sessionfinish(self, session):
+        submitted_imports.uninstall()
+
+    # -- each test ------------------------------------------------------------------------
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        node = item.nodeid
+        channel.send(self.fd, {"event": EVENT_START, "test": node})
+        timeout = self.plan.tests.get(node.split("[", 1)[0], {}).get("timeout", 60)
+        self.timeout_report.seek(0)
+        self.timeout_report.truncate()
+        faulthandler.dump_traceback_later(timeout + WATCHDOG_SLACK_SECONDS, exit=True,
+                                          file=self.timeout_report)
+        worker_client.begin_test(timeout, self.output_limit)
+        proxies.take_cannot_pass()  # (what an earlier test left)
+        try:
+            yield
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+            worker_client.end_test()
+        _end_leftover_processes()
+        self._send_result(node, item)
+
+    def pytest_runtest_makereport(self, item, call):
+        if call.excinfo is None or item.nodeid in self.failures:
+            return
+        if call.excinfo.errisinstance(pytest.skip.Exception):
+            self.failures[item.nodeid] = "This check was skipped by the grader (a grader problem)."
+            return
+        self.failures[item.nodeid] = describe_failure(
+            call.excinfo.value, self.submission_dir, self.plan.memory_mb, self.plan.processes)
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call" or (report.when == "setup" and report.failed):
+            self.captured[report.nodeid] = report.capstdout[: self.output_limit + 1]
+            self.properties[report.nodeid] = [list(p) for p in report.user_properties]
+        report.sections = []  # a flood of output must not stay in memory for the later tests
+
+    def _send_result(self, node: str, item) -> None:
+        message = self.failures.pop(node, None)
+        uncaught = proxies.take_cannot_pass()
+        if message is None and uncaught is not None:  # the test caught it: it still fails
+            message = describe_failure(uncaught, self.submission_dir, self.plan.memory_mb,
+                                       self.plan.processes)
+        function = getattr(item, "obj", None)
+        hidden = getattr(function, "__hide_errors__", None)
+        if message is not None and hidden is not None:
+            message = str(hidden)
+        stdout = self.captured.pop(node, "")
+        if len(stdout) > self.output_limit:
+            stdout = stdout[: self.output_limit] + "\n… (output cut at the grader's limit)"
+        channel.send(self.fd, {
+            "event": EVENT_RESULT,
+            "test": node,
+            "passed": message is None,
+            "message": message or "",
+            "stdout": stdout,
+            "properties": _json_safe(self.properties.pop(node, [])),
+            "set_score": _number_or_none(getattr(function, "__score__", None))
+                         if node in self.partial_credit else None,
+            "leaderboard_value": _leaderboard_value(getattr(function, "__leaderboard_value__", None)),
+        })
+
+
+def gradescope_decorations(item) -> dict:
+    """What gradescope-utils' decorators put on a pytest item's test function
+    (`decorations_of`); {} for a test that has none and is no unittest method."""
+    owner = getattr(item, "cls", None)
+    return decorations_of(getattr(item, "obj", None),
+                          isinstance(owner, type) and issubclass(owner, unittest.TestCase))
+
+
+def _number_or_none(value):
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _leaderboard_value(value):
+    """A number or a text (gradescope-utils allows both, e.g. "*****"), else None."""
+    return value if isinstance(value, str) else _number_or_none(value)
+
+
+def _end_leftover_processes() -> None:
+    """Kill what a test started, except the worker fork server and the live workers."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return  # no child at all: found without listing every process
+    process_control.kill_descendants(keep=worker_client.live_pids())
+
+
+def _json_safe(values):
+    """`values` as JSON can carry it (tuples become lists, unknown objects their repr)."""
+    return json.loads(json.dumps(values, default=repr))

@@ -1,0 +1,199 @@
+"""The grading process of the faithful suite mode: `python -m autograder.grading_process.suite_process`.
+
+It reads the suite's decorators itself (`suite_discovery`, no submitted code imported), reports
+the tests to the harness, then has a student worker run the suite as `JSONTestRunner` would
+(`autograder.worker.suite_runner`), forwarding each test's start and outcome as events. The
+worker's word is taken for outcomes and output only; weights, names and numbers are the
+discovery's, and the harness caps every score at its test's weight. Each test must finish
+within the suite's per-test time limit: past it, or when the worker crashes or exits, that test
+fails with a message naming why, and a fresh worker runs the tests that are left (one that
+fails before any test starts fails every test that is left, since each new worker would too).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from autograder.grading_process import suite_discovery, worker_client
+from autograder.sandbox import process_control
+from autograder.sentences import timed_out_message
+from autograder.wire import channel
+from autograder.wire.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_NO_RESULT,
+                                      EVENT_RESULT, EVENT_START, EVENT_UNLISTED, FRAME_ENTRY,
+                                      FRAME_HOLDER, FRAME_KIND, FRAME_START, OP_RUN_SUITE, PLAN_ENV,
+                                      REPLY_ERROR, REPLY_OK, GradingPlan, SuiteSetup)
+
+MAX_UNLISTED = 200
+FAILURE_PREFIX_DEFAULT = "Test Failed: "
+
+
+class SuiteGrading:
+    """One run of the suite over as many workers as it takes; state of this grading process."""
+
+    def __init__(self, plan: GradingPlan, fd: int):
+        self.plan = plan
+        self.setup = SuiteSetup(**plan.suite)
+        self.fd = fd
+        self.known: dict[str, dict] = {}
+        self.remaining: list[str] = []
+        self.unlisted = 0
+
+    def run(self) -> None:
+        tests, problems = suite_discovery.discover(self.setup.private_dir, self.setup.pattern,
+                                                   self.plan.submitted_modules,
+                                                   self.setup.descriptions)
+        for name, error in problems:
+            print(f"autograder: the suite's module {name} did not load for reading its "
+                  f"decorators; its tests count as status-only:\n{error}", file=sys.stderr)
+        self.known = {test["id"]: test for test in tests}
+        channel.send(self.fd, {"event": EVENT_COLLECTED, "tests": list(self.known),
+                               "decorated": channel_safe(self.known)})
+        done = set(self.plan.done)
+        self.remaining = [test for test in self.known if test not in done]
+        first = not done
+        while self.remaining or first:
+            if not self.run_one_worker(everything=first):
+                break
+            first = False
+
+    def run_one_worker(self, everything: bool) -> bool:
+        """Run what is left in a fresh worker; True when it stopped early and more is left."""
+        source = self.setup.source_dir
+        worker = worker_client.ForkServer.get(()).fork(Path(source), cwd=source)
+        request = {"op": OP_RUN_SUITE, "start_dir": str(Path(source) / self.setup.tests_name),
+                   "pattern": self.setup.pattern, "ids": None if everything else self.remaining,
+                   "failure_prefix": self.setup.failure_prefix,
+                   "descriptions": self.setup.descriptions, "buffer": self.setup.buffer}
+        current, started_any = None, False
+        worker_client.begin_test(self.setup.timeout, self.plan.output_limit_bytes)
+        try:
+            for frame in worker.frames(request, "the tests"):
+                if not isinstance(frame, dict):
+                    continue
+                if REPLY_OK in frame or REPLY_ERROR in frame:
+                    error = frame.get(REPLY_ERROR)
+                    if not isinstance(error, dict):
+                        self.no_result(current)
+                        self.never_started()
+                        return False
+                    why = f"The tests stopped with `{str(error.get('type_name'))[:100]}: " \
+                          f"{str(error.get('message'))[:2000]}`."
+                    return self.lost(current, started_any, why)
+                kind = frame.get(FRAME_KIND)
+                if kind == FRAME_START:
+                    started_any = True
+                    self.no_result(current)
+                    current = self.start(frame.get("id"))
+                elif kind == FRAME_ENTRY:
+                    self.entry(frame.get("id"), frame.get("entry"), current)
+                    current = None
+                elif kind == FRAME_HOLDER:
+                    self.send_unlisted(frame.get("name"), False, frame.get("output"))
+            return False
+        except worker_client.WorkerFailure as failure:
+            return self.lost(current, started_any, self.failure_text(failure))
+        finally:
+            worker.close()
+            worker_client.end_test()
+            process_control.kill_descendants(keep=worker_client.live_pids())
+
+    def no_result(self, test: str | None) -> None:
+        """`test` started and ended without a result (unittest skipped it, a subTest failed):
+        as under JSONTestRunner, it is not listed."""
+        if test is not None and test in self.remaining:
+            self.remaining.remove(test)
+            channel.send(self.fd, {"event": EVENT_NO_RESULT, "test": test})
+
+    def never_started(self) -> None:
+        """The worker ran its suite to the end and these tests never started (their module did
+        not import there, their class's `setUpClass` failed): as under JSONTestRunner, they are
+        not listed, and no other worker runs them again."""
+        for test in list(self.remaining):
+            channel.send(self.fd, {"event": EVENT_START, "test": test})
+            self.no_result(test)
+
+    def start(self, test) -> str | None:
+        worker_client.begin_test(self.setup.timeout, self.plan.output_limit_bytes)
+        if test in self.remaining:
+            channel.send(self.fd, {"event": EVENT_START, "test": test})
+            return test
+        return None
+
+    def entry(self, test, entry, current) -> None:
+        if not isinstance(entry, dict):
+            return
+        if test in self.known:
+            if test != current or test not in self.remaining:
+                return  # a result for a test that is not the one running: refused
+            self.remaining.remove(test)
+            found = self.known[test]
+            score = entry.get("score")
+            channel.send(self.fd, {
+                "event": EVENT_RESULT, "test": test,
+                "passed": entry.get("status", "passed") == "passed",
+                "message": _text(entry.get("output", "")), "stdout": "", "properties": [],
+                "set_score": score if found.get("partial_credit") and _number(score) else None,
+                "leaderboard_value": (entry.get("value") if isinstance(entry.get("value"), str)
+                                      or _number(entry.get("value")) else None)})
+        else:
+            self.send_unlisted(entry.get("name"), entry.get("status") == "passed", entry.get("output"))
+
+    def send_unlisted(self, name, passed: bool, output) -> None:
+        if self.unlisted >= MAX_UNLISTED:
+            return
+        self.unlisted += 1
+        channel.send(self.fd, {"event": EVENT_UNLISTED, "name": _text(name)[:500],
+                               "passed": bool(passed), "output": _text(output)})
+
+    def lost(self, current: str | None, started_any: bool, why: str) -> bool:
+        """The worker stopped before the suite ended: `current` (else the next test, else every
+        test left when nothing had started) fails with `why`; True when a new worker should go on."""
+        if current is None and not started_any:
+            victims = list(self.remaining)
+        else:
+            victims = [current] if current in self.remaining else self.remaining[:1]
+        for test in victims:
+            self.remaining.remove(test)
+            channel.send(self.fd, {"event": EVENT_START, "test": test})
+            output = (f"{self.setup.failure_prefix}{why}\n" if self.known[test].get("hide_errors") is None
+                      else str(self.known[test]["hide_errors"]))
+            channel.send(self.fd, {"event": EVENT_RESULT, "test": test, "passed": False,
+                                   "message": output, "stdout": "", "properties": [],
+                                   "set_score": None, "leaderboard_value": None})
+        return bool(self.remaining)
+
+    def failure_text(self, failure: worker_client.WorkerFailure) -> str:
+        if isinstance(failure, worker_client.CallTimedOut):
+            where = failure.message if failure.message != "the tests" else None
+            return timed_out_message(self.setup.timeout, where, note=" (the grader's limit per test)",
+                                     look_for="a loop that never ends or a prompt waiting for input")
+        return f"The process running the tests {failure.message} while this test ran."
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def channel_safe(known: dict) -> dict:
+    """The discovery's findings as JSON carries them (tuples as lists, other objects as text)."""
+    import json
+    return json.loads(json.dumps(known, default=str))
+
+
+def main() -> None:
+    plan = GradingPlan.from_json(Path(os.environ[PLAN_ENV]).read_text())
+    process_control.become_subreaper()
+    worker_client.configure(worker_client.WorkerSetup(
+        worker_dir=plan.worker_dir, drop_to=plan.drop_to, stop_report=plan.stop_report,
+        limits=process_control.limit_setter(plan.memory_mb, plan.processes, plan.cpu_seconds,
+                                    plan.drop_to["uid"] if plan.drop_to else None)))
+    SuiteGrading(plan, int(os.environ[CHANNEL_FD_ENV])).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,502 @@
+"""The grading process's side of its student workers: start them, talk to them, end them.
+
+A fork server (`autograder.worker.forkserver`) is started once, on first need; each `WorkerHandle`
+is a fresh fork of it with its own socket, output file and stack-dump file (memory files the
+grading process reads itself). Every request waits at most until the current test's time
+limit: past it the worker's stack is dumped, its whole process group is killed, and the call
+fails with `CallTimedOut`. A worker that dies answers with `WorkerDied`, and one whose reply is
+malformed or too large with `BadReply`; the grading process itself never blocks on a worker.
+"""
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from autograder.paths import PROJECT_ROOT
+from autograder.sandbox.exits import (describe_exit, innermost_submission_frame,
+                                      innermost_submission_function)
+from autograder.wire import codec, protocol
+
+DEFAULT_TIMEOUT = 60.0
+DUMP_WAIT_SECONDS = 0.5
+STATUS_WAIT_SECONDS = 2.0
+STOPPING_WAIT_SECONDS = 15.0
+RECEIVE_BYTES = 4 << 20
+SOCKET_BUFFER_BYTES = 4 << 20
+OUTPUT_REWIND_BYTES = 1 << 20
+BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv[1]); "
+             "from autograder.worker.forkserver import main; "
+             "main(int(sys.argv[2]), [name for name in sys.argv[3].split(',') if name])")
+
+
+class WorkerFailure(Exception):
+    """The worker could not answer. `function`: what was being called (e.g.
+    `layers.relu_backward`); `message`: a sentence for the student."""
+
+    def __init__(self, function: str, message: str):
+        super().__init__(message)
+        self.function = function
+        self.message = message
+
+
+class CallTimedOut(WorkerFailure):
+    """`message` names where the worker was stuck; `stuck_in`: (filename, function, line) of
+    that frame when its stack dump showed one."""
+
+    def __init__(self, function: str, message: str, stuck_in: tuple[str, str, int] | None = None):
+        super().__init__(function, message)
+        self.stuck_in = stuck_in
+
+
+class WorkerDied(WorkerFailure):
+    """`message` is the cause ("crashed (segmentation fault)"); `exited`: it ended itself."""
+
+    def __init__(self, function: str, message: str, exited: bool):
+        super().__init__(function, message)
+        self.exited = exited
+
+
+class BadReply(WorkerFailure):
+    pass
+
+
+@dataclass
+class TestBudget:
+    """What the current test may still use: its deadline and how much output it may show."""
+
+    deadline: float | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    output_left: int = 64 * 1024
+    output_cut: bool = False
+    spent: str | None = None  # why this test's time is up (set by the call that timed out)
+
+
+_budget = TestBudget()
+_tests_begun = 0
+
+
+def begin_test(timeout: float, output_limit: int) -> None:
+    """Called by the plugin as each test starts: its requests end by `timeout` seconds from now."""
+    global _budget, _tests_begun
+    _budget = TestBudget(time.monotonic() + timeout, timeout, output_limit)
+    _tests_begun += 1
+
+
+def test_number() -> int:
+    """Which test is running (changes when the next one begins)."""
+    return _tests_begun
+
+
+def end_test() -> None:
+    global _budget
+    _budget = TestBudget()
+
+
+def in_test() -> bool:
+    """Whether a test is running (not: the test modules are being loaded)."""
+    return _budget.deadline is not None
+
+
+def current_timeout() -> float:
+    return _budget.timeout
+
+
+def time_is_up() -> str | None:
+    """The message of the call that used up the current test's time, if one did."""
+    return _budget.spent
+
+
+def spend_test_time(message: str) -> None:
+    _budget.spent = message
+
+
+class ForkServer:
+    """A process that forks workers after importing `preload` (e.g. `("torch",)`) once, so
+    that its workers share it; one per preload set, started on first need."""
+
+    _instances: dict[tuple[str, ...], "ForkServer"] = {}
+
+    def __init__(self, preload: tuple[str, ...] = ()):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        package_parent = str(PROJECT_ROOT)
+        setup = _setup
+        drop = {} if setup.drop_to is None else {
+            "user": setup.drop_to["uid"], "group": setup.drop_to["gid"], "extra_groups": []}
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-X", "utf8", "-c", BOOTSTRAP, package_parent,
+             str(theirs.fileno()), ",".join(preload)],
+            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env=worker_environment(), cwd=setup.worker_dir,
+            preexec_fn=setup.limits, **drop)
+        theirs.close()
+        self.control = ours
+
+    @classmethod
+    def get(cls, preload: tuple[str, ...] = ()) -> "ForkServer":
+        """The server for `preload`, started now (without waiting for its imports) if none runs."""
+        preload = tuple(name for name in preload if name in protocol.PRELOADABLE)
+        if not _configured and os.environ.get(protocol.PLAN_ENV):
+            raise RuntimeError("a worker was asked for before the grading run said how workers run")
+        _wait_while_stopping()
+        server = cls._instances.get(preload)
+        if server is None or server.process.poll() is not None:
+            server = cls._instances[preload] = cls(preload)
+        return server
+
+    @classmethod
+    def stop_superseded(cls, preload: tuple[str, ...]) -> None:
+        """End the servers whose imports are a part of `preload`'s and from which no live
+        worker came: once Part B's workers come from the torch server, Part A's server only
+        holds memory."""
+        busy = {id(worker.server) for worker in _live.values() if worker.alive}
+        for other, server in list(cls._instances.items()):
+            if other != preload and set(other) <= set(preload) and id(server) not in busy:
+                server._retire()
+
+    @classmethod
+    def running_pids(cls) -> set[int]:
+        return {server.process.pid for server in cls._instances.values()
+                if server.process.poll() is None}
+
+    def _ask(self, message: dict, fds: list[int] = ()) -> dict:
+        """The server's reply (it runs as the student's user: its word is checked); any
+        failure ends the server, so that a late reply is never read as the next one's."""
+        try:
+            socket.send_fds(self.control, [codec.encode(message)], list(fds))
+            ready, _, _ = select.select([self.control], [], [], 30)
+            if not ready:
+                raise RuntimeError("the worker fork server did not answer")
+            reply = codec.decode(self.control.recv(1 << 16))
+            if not isinstance(reply, dict) or "error" in reply:
+                raise RuntimeError(f"the worker fork server refused: {reply!r:.200}")
+            return reply
+        except Exception:
+            self._retire()
+            raise
+
+    def _retire(self) -> None:
+        """End this server and forget it (the next request for its preload starts another)."""
+        for preload, server in list(ForkServer._instances.items()):
+            if server is self:
+                del ForkServer._instances[preload]
+        self.control.close()
+        self.process.kill()
+        self.process.wait()
+
+    def fork(self, submission_dir: Path, cwd: str | None = None) -> "WorkerHandle":
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        for end in (ours, theirs):  # arrays of a few MB cross in a few chunks
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER_BYTES)
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER_BYTES)
+        output = os.memfd_create("worker-output")
+        dump = os.memfd_create("worker-stack-dump")
+        try:
+            reply = self._ask({"op": protocol.CONTROL_FORK, "submission_dir": str(submission_dir),
+                               "cwd": cwd or _setup.worker_dir or os.getcwd()},
+                              [theirs.fileno(), output, dump])
+            pid = reply.get("pid")
+            if type(pid) is not int or not self._is_child(pid):
+                self._retire()
+                raise RuntimeError(f"the worker fork server named {pid!r:.40} as its worker")
+        except Exception:
+            for fd in (output, dump):
+                os.close(fd)
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        ours.setblocking(False)
+        return WorkerHandle(pid, ours, output, dump, self, submission_dir)
+
+    def _is_child(self, pid: int) -> bool:
+        """Whether `pid` is a live child of this server (never a pid the grading process, as
+        root, must not signal)."""
+        try:
+            return pid > 1 and psutil.Process(pid).ppid() == self.process.pid
+        except psutil.Error:
+            return False
+
+    def exit_status(self, pid: int) -> int | None:
+        status = self._ask({"op": protocol.CONTROL_STATUS, "pid": pid,
+                            "wait": STATUS_WAIT_SECONDS}).get("status")
+        return status if type(status) is int else None
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """How workers are started: `worker_dir`, their working folder (None: ours); `drop_to`,
+    {"uid", "gid", "name"} of the unprivileged user they run as (None: ours); `limits`, a
+    `preexec_fn` that applies the resource limits to the fork server, and so to every worker;
+    `stop_report`, the file in which the harness says why it ended the workers, if it did."""
+
+    worker_dir: str | None = None
+    drop_to: dict | None = None
+    limits: object = None
+    stop_report: str | None = None
+
+
+_live: dict[int, "WorkerHandle"] = {}
+_setup = WorkerSetup()
+_configured = False
+_wanted: set[tuple[str, ...]] = set()
+
+
+def configure(setup: WorkerSetup) -> None:
+    """Set how the fork servers and their workers run; start the servers `warm_up` asked for."""
+    global _setup, _configured
+    _setup, _configured = setup, True
+    for server in list(ForkServer._instances.values()):
+        server._retire()  # started with other rights or limits
+    for preload in sorted(_wanted):
+        ForkServer.get(preload)
+
+
+def warm_up(preload: tuple[str, ...]) -> None:
+    """Start the fork server for `preload` now, or once `configure` has said how, so that its
+    imports run while the tests load instead of when a test first needs a worker."""
+    if _configured:
+        ForkServer.get(preload)
+    else:
+        _wanted.add(tuple(preload))
+
+
+def worker_dir() -> str | None:
+    return _setup.worker_dir
+
+
+def _wait_while_stopping() -> None:
+    """Start no worker while the harness ends them (it would end the new one too)."""
+    if not _setup.stop_report:
+        return
+    marker = protocol.GradingPlan.stopping_marker(_setup.stop_report)
+    waited = 0.0
+    while os.path.exists(marker) and waited < STOPPING_WAIT_SECONDS:
+        time.sleep(0.05)
+        waited += 0.05
+
+
+def _read_stop_report() -> str:
+    """Why the harness ended the workers (a limit they went past), once; "" when it did not."""
+    if not _setup.stop_report:
+        return ""
+    try:
+        with open(_setup.stop_report) as report:
+            text = report.read(1000)
+        os.unlink(_setup.stop_report)
+    except OSError:
+        return ""
+    return text
+
+
+def live_pids() -> frozenset[int]:
+    """The fork server's and the live workers' pids (what may outlive a test)."""
+    pids = {pid for pid, worker in _live.items() if worker.alive}
+    return frozenset(pids | ForkServer.running_pids())
+
+
+def worker_environment() -> dict[str, str]:
+    """What student code sees of the environment: nothing of the harness's."""
+    keep = ("PATH", "HOME", "TMPDIR", "LANG")
+    env = {name: os.environ[name] for name in keep if name in os.environ}
+    if os.environ.get(protocol.WORKER_HOME_ENV):
+        env["HOME"] = os.environ[protocol.WORKER_HOME_ENV]
+    if _setup.worker_dir:
+        env["TMPDIR"] = _setup.worker_dir  # the grading process's own temp folder is root's
+    if _setup.drop_to:
+        env["USER"] = env["LOGNAME"] = _setup.drop_to["name"]  # a spare uid has no account
+    env.update(protocol.RUNTIME_ENV, PYTHONHASHSEED="0")
+    return env
+
+
+class WorkerHandle:
+    """One student worker process and the connection to it."""
+
+    def __init__(self, pid: int, connection: socket.socket, output_fd: int, dump_fd: int,
+                 server: ForkServer, submission_dir: Path):
+        self.pid = pid
+        self.submission_root = str(submission_dir)
+        self.connection = connection
+        self.output_fd = output_fd
+        self.dump_fd = dump_fd
+        self.server = server
+        self.output_read = 0  # bytes of the output file already forwarded
+        self.failure: WorkerFailure | None = None
+        _live[pid] = self
+
+    @property
+    def alive(self) -> bool:
+        return self.failure is None
+
+    def request(self, message: dict, function: str, encode_handle, decode_handle) -> dict:
+        """Send one request and return the reply (a dict); raises `WorkerFailure`."""
+        if self.failure is not None:
+            raise self.failure
+        deadline = _budget.deadline or time.monotonic() + DEFAULT_TIMEOUT
+        try:
+            self._send(codec.encode(message, encode_handle), deadline, function)
+            reply = self._receive(deadline, function, codec.unpacker(decode_handle))
+        except WorkerFailure as failure:
+            self.failure = failure
+            self.stop()
+            raise
+        finally:
+            self.forward_output()
+        if not isinstance(reply, dict):
+            self.failure = BadReply(function, "sent a reply the grader could not read")
+            self.stop()
+            raise self.failure
+        return reply
+
+    def _send(self, data: bytes, deadline: float, function: str) -> None:
+        view = memoryview(data)
+        while view:
+            self._wait(deadline, function, write=True)
+            try:
+                sent = self.connection.send(view)
+            except BlockingIOError:
+                continue
+            except OSError:
+                raise self._died(function) from None
+            view = view[sent:]
+
+    def frames(self, message: dict, function: str):
+        """Send one request and yield every message the worker sends back, its final reply
+        last; each waits until the current test's deadline, read anew for every message
+        (`begin_test` moves it). Raises `WorkerFailure`."""
+        if self.failure is not None:
+            raise self.failure
+        reader = codec.unpacker(None)
+        try:
+            self._send(codec.encode(message), _budget.deadline or time.monotonic() + DEFAULT_TIMEOUT,
+                       function)
+            while True:
+                frame = self._receive(_budget.deadline or time.monotonic() + DEFAULT_TIMEOUT,
+                                      function, reader)
+                self.forward_output()
+                yield frame
+        except WorkerFailure as failure:
+            self.failure = failure
+            self.stop()
+            raise
+        finally:
+            self.forward_output()
+
+    def _receive(self, deadline: float, function: str, reader):
+        while True:
+            try:
+                return next(reader)
+            except StopIteration:
+                pass
+            except protocol.MessageError as error:
+                raise BadReply(function, f"sent a reply the grader refuses: {error}") from None
+            except Exception as error:  # noqa: BLE001 - msgpack's errors for bad or huge input
+                raise BadReply(function, f"sent a reply the grader could not read "
+                                         f"({type(error).__name__})") from None
+            self._wait(deadline, function)
+            try:
+                data = self.connection.recv(RECEIVE_BYTES)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            if not data:
+                raise self._died(function)
+            try:
+                reader.feed(data)
+            except Exception:  # noqa: BLE001 - msgpack's BufferFull
+                raise BadReply(function, f"sent a reply larger than the grader accepts "
+                                         f"({protocol.MAX_MESSAGE_BYTES >> 20} MB)") from None
+
+    def _wait(self, deadline: float, function: str, write: bool = False) -> None:
+        left = deadline - time.monotonic()
+        if left > 0:
+            streams = [self.connection]
+            ready = select.select([], streams, [], left) if write else select.select(streams, [], [], left)
+            if ready[1 if write else 0]:
+                return
+        dump = self._stack_dump()
+        stuck_in = innermost_submission_frame(dump, self.submission_root)
+        where = innermost_submission_function(dump, self.submission_root) or function
+        raise CallTimedOut(function, where, stuck_in)
+
+    def _stack_dump(self) -> str:
+        """The worker's stack dump (untrusted text: `exits` believes only names that look like
+        a function of a submission file)."""
+        try:
+            os.kill(self.pid, signal.SIGUSR1)
+        except OSError:
+            return ""
+        waited = 0.0
+        while waited < DUMP_WAIT_SECONDS and not os.fstat(self.dump_fd).st_size:
+            time.sleep(0.02)
+            waited += 0.02
+        time.sleep(0.05)
+        return os.pread(self.dump_fd, 64 * 1024, 0).decode("utf-8", "replace")
+
+    def _died(self, function: str) -> WorkerDied:
+        stopped_for = _read_stop_report()
+        if stopped_for:
+            return WorkerDied(function, stopped_for, exited=False)
+        status = None
+        try:
+            status = self.server.exit_status(self.pid)
+        except (OSError, RuntimeError, protocol.MessageError):
+            pass
+        exited = status is not None and os.WIFEXITED(status)
+        return WorkerDied(function, describe_exit(status), exited)
+
+    def forward_output(self) -> None:
+        """Copy what the worker printed since the last call to our stdout (which pytest
+        captures for the current test), up to the test's output allowance."""
+        try:
+            size = os.fstat(self.output_fd).st_size
+        except OSError:
+            return
+        while self.output_read < size:
+            chunk = os.pread(self.output_fd, min(RECEIVE_BYTES, size - self.output_read),
+                             self.output_read)
+            if not chunk:
+                break
+            self.output_read += len(chunk)
+            shown = chunk[: max(_budget.output_left, 0)]
+            _budget.output_left -= len(shown)
+            sys.stdout.write(shown.decode("utf-8", "replace"))
+            if len(shown) < len(chunk) and not _budget.output_cut:
+                _budget.output_cut = True
+                sys.stdout.write("\n… (output cut at the grader's limit)\n")
+        if self.output_read >= OUTPUT_REWIND_BYTES:
+            # The worker is idle between requests: start its output file over, so that the
+            # written-file limit applies to what one call prints, not to the whole module.
+            os.ftruncate(self.output_fd, 0)
+            os.lseek(self.output_fd, 0, os.SEEK_SET)
+            self.output_read = 0
+
+    def stop(self) -> None:
+        """Kill the worker and everything in its process group."""
+        _live.pop(self.pid, None)
+        for pid_kill in (os.killpg, os.kill):
+            try:
+                pid_kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            self.connection.close()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.stop()
+        for fd in (self.output_fd, self.dump_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass

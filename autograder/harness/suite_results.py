@@ -1,0 +1,88 @@
+"""results.json for the faithful suite mode, as gradescope-utils' `JSONTestRunner` writes it.
+
+Every test's name, number, visibility, tags and weight come from the decorators the suite's
+grading process read before any submitted code ran; from the worker only its status, output,
+`set_score` (for `@partial_credit` tests) and leaderboard value, with the score capped at the
+test's weight. Tests come in the order they ran; the top level is JSONTestRunner's (`tests`,
+`leaderboard`, the runner's visibility options, `execution_time` as text, `score` summed the
+way it sums it), then a course's `run_tests.py` post-processor.
+"""
+from __future__ import annotations
+
+import sys
+
+from autograder import run_tests_options
+from autograder.harness.controller import CheckOutcome, GradingRun
+from autograder.rubric import Rubric
+
+
+def build_suite_results(rubric: Rubric, run: GradingRun) -> dict:
+    tests, leaderboard = [], []
+    for key, outcome in run.outcomes.items():
+        found = run.decorated.get(key)
+        if isinstance(found, dict) and found.get("leaderboard"):
+            leaderboard.append({"name": found["leaderboard"], "value": outcome.leaderboard_value,
+                                "order": found.get("order", "desc")})
+        elif isinstance(found, dict):
+            tests.append(_test_entry(found, outcome))
+        else:
+            tests.append({"name": outcome.name or key, "status": "passed" if outcome.passed else "failed",
+                          **({"output": outcome.message} if outcome.message else {})})
+    results: dict = {"tests": tests, "leaderboard": leaderboard}
+    for key in ("visibility", "stdout_visibility"):
+        if rubric.results_fields.get(key):
+            results[key] = rubric.results_fields[key]
+    results["execution_time"] = format(run.execution_time, "0.2f")
+    total = 0
+    for test in tests:
+        total += test.get("score", 0.0)
+    results["score"] = total
+    if run.grader_error:
+        results["output"] = ("The autograder had a problem running the tests (not your fault). "
+                             "Course staff can see the details; please let them know.")
+    problem = run_tests_options.apply_post_processor(rubric.runner_options, results)
+    if problem:
+        print(f"autograder: {problem}", file=sys.stderr)
+    return results
+
+
+def _test_entry(found: dict, outcome: CheckOutcome) -> dict:
+    """One test as `JSONTestResult.buildResult` builds it, with the trusted fields."""
+    failed = not outcome.passed
+    entry: dict = {"name": found.get("name")}
+    weight = found.get("weight")
+    score = outcome.set_score if found.get("partial_credit") else None
+    if score is not None or weight is not None:
+        weight = 0.0 if weight is None else weight
+        score = (0.0 if failed else weight) if score is None else min(score, weight)
+        entry["score"] = score
+        entry["max_score"] = weight
+        failed = failed or score < weight
+    entry["status"] = "failed" if failed else "passed"
+    if found.get("tags"):
+        entry["tags"] = found["tags"]
+    if outcome.message:
+        entry["output"] = outcome.message
+    if found.get("visibility"):
+        entry["visibility"] = found["visibility"]
+    if found.get("number"):
+        entry["number"] = found["number"]
+    return entry
+
+
+def format_suite_summary(results: dict) -> str:
+    """The readable table printed after a local run of a suite."""
+    rows = []
+    for test in results["tests"]:
+        points = f"{test['score']:g}/{test['max_score']:g}" if "max_score" in test else "—"
+        name = f"{test['number']} {test['name']}" if test.get("number") else str(test["name"])
+        first = (test.get("output") or "").strip().splitlines()
+        rows.append((name, points, test.get("status", ""), first[0] if first else ""))
+    width = max([len("Test")] + [len(row[0]) for row in rows])
+    lines = [f"{'Test':<{width}}  {'Points':>9}  {'Status':<6}  Output", "-" * (width + 33)]
+    lines += [f"{n:<{width}}  {p:>9}  {s:<6}  {o[:80]}" for n, p, s, o in rows]
+    possible = sum(test.get("max_score", 0) for test in results["tests"])
+    lines += ["-" * (width + 33), f"{'Total':<{width}}  {results['score']:g}/{possible:g}"]
+    for entry in results["leaderboard"]:
+        lines.append(f"Leaderboard {entry['name']}: {entry['value']}")
+    return "\n".join(lines)
