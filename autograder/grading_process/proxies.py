@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import weakref
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -29,6 +30,7 @@ from autograder.grading_process.problems import CallFailed
 from autograder.grading_process.stubs import NotImplementedYet
 from autograder.sentences import timed_out_message
 from autograder.wire import protocol
+from autograder.wire import worker_messages as messages
 
 REMOTE_BUILTINS = (
     "ValueError", "TypeError", "KeyError", "IndexError", "LookupError", "AttributeError",
@@ -41,7 +43,7 @@ RELEASE_BATCH = 200
 
 _poisoned: dict[str, str] = {}   # function -> why it is not called again
 _blocked: dict[tuple[str, str, int], str] = {}  # (filename, function, line) stuck in -> why
-_call_options: dict = {}
+_call_options = messages.CallOptions()  # what `call_options` sets for the calls in its block
 _stubs: set[str] = set()
 _record: list[str] = []  # the file `_poisoned` and `_blocked` are kept in, if any
 _cannot_pass: list[BaseException] = []  # this test's failures that no test may catch away
@@ -215,32 +217,32 @@ class WorkerSlot:
             self.worker = None
 
     # -- requests ---------------------------------------------------------------------------
-    def request(self, message: dict, function: str, worker: worker_client.WorkerHandle | None = None):
-        """The value of the worker's reply; re-raises its exception; `CallFailed` when it
-        could not answer."""
+    def request(self, request, function: str, worker: worker_client.WorkerHandle | None = None):
+        """The worker's `OkReply` to `request` (a record of `worker_messages`); re-raises its
+        exception; `CallFailed` when it could not answer."""
         spent = worker_client.time_is_up()
         if spent:
             _call_failed(function, spent)
         worker = worker or self.current()
         if self.blocks_sent is not worker and _blocked:
             self.blocks_sent = worker
-            self._send(worker, {"op": protocol.OP_BLOCK, "functions": [
+            self._send(worker, messages.BlockRequest([
                 [filename, name, line, message]
-                for (filename, name, line), message in _blocked.items()]}, function)
+                for (filename, name, line), message in _blocked.items()]), function)
         if self.reset_for != worker_client.test_number():
             self.reset_for = worker_client.test_number()
-            self._send(worker, {"op": protocol.OP_RESET, "seed": 0}, function)
+            self._send(worker, messages.ResetRequest(0), function)
         # Released at each test's start too: the last test's objects may be large (models).
         if self.released and (len(self.released) >= RELEASE_BATCH or self.reset_for_release
                               != self.reset_for):
             self.reset_for_release = self.reset_for
             released, self.released = self.released, []
-            self._send(worker, {"op": protocol.OP_RELEASE, "handles": released}, function)
-        return self._send(worker, message, function)
+            self._send(worker, messages.ReleaseRequest(released), function)
+        return self._send(worker, request, function)
 
-    def _send(self, worker: worker_client.WorkerHandle, message: dict, function: str):
+    def _send(self, worker: worker_client.WorkerHandle, request, function: str) -> messages.OkReply:
         try:
-            reply = worker.request(message, function, self._encode_handle(worker),
+            reply = worker.request(request, function, self._encode_handle(worker),
                                    self._decode_handle(worker))
         except worker_client.WorkerFailure as failure:
             text = _failure_message(failure)
@@ -250,22 +252,15 @@ class WorkerSlot:
                 if failure.stuck_in:  # every later worker: that function is not run again
                     _not_called_again(f"{text} (`{failure.message}` is not called again in this "
                                       f"run.)", stuck_in=tuple(failure.stuck_in))
-            if message.get("op") == protocol.OP_CALL and not protocol.is_library_name(function):
+            if isinstance(request, messages.CallRequest) and not protocol.is_library_name(function):
                 _not_called_again(text, function)  # a library call may reach any student function
             cause = (f"did not finish within {worker_client.current_timeout():g} s"
                      if isinstance(failure, worker_client.CallTimedOut) else failure.message)
             _call_failed(function, text, cause)
-        if protocol.REPLY_ERROR in reply:
-            try:
-                info = protocol.ErrorInfo.from_dict(reply[protocol.REPLY_ERROR])
-            except protocol.MessageError as error:
-                worker.stop()
-                _call_failed(function, f"`{function}` sent a reply the grader refuses: {error}.")
-            if info.type_name == protocol.NOT_CALLED_AGAIN:
-                _call_failed(function, info.message)
-            raise_remote(info, function)
-        if protocol.REPLY_OK not in reply:
-            _call_failed(function, f"`{function}` sent a reply the grader could not read.")
+        if isinstance(reply, messages.ErrorReply):
+            if reply.error.type_name == messages.NOT_CALLED_AGAIN:
+                _call_failed(function, reply.error.message)
+            raise_remote(reply.error, function)
         return reply
 
     def _encode_handle(self, worker):
@@ -298,8 +293,7 @@ class WorkerSlot:
         """The handle of the submitted module `name` in the current worker (imported once)."""
         worker = self.current()
         if name not in self.modules:
-            reply = self.request({"op": protocol.OP_IMPORT, "module": name}, name, worker)
-            module = reply[protocol.REPLY_OK]
+            module = self.request(messages.ImportRequest(name), name, worker).value
             if not isinstance(module, RemoteObject):
                 _call_failed(name, f"Importing `{name}.py` did not give a module.")
             object.__setattr__(module, "_label", name)
@@ -314,8 +308,7 @@ class WorkerSlot:
         key = (_owner_label(owner), name)
         if self.callables.get(key):
             return RemoteMethod(owner, name, label)
-        value = self.request({"op": protocol.OP_GETATTR, "target": owner, "name": name},
-                             label, worker)[protocol.REPLY_OK]
+        value = self.request(messages.GetAttrRequest(owner, name), label, worker).value
         if isinstance(value, RemoteObject):
             object.__setattr__(value, "_label", label)
         self.callables[key] = isinstance(value, RemoteObject) and object.__getattribute__(
@@ -333,35 +326,30 @@ class WorkerSlot:
             _call_failed(label, f"{_poisoned[label]} (`{label}` is not called again in this run.)")
         worker = object.__getattribute__(target, "_worker")
         self._check_alive(worker, label)
-        options = dict(_call_options)
+        options = replace(_call_options, count_lines=count_lines)
+        request = messages.CallRequest(target, list(args), dict(kwargs), name, options)
+        reply = self.request(request, label, worker)
         if count_lines:
-            options[protocol.OPTION_COUNT_LINES] = True
-        message = {"op": protocol.OP_CALL, "target": target, "args": list(args),
-                   "kwargs": dict(kwargs), "options": options}
-        if name is not None:
-            message["name"] = name
-        reply = self.request(message, label, worker)
-        if count_lines:
-            lines = reply.get(protocol.REPLY_LINES)
-            if type(lines) is not int:
+            if reply.lines is None:
                 _call_failed(label, f"`{label}` sent a malformed line count.")
-            return reply[protocol.REPLY_OK], lines
-        return reply[protocol.REPLY_OK]
+            return reply.value, reply.lines
+        return reply.value
 
-    def set(self, target: "RemoteObject", message: dict, label: str) -> None:
+    def set(self, target: "RemoteObject", request, label: str) -> None:
+        """Send `request` (a `SetAttrRequest` or `FillRequest` whose target is `target`)."""
         worker = object.__getattribute__(target, "_worker")
         self._check_alive(worker, label)
-        self.request({**message, "target": target}, label, worker)
+        self.request(request, label, worker)
 
     def reset(self, seed: int) -> None:
-        self.request({"op": protocol.OP_RESET, "seed": int(seed)}, "numpy.random.seed")
+        self.request(messages.ResetRequest(int(seed)), "numpy.random.seed")
 
     def library(self, name: str) -> "RemoteObject":
         """The library object `name` (e.g. "torch.device") in the current worker, looked up once
         per worker."""
         worker = self.current()
         if name not in self.modules:
-            value = self.request({"op": protocol.OP_LIBRARY, "name": name}, name, worker)[protocol.REPLY_OK]
+            value = self.request(messages.LibraryRequest(name), name, worker).value
             if not isinstance(value, RemoteObject):
                 return value
             object.__setattr__(value, "_label", name)
@@ -395,8 +383,7 @@ class RemoteObject:
 
     def __setattr__(self, name: str, value) -> None:
         slot = object.__getattribute__(self, "_slot")
-        slot.set(self, {"op": protocol.OP_SETATTR, "name": name, "value": value},
-                 f"{_owner_label(self)}.{name}")
+        slot.set(self, messages.SetAttrRequest(self, name, value), f"{_owner_label(self)}.{name}")
 
     def __call__(self, *args, **kwargs):
         return object.__getattribute__(self, "_slot").call(self, args, kwargs)
@@ -480,7 +467,7 @@ def fill(target: RemoteObject, path, value) -> None:
     `fill(net, ("params", "b1"), b1)` or `fill(layer, "W", W)`."""
     path = [path] if isinstance(path, str) else list(path)
     label = f"{_owner_label(target)}.{path[0]}"
-    _slot_of(target).set(target, {"op": protocol.OP_FILL, "path": path, "value": value}, label)
+    _slot_of(target).set(target, messages.FillRequest(target, path, value), label)
 
 
 def worker_library(proxy, name: str) -> RemoteModule:
@@ -533,11 +520,8 @@ def call_options(errstate: dict | None = None, warnings: str | None = None):
     `warnings="error"`, with warnings raised as errors, in the worker."""
     global _call_options
     previous = _call_options
-    _call_options = {**previous}
-    if errstate:
-        _call_options[protocol.OPTION_ERRSTATE] = dict(errstate)
-    if warnings:
-        _call_options[protocol.OPTION_WARNINGS] = warnings
+    _call_options = replace(previous, errstate=dict(errstate) if errstate else previous.errstate,
+                            warnings=warnings or previous.warnings)
     try:
         yield
     finally:

@@ -27,7 +27,7 @@ from autograder.grading_process.problems import SubmissionProblem
 from autograder.grading_process.proxies import (RemoteMethod, RemoteObject, WorkerSlot, not_noting,
                                                 note_cannot_pass)
 from autograder.grading_process.stubs import NotImplementedYet
-from autograder.wire import protocol
+from autograder.wire import worker_messages as messages
 
 
 class SubmittedModule(types.ModuleType):
@@ -64,9 +64,8 @@ class SubmittedFunction:
             raise AttributeError(name)
         finder = _finder()
         label = f"{self._module}.{self._name}"
-        remote = finder.slot.request({"op": protocol.OP_GETATTR,
-                                      "target": finder.remote_module(self._module),
-                                      "name": self._name}, label)[protocol.REPLY_OK]
+        request = messages.GetAttrRequest(finder.remote_module(self._module), self._name)
+        remote = finder.slot.request(request, label).value
         return getattr(remote, name)
 
     def __repr__(self) -> str:

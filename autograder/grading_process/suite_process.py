@@ -19,10 +19,10 @@ from autograder.grading_process import suite_discovery, worker_client
 from autograder.sandbox import process_control
 from autograder.sentences import timed_out_message
 from autograder.wire import channel
+from autograder.wire import worker_messages as messages
 from autograder.wire.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_NO_RESULT,
-                                      EVENT_RESULT, EVENT_START, EVENT_UNLISTED, FRAME_ENTRY,
-                                      FRAME_HOLDER, FRAME_KIND, FRAME_START, OP_RUN_SUITE, PLAN_ENV,
-                                      REPLY_ERROR, REPLY_OK, GradingPlan, SuiteSetup)
+                                      EVENT_RESULT, EVENT_START, EVENT_UNLISTED, PLAN_ENV,
+                                      GradingPlan, SuiteSetup)
 
 MAX_UNLISTED = 200
 FAILURE_PREFIX_DEFAULT = "Test Failed: "
@@ -61,35 +61,31 @@ class SuiteGrading:
         """Run what is left in a fresh worker; True when it stopped early and more is left."""
         source = self.setup.source_dir
         worker = worker_client.ForkServer.get(()).fork(Path(source), cwd=source)
-        request = {"op": OP_RUN_SUITE, "start_dir": str(Path(source) / self.setup.tests_name),
-                   "pattern": self.setup.pattern, "ids": None if everything else self.remaining,
-                   "failure_prefix": self.setup.failure_prefix,
-                   "descriptions": self.setup.descriptions, "buffer": self.setup.buffer}
+        request = messages.RunSuiteRequest(
+            start_dir=str(Path(source) / self.setup.tests_name), pattern=self.setup.pattern,
+            failure_prefix=self.setup.failure_prefix, descriptions=self.setup.descriptions,
+            buffer=self.setup.buffer, ids=None if everything else self.remaining)
         current, started_any = None, False
         worker_client.begin_test(self.setup.timeout, self.plan.output_limit_bytes)
         try:
             for frame in worker.frames(request, "the tests"):
-                if not isinstance(frame, dict):
-                    continue
-                if REPLY_OK in frame or REPLY_ERROR in frame:
-                    error = frame.get(REPLY_ERROR)
-                    if not isinstance(error, dict):
-                        self.no_result(current)
-                        self.never_started()
-                        return False
-                    why = f"The tests stopped with `{str(error.get('type_name'))[:100]}: " \
-                          f"{str(error.get('message'))[:2000]}`."
+                if isinstance(frame, messages.OkReply):
+                    self.no_result(current)
+                    self.never_started()
+                    return False
+                if isinstance(frame, messages.ErrorReply):
+                    why = (f"The tests stopped with `{frame.error.type_name[:100]}: "
+                           f"{frame.error.message[:2000]}`.")
                     return self.lost(current, started_any, why)
-                kind = frame.get(FRAME_KIND)
-                if kind == FRAME_START:
+                if isinstance(frame, messages.SuiteStartFrame):
                     started_any = True
                     self.no_result(current)
-                    current = self.start(frame.get("id"))
-                elif kind == FRAME_ENTRY:
-                    self.entry(frame.get("id"), frame.get("entry"), current)
+                    current = self.start(frame.id)
+                elif isinstance(frame, messages.SuiteEntryFrame):
+                    self.entry(frame.id, frame.entry, current)
                     current = None
-                elif kind == FRAME_HOLDER:
-                    self.send_unlisted(frame.get("name"), False, frame.get("output"))
+                else:
+                    self.send_unlisted(frame.name, False, frame.output)
             return False
         except worker_client.WorkerFailure as failure:
             return self.lost(current, started_any, self.failure_text(failure))

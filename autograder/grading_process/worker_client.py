@@ -25,6 +25,7 @@ from autograder.paths import PROJECT_ROOT
 from autograder.sandbox.exits import (describe_exit, innermost_submission_frame,
                                       innermost_submission_function)
 from autograder.wire import codec, protocol
+from autograder.wire import worker_messages as messages
 
 DEFAULT_TIMEOUT = 60.0
 DUMP_WAIT_SECONDS = 0.5
@@ -167,18 +168,20 @@ class ForkServer:
         return {server.process.pid for server in cls._instances.values()
                 if server.process.poll() is None}
 
-    def _ask(self, message: dict, fds: list[int] = ()) -> dict:
-        """The server's reply (it runs as the student's user: its word is checked); any
-        failure ends the server, so that a late reply is never read as the next one's."""
+    def _ask(self, request, expected: type, fds: list[int] = ()):
+        """The server's reply of kind `expected` (it runs as the student's user: its word is
+        checked); any failure ends the server, so that a late reply is never read as the next
+        one's."""
         try:
-            socket.send_fds(self.control, [codec.encode(message)], list(fds))
+            socket.send_fds(self.control, [codec.encode(messages.to_wire(request))], list(fds))
             ready, _, _ = select.select([self.control], [], [], 30)
             if not ready:
                 raise RuntimeError("the worker fork server did not answer")
-            reply = codec.decode(self.control.recv(1 << 16))
-            if not isinstance(reply, dict) or "error" in reply:
-                raise RuntimeError(f"the worker fork server refused: {reply!r:.200}")
-            return reply
+            try:
+                return messages.read_control_reply(codec.decode(self.control.recv(1 << 16)),
+                                                   expected)
+            except protocol.MessageError as error:
+                raise RuntimeError(str(error)) from None
         except Exception:
             self._retire()
             raise
@@ -200,10 +203,8 @@ class ForkServer:
         output = os.memfd_create("worker-output")
         dump = os.memfd_create("worker-stack-dump")
         try:
-            reply = self._ask({"op": protocol.CONTROL_FORK, "submission_dir": str(submission_dir),
-                               "cwd": cwd or _setup.worker_dir or os.getcwd()},
-                              [theirs.fileno(), output, dump])
-            pid = reply.get("pid")
+            request = messages.ForkRequest(str(submission_dir), cwd or _setup.worker_dir or os.getcwd())
+            pid = self._ask(request, messages.ForkReply, [theirs.fileno(), output, dump]).pid
             if type(pid) is not int or not self._is_child(pid):
                 self._retire()
                 raise RuntimeError(f"the worker fork server named {pid!r:.40} as its worker")
@@ -226,8 +227,8 @@ class ForkServer:
             return False
 
     def exit_status(self, pid: int) -> int | None:
-        status = self._ask({"op": protocol.CONTROL_STATUS, "pid": pid,
-                            "wait": STATUS_WAIT_SECONDS}).get("status")
+        status = self._ask(messages.StatusRequest(pid, STATUS_WAIT_SECONDS),
+                           messages.StatusReply).status
         return status if type(status) is int else None
 
 
@@ -336,13 +337,14 @@ class WorkerHandle:
     def alive(self) -> bool:
         return self.failure is None
 
-    def request(self, message: dict, function: str, encode_handle, decode_handle) -> dict:
-        """Send one request and return the reply (a dict); raises `WorkerFailure`."""
+    def request(self, request, function: str, encode_handle, decode_handle):
+        """Send one request (a record of `worker_messages`) and return the worker's reply, an
+        `OkReply` or an `ErrorReply` (validated: `read_reply`); raises `WorkerFailure`."""
         if self.failure is not None:
             raise self.failure
         deadline = _budget.deadline or time.monotonic() + DEFAULT_TIMEOUT
         try:
-            self._send(codec.encode(message, encode_handle), deadline, function)
+            self._send(codec.encode(messages.to_wire(request), encode_handle), deadline, function)
             reply = self._receive(deadline, function, codec.unpacker(decode_handle))
         except WorkerFailure as failure:
             self.failure = failure
@@ -350,11 +352,12 @@ class WorkerHandle:
             raise
         finally:
             self.forward_output()
-        if not isinstance(reply, dict):
-            self.failure = BadReply(function, "sent a reply the grader could not read")
+        try:
+            return messages.read_reply(reply)
+        except protocol.MessageError as error:
+            self.failure = BadReply(function, f"sent a reply the grader could not read ({error})")
             self.stop()
-            raise self.failure
-        return reply
+            raise self.failure from None
 
     def _send(self, data: bytes, deadline: float, function: str) -> None:
         view = memoryview(data)
@@ -368,21 +371,25 @@ class WorkerHandle:
                 raise self._died(function) from None
             view = view[sent:]
 
-    def frames(self, message: dict, function: str):
-        """Send one request and yield every message the worker sends back, its final reply
-        last; each waits until the current test's deadline, read anew for every message
-        (`begin_test` moves it). Raises `WorkerFailure`."""
+    def frames(self, request, function: str):
+        """Send one request and yield every message the worker sends back (validated:
+        `read_suite_message`), its final reply last; each waits until the current test's
+        deadline, read anew for every message (`begin_test` moves it). Raises `WorkerFailure`."""
         if self.failure is not None:
             raise self.failure
         reader = codec.unpacker(None)
         try:
-            self._send(codec.encode(message), _budget.deadline or time.monotonic() + DEFAULT_TIMEOUT,
-                       function)
+            self._send(codec.encode(messages.to_wire(request)),
+                       _budget.deadline or time.monotonic() + DEFAULT_TIMEOUT, function)
             while True:
                 frame = self._receive(_budget.deadline or time.monotonic() + DEFAULT_TIMEOUT,
                                       function, reader)
                 self.forward_output()
-                yield frame
+                try:
+                    yield messages.read_suite_message(frame)
+                except protocol.MessageError as error:
+                    raise BadReply(function, f"sent a reply the grader could not read "
+                                             f"({error})") from None
         except WorkerFailure as failure:
             self.failure = failure
             self.stop()

@@ -2,10 +2,12 @@
 
 - The environment names the harness sets for the grading process, and the grading process for
   its workers.
-- The grading process's requests to a worker (`OP_*`), their options and the replies; the fork
-  server's control messages. `autograder.wire.codec` turns them into bytes (MessagePack, never pickle).
-- `Handle` (an object that stays in the worker) and `ErrorInfo` (an exception raised there, as
-  plain data, every field validated when it arrives).
+- The plan the harness gives a grading process, and the events it reports back.
+- What may cross to and from a worker: the codec's limits and types (`autograder.wire.codec`
+  turns values into bytes: MessagePack, never pickle), `Handle` (an object that stays in the
+  worker) and `ErrorInfo` (an exception raised there, as plain data, every field validated when
+  it arrives). The requests and replies themselves are records in
+  `autograder.wire.worker_messages`.
 
 This module imports nothing heavy: the harness reads its names without loading NumPy.
 """
@@ -127,42 +129,9 @@ ALLOWED_DTYPES = frozenset(
 TENSOR_DTYPES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32",
                  "float64", "complex64", "complex128")
 
-# -- requests (grading process -> worker) ------------------------------------------------------
-OP_IMPORT = "import"      # {module}: import <module>.py from the submission -> module handle
-OP_LIBRARY = "library"    # {name}: a library callable by dotted name ("numpy.random.seed") -> handle
-OP_GETATTR = "getattr"    # {target, name} -> value or handle
-OP_SETATTR = "setattr"    # {target, name, value}: target.name = value
-OP_FILL = "fill"          # {target, path, value}: target.<path[0]>[path[1]]...[...] = value, in place
-OP_CALL = "call"          # {target, name?, args, kwargs, options}: target(...), or
-                          # target.<name>(...) when a name is given -> value or handle
-OP_RESET = "reset"        # {seed}: seed the global RNGs of numpy, random (and torch, if imported)
-OP_RELEASE = "release"    # {handles}: forget these handles
-OP_BLOCK = "block"        # {functions: [[filename, name, line, message], ...]}: from now on,
-                          # and in modules imported later, the submission functions whose
-                          # code spans that line raise NOT_CALLED_AGAIN(message) instead
-NOT_CALLED_AGAIN = "NotCalledAgain"  # the type name of that exception
-OP_RUN_SUITE = "run_suite"  # {start_dir, pattern, ids?, failure_prefix, descriptions, buffer}: run a
-                            # unittest suite as JSONTestRunner would, sending SUITE_* frames first
-# frames a worker sends while it runs a suite, before its final reply
-FRAME_KIND = "frame"
-FRAME_START = "start"      # {id}: test `id` starts
-FRAME_ENTRY = "entry"      # {id, entry}: JSONTestRunner's dict for test `id` (a test or leaderboard entry)
-FRAME_HOLDER = "holder"    # {name, output}: a class or module fixture failed (setUpClass ...)
-
-# call options
-OPTION_ERRSTATE = "errstate"        # dict for np.errstate during the call
-OPTION_WARNINGS = "warnings"        # "error": warnings raise during the call
-OPTION_COUNT_LINES = "count_lines"  # True: also count the lines executed in submission files
-
-# reply keys: {"ok": value, "lines": n?} or {"error": ErrorInfo fields}
-REPLY_OK, REPLY_ERROR, REPLY_LINES = "ok", "error", "lines"
-
-# -- fork-server control messages --------------------------------------------------------------
-CONTROL_FORK = "fork"      # {submission_dir, cwd, preload} with fds [socket, output, dump] -> {pid}
-CONTROL_STATUS = "status"  # {pid, wait} -> {status: wait status or None while running}
-
-# Libraries whose callables the grading process may name in OP_LIBRARY (a name is one of these
-# or lies inside one).
+# -- what a worker may be asked to import ----------------------------------------------------
+# Libraries whose callables the grading process may name in a `LibraryRequest` (a name is one
+# of these or lies inside one).
 LIBRARY_ROOTS = ("numpy", "torch", "data", "autograder.worker.torch_tools")
 # Modules the fork server may import before forking, so that workers share them.
 PRELOADABLE = ("torch",)

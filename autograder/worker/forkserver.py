@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy  # noqa: F401 - imported once here, shared by every forked worker
 
 from autograder.wire import codec, protocol
+from autograder.wire import worker_messages as messages
 
 POLL_SECONDS = 0.02
 CONTROL_BYTES = 1 << 16
@@ -46,28 +47,34 @@ def main(control_fd: int, preload: list[str] = ()) -> None:
             return
         if not data:
             return
-        request = codec.decode(data)
-        if request.get("op") == protocol.CONTROL_FORK:
+        try:
+            request = messages.read_control_request(codec.decode(data))
+        except protocol.MessageError as error:
+            request = messages.RefusedReply(str(error))
+        if isinstance(request, messages.ForkRequest):
             reply = _fork(request, fds, control)
         else:
-            reply = {"status": _status(request, statuses)}
-        control.send(codec.encode(reply))
+            for fd in fds:
+                os.close(fd)
+            reply = (messages.StatusReply(_status(request, statuses))
+                     if isinstance(request, messages.StatusRequest) else request)
+        control.send(codec.encode(messages.to_wire(reply)))
 
 
-def _fork(request, fds, control) -> dict:
+def _fork(request: messages.ForkRequest, fds, control):
     if len(fds) != 3:
         for fd in fds:
             os.close(fd)
-        return {"error": "a fork request needs three file descriptors"}
+        return messages.RefusedReply("a fork request needs three file descriptors")
     pid = os.fork()
     if pid == 0:
         try:
-            _become_worker(fds, Path(request["submission_dir"]), request.get("cwd"), control)
+            _become_worker(fds, Path(request.submission_dir), request.cwd, control)
         finally:
             os._exit(70)
     for fd in fds:
         os.close(fd)
-    return {"pid": pid}
+    return messages.ForkReply(pid)
 
 
 def _preload(name: str) -> None:
@@ -78,11 +85,11 @@ def _preload(name: str) -> None:
         importlib.import_module("torch._dynamo")  # what a first optimizer imports: about 1 s
 
 
-def _status(request, statuses: dict[int, int]):
+def _status(request: messages.StatusRequest, statuses: dict[int, int]):
     """The wait status of a finished worker, waiting up to `wait` seconds; None if running."""
-    pid = request.get("pid")
+    pid = request.pid
     waited = 0.0
-    while pid not in statuses and waited < float(request.get("wait") or 0):
+    while pid not in statuses and waited < float(request.wait or 0):
         select.select([], [], [], POLL_SECONDS)
         waited += POLL_SECONDS
         _reap(statuses)

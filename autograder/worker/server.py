@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.wire import codec, protocol
+from autograder.wire import worker_messages as messages
 from autograder.worker.linecount import count_executed_lines
 
 RECEIVE_BYTES = 4 << 20
@@ -69,12 +70,12 @@ class WorkerServer:
         self.submission_dir = submission_dir
         self.objects = Objects()
         self.pid = os.getpid()
-        self.operations = {
-            protocol.OP_IMPORT: self.import_module, protocol.OP_LIBRARY: self.library,
-            protocol.OP_GETATTR: self.get_attribute, protocol.OP_SETATTR: self.set_attribute,
-            protocol.OP_FILL: self.fill, protocol.OP_CALL: self.call, protocol.OP_RESET: self.reset,
-            protocol.OP_RELEASE: self.release, protocol.OP_BLOCK: self.block,
-            protocol.OP_RUN_SUITE: self.run_suite,
+        self.operations = {  # one handler per request kind
+            messages.ImportRequest: self.import_module, messages.LibraryRequest: self.library,
+            messages.GetAttrRequest: self.get_attribute, messages.SetAttrRequest: self.set_attribute,
+            messages.FillRequest: self.fill, messages.CallRequest: self.call,
+            messages.ResetRequest: self.reset, messages.ReleaseRequest: self.release,
+            messages.BlockRequest: self.block, messages.RunSuiteRequest: self.run_suite,
         }
         self.blocked: dict[tuple[str, str], tuple[int, str]] = {}  # (file, name) -> (line, why)
 
@@ -92,35 +93,38 @@ class WorkerServer:
                 except StopIteration:
                     break
                 except Exception as error:  # noqa: BLE001 - a request we cannot read
-                    self.send({protocol.REPLY_ERROR: self.error_info(error).as_dict()})
+                    self.send(messages.ErrorReply(self.error_info(error)))
                     reader = codec.unpacker(self.objects.resolve)
                     break
                 self.send(self.answer(request))
 
-    def answer(self, request) -> dict:
+    def answer(self, message):
+        """The reply to one request: its handler's `OkReply`, or the `ErrorReply` of what it
+        raised (a request of unknown kind included)."""
         try:
-            operation = self.operations[request["op"]]
-            return operation(request)
+            request = messages.read_request(message)
+            return self.operations[type(request)](request)
         except BaseException as error:  # noqa: BLE001 - every failure goes back as data
-            return {protocol.REPLY_ERROR: self.error_info(error).as_dict()}
+            return messages.ErrorReply(self.error_info(error))
         finally:
             _flush_output()
 
-    def send(self, reply: dict) -> None:
+    def send(self, record) -> None:
+        """Send a reply or a suite frame (a record of `worker_messages`)."""
         if os.getpid() != self.pid:
             os._exit(0)  # a forked copy must not answer in the worker's name
         try:
-            data = codec.encode(reply, self.objects.handle_for)
+            data = codec.encode(messages.to_wire(record), self.objects.handle_for)
         except BaseException as error:  # noqa: BLE001 - e.g. a container whose items() raise
-            data = codec.encode({protocol.REPLY_ERROR: self.error_info(error).as_dict()})
+            data = codec.encode(messages.to_wire(messages.ErrorReply(self.error_info(error))))
         self.connection.sendall(data)
 
-    def value(self, value) -> dict:
-        return {protocol.REPLY_OK: value}
+    def value(self, value) -> messages.OkReply:
+        return messages.OkReply(value)
 
     # -- operations -------------------------------------------------------------------------
-    def import_module(self, request) -> dict:
-        name = request["module"]
+    def import_module(self, request: messages.ImportRequest) -> messages.OkReply:
+        name = request.module
         path = self.submission_dir / f"{name}.py"
         if path.is_file():
             module = sys.modules.get(name)
@@ -145,8 +149,8 @@ class WorkerServer:
         places = [getattr(module, "__file__", None) or "", *getattr(module, "__path__", ())]
         return any(str(place).startswith(root) for place in places)
 
-    def library(self, request) -> dict:
-        name = request["name"]
+    def library(self, request: messages.LibraryRequest) -> messages.OkReply:
+        name = request.name
         if not protocol.is_library_name(name):
             raise ValueError(f"{name!r} is not in a library the grader may name")
         parts = name.split(".")
@@ -160,59 +164,59 @@ class WorkerServer:
             return self.value(found)
         raise ImportError(f"no library {name!r}")
 
-    def get_attribute(self, request) -> dict:
-        return self.value(getattr(request["target"], request["name"]))
+    def get_attribute(self, request: messages.GetAttrRequest) -> messages.OkReply:
+        return self.value(getattr(request.target, request.name))
 
-    def set_attribute(self, request) -> dict:
-        setattr(request["target"], request["name"], request["value"])
+    def set_attribute(self, request: messages.SetAttrRequest) -> messages.OkReply:
+        setattr(request.target, request.name, request.value)
         return self.value(None)
 
-    def fill(self, request) -> dict:
-        first, *keys = request["path"]
-        found = getattr(request["target"], first)
+    def fill(self, request: messages.FillRequest) -> messages.OkReply:
+        first, *keys = request.path
+        found = getattr(request.target, first)
         for key in keys:
             found = found[key]
-        found[...] = request["value"]
+        found[...] = request.value
         return self.value(None)
 
-    def call(self, request) -> dict:
-        options = request.get("options") or {}
-        target, args, kwargs = request["target"], request["args"], request["kwargs"]
-        if request.get("name") is not None:
-            target = getattr(target, request["name"])
+    def call(self, request: messages.CallRequest) -> messages.OkReply:
+        options = request.options
+        target, args, kwargs = request.target, request.args, request.kwargs
+        if request.name is not None:
+            target = getattr(target, request.name)
         with contextlib.ExitStack() as stack:
-            if options.get(protocol.OPTION_ERRSTATE):
-                stack.enter_context(np.errstate(**options[protocol.OPTION_ERRSTATE]))
-            if options.get(protocol.OPTION_WARNINGS) == "error":
+            if options.errstate:
+                stack.enter_context(np.errstate(**options.errstate))
+            if options.warnings == "error":
                 stack.enter_context(warnings.catch_warnings())
                 warnings.simplefilter("error")
-            if options.get(protocol.OPTION_COUNT_LINES):
+            if options.count_lines:
                 result, lines = count_executed_lines(lambda: target(*args, **kwargs),
                                                      self.submission_dir)
-                return {protocol.REPLY_OK: result, protocol.REPLY_LINES: lines}
+                return messages.OkReply(result, lines)
             return self.value(target(*args, **kwargs))
 
-    def run_suite(self, request) -> dict:
+    def run_suite(self, request: messages.RunSuiteRequest) -> messages.OkReply:
         """A whole gradescope-utils suite, its frames sent as it runs (faithful mode)."""
         from autograder.worker.suite_runner import run_suite
 
         run_suite(self.send, request)
         return self.value(None)
 
-    def reset(self, request) -> dict:
-        seed = int(request["seed"])
+    def reset(self, request: messages.ResetRequest) -> messages.OkReply:
+        seed = int(request.seed)
         np.random.seed(seed)
         random.seed(seed)
         if "torch" in sys.modules:
             sys.modules["torch"].manual_seed(seed)
         return self.value(None)
 
-    def release(self, request) -> dict:
-        self.objects.release(request.get("handles"))
+    def release(self, request: messages.ReleaseRequest) -> messages.OkReply:
+        self.objects.release(request.handles)
         return self.value(None)
 
-    def block(self, request) -> dict:
-        for filename, name, line, message in request["functions"]:
+    def block(self, request: messages.BlockRequest) -> messages.OkReply:
+        for filename, name, line, message in request.functions:
             self.blocked[(str(filename), str(name))] = (int(line), str(message))
         self.apply_blocks()
         return self.value(None)
@@ -290,7 +294,7 @@ class NotCalledAgain(Exception):
     """Raised by a submission function the grader will not call again in this run."""
 
 
-NotCalledAgain.__name__ = NotCalledAgain.__qualname__ = protocol.NOT_CALLED_AGAIN
+NotCalledAgain.__name__ = NotCalledAgain.__qualname__ = messages.NOT_CALLED_AGAIN
 
 
 def _blocked(message: str):

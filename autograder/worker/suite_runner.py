@@ -25,25 +25,23 @@ from unittest.signals import registerResult
 from gradescope_utils.autograder_utils.json_test_runner import JSONTestResult
 
 from autograder.paths import without_harness_folder
-from autograder.wire import protocol
+from autograder.wire import worker_messages as messages
 
 MAX_FRAME_TEXT = 1 << 20
 
 
-def run_suite(send, request: dict) -> None:
-    """Discover `request["start_dir"]` with `pattern`, keep only `ids` (when given), and run it,
+def run_suite(send, request: messages.RunSuiteRequest) -> None:
+    """Discover `request.start_dir` with `pattern`, keep only `ids` (when given), and run it,
     calling `send(frame)` for every start, result and failed class fixture."""
     sys.path[:] = without_harness_folder(sys.path)
     loader = unittest.TestLoader()
-    suite = loader.discover(str(request["start_dir"]), pattern=str(request["pattern"]))
-    ids = request.get("ids")
-    if ids is not None:
-        suite = _only(suite, set(ids))
-    result = StreamingResult(send, str(request.get("failure_prefix", "Test Failed: ")),
-                             bool(request.get("descriptions", True)))
+    suite = loader.discover(str(request.start_dir), pattern=str(request.pattern))
+    if request.ids is not None:
+        suite = _only(suite, set(request.ids))
+    result = StreamingResult(send, str(request.failure_prefix), bool(request.descriptions))
     registerResult(result)
     result.failfast = False
-    result.buffer = bool(request.get("buffer", True))
+    result.buffer = bool(request.buffer)
     result.startTestRun()
     try:
         suite(result)
@@ -73,7 +71,7 @@ class StreamingResult(JSONTestResult):
         self.send = send
 
     def startTest(self, test):
-        self.send({protocol.FRAME_KIND: protocol.FRAME_START, "id": _text(test.id())})
+        self.send(messages.SuiteStartFrame(_text(test.id())))
         super().startTest(test)
 
     def addError(self, test, err):
@@ -95,12 +93,12 @@ class StreamingResult(JSONTestResult):
         super().processResult(test, err)
         added = self.results[before[0]:] or self.leaderboard[before[1]:]
         for entry in added:
-            self.send({protocol.FRAME_KIND: protocol.FRAME_ENTRY, "id": _text(test.id()),
-                       "entry": {str(key): _plain(value) for key, value in entry.items()}})
+            self.send(messages.SuiteEntryFrame(
+                _text(test.id()), {str(key): _plain(value) for key, value in entry.items()}))
 
     def _send_holder(self, test, err) -> None:
-        self.send({protocol.FRAME_KIND: protocol.FRAME_HOLDER, "name": _text(str(test)),
-                   "output": _text(f"{self.failure_prefix}{err[1]}\n")})
+        self.send(messages.SuiteHolderFrame(_text(str(test)),
+                                            _text(f"{self.failure_prefix}{err[1]}\n")))
 
 
 def _is_holder(test) -> bool:
