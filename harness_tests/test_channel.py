@@ -2,14 +2,16 @@ import io
 import os
 
 from autograder.wire.channel import MAX_EVENT_BYTES, receive, send
+from autograder.wire.events import Result, read_event
 
 
 def test_events_round_trip_through_a_pipe():
     read_fd, write_fd = os.pipe()
-    send(write_fd, {"event": "result", "test": "t", "message": "é\\n" * 3})
+    sent = Result("t", passed=False, message="é\\n" * 3)
+    send(write_fd, sent)
     os.close(write_fd)
     with os.fdopen(read_fd, "rb") as stream:
-        assert list(receive(stream)) == [{"event": "result", "test": "t", "message": "é\\n" * 3}]
+        assert [read_event(event) for event in receive(stream)] == [sent]
 
 
 def test_garbage_and_overlong_lines_are_dropped_without_holding_them():

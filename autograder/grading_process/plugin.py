@@ -28,9 +28,8 @@ from autograder.grading_process import (contract, grading_api, proxies, submitte
 from autograder.grading_process.decorations import decorations_of
 from autograder.grading_process.feedback import describe_failure
 from autograder.sandbox import process_control
-from autograder.wire import channel
-from autograder.wire.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_LOAD_FAILED,
-                                      EVENT_RESULT, EVENT_START, PLAN_ENV, PROVIDED_DIR_ENV,
+from autograder.wire import channel, events
+from autograder.wire.protocol import (CHANNEL_FD_ENV, PLAN_ENV, PROVIDED_DIR_ENV,
                                       SUBMISSION_DIR_ENV, GradingPlan)
 
 WATCHDOG_SLACK_SECONDS = 5   # the in-process watchdog fires after a worker call would have
@@ -141,13 +140,11 @@ class GradingReporter:
         """A test file that fails to import is the grader's problem: say which and why (the
         other files still run: the harness passes `--continue-on-collection-errors`)."""
         if report.failed:
-            channel.send(self.fd, {"event": EVENT_LOAD_FAILED, "path": report.nodeid,
-                                   "error": str(report.longreprtext)[-3000:]})
+            channel.send(self.fd, events.LoadFailed(report.nodeid, str(report.longreprtext)[-3000:]))
 
     def pytest_collection_modifyitems(self, session, config, items):
         decorated = {item.nodeid: found for item in items if (found := gradescope_decorations(item))}
-        channel.send(self.fd, {"event": EVENT_COLLECTED, "tests": [item.nodeid for item in items],
-                               "decorated": _json_safe(decorated)})
+        channel.send(self.fd, events.Collected([item.nodeid for item in items], _json_safe(decorated)))
         # Read now, before any submission code runs: a test function's `__score__` counts only
         # for tests that were decorated with `@partial_credit` to begin with.
         self.partial_credit = {node for node, found in decorated.items() if found.get("partial_credit")}
@@ -166,7 +163,7 @@ class GradingReporter:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
         node = item.nodeid
-        channel.send(self.fd, {"event": EVENT_START, "test": node})
+        channel.send(self.fd, events.Started(node))
         timeout = self.plan.tests.get(node.split("[", 1)[0], {}).get("timeout", 60)
         self.timeout_report.seek(0)
         self.timeout_report.truncate()
@@ -210,17 +207,12 @@ class GradingReporter:
         stdout = self.captured.pop(node, "")
         if len(stdout) > self.output_limit:
             stdout = stdout[: self.output_limit] + "\n… (output cut at the grader's limit)"
-        channel.send(self.fd, {
-            "event": EVENT_RESULT,
-            "test": node,
-            "passed": message is None,
-            "message": message or "",
-            "stdout": stdout,
-            "properties": _json_safe(self.properties.pop(node, [])),
-            "set_score": _number_or_none(getattr(function, "__score__", None))
-                         if node in self.partial_credit else None,
-            "leaderboard_value": _leaderboard_value(getattr(function, "__leaderboard_value__", None)),
-        })
+        channel.send(self.fd, events.Result(
+            test=node, passed=message is None, message=message or "", stdout=stdout,
+            properties=_json_safe(self.properties.pop(node, [])),
+            set_score=(_number_or_none(getattr(function, "__score__", None))
+                       if node in self.partial_credit else None),
+            leaderboard_value=_leaderboard_value(getattr(function, "__leaderboard_value__", None))))
 
 
 def gradescope_decorations(item) -> dict:

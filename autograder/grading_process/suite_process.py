@@ -18,11 +18,9 @@ from pathlib import Path
 from autograder.grading_process import suite_discovery, worker_client
 from autograder.sandbox import process_control
 from autograder.sentences import timed_out_message
-from autograder.wire import channel
+from autograder.wire import channel, events
 from autograder.wire import worker_messages as messages
-from autograder.wire.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_NO_RESULT,
-                                      EVENT_RESULT, EVENT_START, EVENT_UNLISTED, PLAN_ENV,
-                                      GradingPlan, SuiteSetup)
+from autograder.wire.protocol import CHANNEL_FD_ENV, PLAN_ENV, GradingPlan, SuiteSetup
 
 MAX_UNLISTED = 200
 FAILURE_PREFIX_DEFAULT = "Test Failed: "
@@ -47,8 +45,7 @@ class SuiteGrading:
             print(f"autograder: the suite's module {name} did not load for reading its "
                   f"decorators; its tests count as status-only:\n{error}", file=sys.stderr)
         self.known = {test["id"]: test for test in tests}
-        channel.send(self.fd, {"event": EVENT_COLLECTED, "tests": list(self.known),
-                               "decorated": channel_safe(self.known)})
+        channel.send(self.fd, events.Collected(list(self.known), channel_safe(self.known)))
         done = set(self.plan.done)
         self.remaining = [test for test in self.known if test not in done]
         first = not done
@@ -99,20 +96,20 @@ class SuiteGrading:
         as under JSONTestRunner, it is not listed."""
         if test is not None and test in self.remaining:
             self.remaining.remove(test)
-            channel.send(self.fd, {"event": EVENT_NO_RESULT, "test": test})
+            channel.send(self.fd, events.NoResult(test))
 
     def never_started(self) -> None:
         """The worker ran its suite to the end and these tests never started (their module did
         not import there, their class's `setUpClass` failed): as under JSONTestRunner, they are
         not listed, and no other worker runs them again."""
         for test in list(self.remaining):
-            channel.send(self.fd, {"event": EVENT_START, "test": test})
+            channel.send(self.fd, events.Started(test))
             self.no_result(test)
 
     def start(self, test) -> str | None:
         worker_client.begin_test(self.setup.timeout, self.plan.output_limit_bytes)
         if test in self.remaining:
-            channel.send(self.fd, {"event": EVENT_START, "test": test})
+            channel.send(self.fd, events.Started(test))
             return test
         return None
 
@@ -125,13 +122,12 @@ class SuiteGrading:
             self.remaining.remove(test)
             found = self.known[test]
             score = entry.get("score")
-            channel.send(self.fd, {
-                "event": EVENT_RESULT, "test": test,
-                "passed": entry.get("status", "passed") == "passed",
-                "message": _text(entry.get("output", "")), "stdout": "", "properties": [],
-                "set_score": score if found.get("partial_credit") and _number(score) else None,
-                "leaderboard_value": (entry.get("value") if isinstance(entry.get("value"), str)
-                                      or _number(entry.get("value")) else None)})
+            channel.send(self.fd, events.Result(
+                test=test, passed=entry.get("status", "passed") == "passed",
+                message=_text(entry.get("output", "")),
+                set_score=score if found.get("partial_credit") and _number(score) else None,
+                leaderboard_value=(entry.get("value") if isinstance(entry.get("value"), str)
+                                   or _number(entry.get("value")) else None)))
         else:
             self.send_unlisted(entry.get("name"), entry.get("status") == "passed", entry.get("output"))
 
@@ -139,8 +135,7 @@ class SuiteGrading:
         if self.unlisted >= MAX_UNLISTED:
             return
         self.unlisted += 1
-        channel.send(self.fd, {"event": EVENT_UNLISTED, "name": _text(name)[:500],
-                               "passed": bool(passed), "output": _text(output)})
+        channel.send(self.fd, events.Unlisted(_text(name)[:500], bool(passed), _text(output)))
 
     def lost(self, current: str | None, started_any: bool, why: str) -> bool:
         """The worker stopped before the suite ended: `current` (else the next test, else every
@@ -151,12 +146,10 @@ class SuiteGrading:
             victims = [current] if current in self.remaining else self.remaining[:1]
         for test in victims:
             self.remaining.remove(test)
-            channel.send(self.fd, {"event": EVENT_START, "test": test})
+            channel.send(self.fd, events.Started(test))
             output = (f"{self.setup.failure_prefix}{why}\n" if self.known[test].get("hide_errors") is None
                       else str(self.known[test]["hide_errors"]))
-            channel.send(self.fd, {"event": EVENT_RESULT, "test": test, "passed": False,
-                                   "message": output, "stdout": "", "properties": [],
-                                   "set_score": None, "leaderboard_value": None})
+            channel.send(self.fd, events.Result(test, passed=False, message=output))
         return bool(self.remaining)
 
     def failure_text(self, failure: worker_client.WorkerFailure) -> str:

@@ -24,10 +24,9 @@ from autograder.sandbox import accounts, exits, leftover_files, process_control
 from autograder.sentences import timed_out_message
 from autograder.staging import StagedSubmission, stage_submission, submitted_module_names
 from autograder.wire import channel, events
-from autograder.wire.protocol import (CHANNEL_FD_ENV, EVENT_COLLECTED, EVENT_LOAD_FAILED,
-                                      EVENT_NO_RESULT, EVENT_RESULT, EVENT_START, EVENT_UNLISTED,
-                                      HASH_SEED_ENV, PLAN_ENV, PROVIDED_DIR_ENV, RUNTIME_ENV,
-                                      SUBMISSION_DIR_ENV, WORKER_HOME_ENV, GradingPlan, SuiteSetup)
+from autograder.wire.protocol import (CHANNEL_FD_ENV, HASH_SEED_ENV, PLAN_ENV, PROVIDED_DIR_ENV,
+                                      RUNTIME_ENV, SUBMISSION_DIR_ENV, WORKER_HOME_ENV, GradingPlan,
+                                      SuiteSetup)
 
 POLL_SECONDS = 0.1
 FILES_CHECK_SECONDS = 1.0
@@ -279,54 +278,57 @@ class _Session:
             self._out_of_time()
         return killed_for is None and process.returncode in (0, 1, 5) and not self._remaining()
 
-    def _handle(self, event: dict, current, current_started):
-        kind = event["event"]
-        if kind == EVENT_START:
+    def _handle(self, message: dict, current, current_started):
+        """Take one event from the grading process (`message`, as read off the channel); returns
+        the test now running and when it started."""
+        try:
+            event = events.read_event(message)
+        except events.InvalidEvent as error:
+            _log_refused(message, str(error))
+            return current, current_started
+        if isinstance(event, events.Started):
             self._stop_report().unlink(missing_ok=True)  # a reason never outlives its test
-        if kind == EVENT_COLLECTED and not self.collected and self.rubric.isolation == "faithful":
-            self.collected = [str(t) for t in event.get("tests", [])]
-            decorated = event.get("decorated")
-            self.decorated = decorated if isinstance(decorated, dict) else {}
-        elif kind == EVENT_COLLECTED and not self.collected:
-            self.collected = [str(t) for t in event.get("tests", [])]
-            decorated = event.get("decorated")
-            try:
-                if isinstance(decorated, dict):
-                    self.decorated = decorated
-                    self.rubric = self.rubric.with_decorated_tests(decorated)
-                self.rubric.check_against_collection(self.collected, self.items)
-            except RubricError as error:
-                self.grader_error = self.grader_error or str(error)
-        elif kind == EVENT_LOAD_FAILED and not self.grader_error:
-            self.grader_error = (f"The grading test file `{str(event.get('path'))[:300]}` could not "
+        if isinstance(event, events.Collected) and not self.collected:
+            self.collected = [str(test) for test in event.tests] if isinstance(event.tests, list) else []
+            decorated = event.decorated if isinstance(event.decorated, dict) else {}
+            self.decorated = decorated
+            if self.rubric.isolation != "faithful":
+                try:
+                    if decorated:
+                        self.rubric = self.rubric.with_decorated_tests(decorated)
+                    self.rubric.check_against_collection(self.collected, self.items)
+                except RubricError as error:
+                    self.grader_error = self.grader_error or str(error)
+        elif isinstance(event, events.LoadFailed) and not self.grader_error:
+            self.grader_error = (f"The grading test file `{str(event.path)[:300]}` could not "
                                  f"be loaded, so its tests did not run:\n"
-                                 f"{str(event.get('error'))[-3000:]}")
-        elif kind == EVENT_START:
-            test = event.get("test")
-            if test in self.collected and test not in self.outcomes:
-                return test, time.monotonic()
-            _log_refused(event, "a start for an unknown or finished test")
-        elif kind == EVENT_NO_RESULT and event.get("test") == current and self.rubric.isolation == "faithful":
+                                 f"{str(event.error)[-3000:]}")
+        elif isinstance(event, events.Started):
+            if event.test in self.collected and event.test not in self.outcomes:
+                return event.test, time.monotonic()
+            _log_refused(message, "a start for an unknown or finished test")
+        elif isinstance(event, events.NoResult) and event.test == current \
+                and self.rubric.isolation == "faithful":
             self.omitted.add(current)
             return None, 0.0
-        elif kind == EVENT_UNLISTED and self.rubric.isolation == "faithful":
+        elif isinstance(event, events.Unlisted) and self.rubric.isolation == "faithful":
             key = f"unlisted:{len(self.outcomes)}"
-            self.outcomes[key] = CheckOutcome(key, event.get("passed") is True,
-                                              str(event.get("output") or "")[:events.MAX_MESSAGE_CHARS],
-                                              name=str(event.get("name") or "")[:500])
-        elif kind == EVENT_RESULT and event.get("test") == current and current not in self.outcomes:
-            self.outcomes[current] = self._outcome(current, event)
+            self.outcomes[key] = CheckOutcome(key, event.passed is True,
+                                              str(event.output or "")[:events.MAX_MESSAGE_CHARS],
+                                              name=str(event.name or "")[:500])
+        elif isinstance(event, events.Result) and event.test == current and current not in self.outcomes:
+            self.outcomes[current] = self._outcome(current, event, message)
             return None, 0.0
         return current, current_started
 
-    def _outcome(self, test: str, event: dict) -> CheckOutcome:
+    def _outcome(self, test: str, event: events.Result, message: dict) -> CheckOutcome:
         found = self.decorated.get(test)
         found = found if isinstance(found, dict) else {}
         try:
             fields = events.result_fields(event, partial_credit=bool(found.get("partial_credit")),
                                           leaderboard="leaderboard" in found)
         except events.InvalidEvent as error:
-            _log_refused(event, str(error))
+            _log_refused(message, str(error))
             return CheckOutcome(test, False, f"The grader received a malformed report for this "
                                              f"check ({error}), so it scores 0.")
         return CheckOutcome(test, **fields)

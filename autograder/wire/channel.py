@@ -9,12 +9,15 @@ import json
 import os
 from typing import Iterator
 
+from autograder.wire import events
+
 MAX_EVENT_BYTES = 1 << 20
 
 
-def send(fd: int, event: dict) -> None:
-    """Write one event as a line of JSON, all of it (pipes may take it in pieces)."""
-    data = (json.dumps(event, ensure_ascii=True) + "\n").encode("ascii")
+def send(fd: int, event) -> None:
+    """Write one event (a record of `events`) as a line of JSON, all of it (pipes may take it
+    in pieces)."""
+    data = (json.dumps(events.to_wire(event), ensure_ascii=True) + "\n").encode("ascii")
     while data:
         written = os.write(fd, data)
         data = data[written:]

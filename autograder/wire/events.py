@@ -1,6 +1,7 @@
-"""Validate the events the grading process reports: the harness trusts nothing it receives.
+"""The events the grading process reports to the harness, one record per kind, and their
+validation: the harness trusts nothing it receives.
 
-A result must name the test that is running, once, with fields of the expected types and
+`read_event` accepts exactly one known kind with exactly its fields. A result must name the test that is running, once, with fields of the expected types and
 finite numbers; `set_score` counts only for tests that carried `@partial_credit` and a
 leaderboard value only for tests that carried `@leaderboard` (both read from the collection
 event, sent before any submitted code ran). Anything else is an `InvalidEvent`, which fails
@@ -9,7 +10,12 @@ that test with a message instead of crashing the run.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from typing import ClassVar
 
+from autograder.wire.records import from_mapping, to_mapping
+
+KIND = "event"
 MAX_MESSAGE_CHARS = 20_000
 MAX_STDOUT_CHARS = 2 << 20
 MAX_PROPERTIES = 50
@@ -20,20 +26,84 @@ class InvalidEvent(ValueError):
     pass
 
 
-def result_fields(event: dict, partial_credit: bool, leaderboard: bool) -> dict:
-    """The fields of a `result` event, checked: passed, message, stdout, properties, set_score,
+@dataclass(frozen=True)
+class Collected:
+    """The grading tests, in order, and what gradescope-utils' decorators put on each (read
+    before any submitted code ran)."""
+    KIND: ClassVar[str] = "collected"
+    tests: list
+    decorated: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoadFailed:
+    """A grading test file could not be imported."""
+    KIND: ClassVar[str] = "load_failed"
+    path: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Started:
+    KIND: ClassVar[str] = "start"
+    test: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """What happened to the running test (checked by `result_fields` before it counts)."""
+    KIND: ClassVar[str] = "result"
+    test: str
+    passed: bool
+    message: str = ""
+    stdout: str = ""
+    properties: list = field(default_factory=list)
+    set_score: float | None = None
+    leaderboard_value: object = None
+
+
+@dataclass(frozen=True)
+class NoResult:
+    """Faithful mode: the test ended with no result (skipped, a failed subTest, an expected
+    failure: JSONTestRunner lists none)."""
+    KIND: ClassVar[str] = "no_result"
+    test: str
+
+
+@dataclass(frozen=True)
+class Unlisted:
+    """Faithful mode: a result for something the trusted discovery did not list (a test module
+    that failed to import, a failed `setUpClass`)."""
+    KIND: ClassVar[str] = "unlisted"
+    name: str
+    passed: bool
+    output: str
+
+
+EVENTS = {kind.KIND: kind for kind in (Collected, LoadFailed, Started, Result, NoResult, Unlisted)}
+
+
+def to_wire(event) -> dict:
+    return to_mapping(event, KIND)
+
+
+def read_event(message):
+    """The event record `message` carries; `InvalidEvent` for anything else."""
+    return from_mapping(message, EVENTS, KIND, "an event", error=InvalidEvent)
+
+
+def result_fields(event: Result, partial_credit: bool, leaderboard: bool) -> dict:
+    """The fields of a `Result`, checked: passed, message, stdout, properties, set_score,
     leaderboard_value."""
-    passed = event.get("passed")
-    if type(passed) is not bool:
+    if type(event.passed) is not bool:
         raise InvalidEvent("`passed` is not true or false")
     return {
-        "passed": passed,
-        "message": _text(event.get("message", ""), "message", MAX_MESSAGE_CHARS),
-        "stdout": _text(event.get("stdout", ""), "stdout", MAX_STDOUT_CHARS),
-        "properties": _properties(event.get("properties") or []),
-        "set_score": _finite(event.get("set_score"), "set_score") if partial_credit else None,
-        "leaderboard_value": (_leaderboard_value(event.get("leaderboard_value"))
-                              if leaderboard else None),
+        "passed": event.passed,
+        "message": _text(event.message, "message", MAX_MESSAGE_CHARS),
+        "stdout": _text(event.stdout, "stdout", MAX_STDOUT_CHARS),
+        "properties": _properties(event.properties or []),
+        "set_score": _finite(event.set_score, "set_score") if partial_credit else None,
+        "leaderboard_value": _leaderboard_value(event.leaderboard_value) if leaderboard else None,
     }
 
 

@@ -2,7 +2,8 @@
 
 - The environment names the harness sets for the grading process, and the grading process for
   its workers.
-- The plan the harness gives a grading process, and the events it reports back.
+- The plan the harness gives a grading process (the events it reports back are records in
+  `autograder.wire.events`).
 - What may cross to and from a worker: the codec's limits and types (`autograder.wire.codec`
   turns values into bytes: MessagePack, never pickle), `Handle` (an object that stays in the
   worker) and `ErrorInfo` (an exception raised there, as plain data, every field validated when
@@ -38,7 +39,7 @@ RUNTIME_ENV = {
     "MALLOC_TRIM_THRESHOLD_": "1048576",
 }
 
-# -- the harness -> grading process plan, and the events back ------------------------------------
+# -- the harness -> grading process plan (the events back: `autograder.wire.events`) -------
 @dataclass
 class GradingPlan:
     """What one grading process is to do, written by the harness (owner-only JSON).
@@ -83,16 +84,6 @@ class GradingPlan:
     @classmethod
     def from_json(cls, text: str) -> "GradingPlan":
         return cls(**json.loads(text))
-
-
-EVENT_COLLECTED = "collected"  # {tests: [node ids], decorated: {node: gradescope-utils attributes}}
-EVENT_START = "start"          # {test}
-EVENT_LOAD_FAILED = "load_failed"  # {path, error}: a grading test file could not be imported
-EVENT_RESULT = "result"        # {test, passed, message, stdout, properties, set_score, leaderboard_value}
-EVENT_NO_RESULT = "no_result"  # {test}: faithful mode, a test that ended with no result (skipped,
-                               # a failed subTest, an expected failure: JSONTestRunner lists none)
-EVENT_UNLISTED = "unlisted"    # {name, passed, output}: faithful mode, a result for something the
-                               # trusted discovery did not list (a test module that failed to import)
 
 
 @dataclass

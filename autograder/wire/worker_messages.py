@@ -13,10 +13,11 @@ with a missing or unexpected field, is a `MessageError`, never a default.
 """
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from autograder.wire.protocol import ErrorInfo, MessageError
+from autograder.wire.records import from_mapping, to_mapping
 
 KIND = "kind"
 NOT_CALLED_AGAIN = "NotCalledAgain"  # the type name of the exception a blocked function raises
@@ -207,33 +208,19 @@ CONTROL_REQUESTS = {kind.KIND: kind for kind in (ForkRequest, StatusRequest)}
 
 
 # -- to and from the wire ----------------------------------------------------------------------
+def _plain(value):
+    if isinstance(value, CallOptions):
+        return to_wire(value)
+    return value.as_dict() if isinstance(value, ErrorInfo) else value
+
+
 def to_wire(record) -> dict:
     """The mapping that carries `record` (its values as they are: the codec encodes them)."""
-    message = {KIND: record.KIND}
-    for item in fields(record):
-        value = getattr(record, item.name)
-        if isinstance(value, CallOptions):
-            value = to_wire(value)
-        elif isinstance(value, ErrorInfo):
-            value = value.as_dict()
-        message[item.name] = value
-    return message
+    return to_mapping(record, KIND, _plain)
 
 
 def _read(message, kinds: dict, what: str):
-    """The record of `kinds` that `message` carries; `MessageError` for anything else."""
-    if not isinstance(message, dict):
-        raise MessageError(f"{what} that is not a mapping")
-    kind = kinds.get(message.get(KIND)) if isinstance(message.get(KIND), str) else None
-    if kind is None:
-        raise MessageError(f"{what} of unknown kind {str(message.get(KIND))[:40]!r}")
-    names = {item.name for item in fields(kind)}
-    required = {item.name for item in fields(kind)
-                if item.default is MISSING and item.default_factory is MISSING}
-    given = set(message) - {KIND}
-    if not given <= names or not required <= given:
-        raise MessageError(f"a malformed {kind.KIND!r} message")
-    return kind(**{name: message[name] for name in given})
+    return from_mapping(message, kinds, KIND, what)
 
 
 def read_request(message) -> Any:
