@@ -345,19 +345,14 @@ class WorkerHandle:
         deadline = _budget.deadline or time.monotonic() + DEFAULT_TIMEOUT
         try:
             self._send(codec.encode(messages.to_wire(request), encode_handle), deadline, function)
-            reply = self._receive(deadline, function, codec.unpacker(decode_handle))
+            return self._receive(deadline, function, codec.unpacker(decode_handle),
+                                 messages.read_reply)
         except WorkerFailure as failure:
             self.failure = failure
             self.stop()
             raise
         finally:
             self.forward_output()
-        try:
-            return messages.read_reply(reply)
-        except protocol.MessageError as error:
-            self.failure = BadReply(function, f"sent a reply the grader could not read ({error})")
-            self.stop()
-            raise self.failure from None
 
     def _send(self, data: bytes, deadline: float, function: str) -> None:
         view = memoryview(data)
@@ -383,13 +378,9 @@ class WorkerHandle:
                        _budget.deadline or time.monotonic() + DEFAULT_TIMEOUT, function)
             while True:
                 frame = self._receive(_budget.deadline or time.monotonic() + DEFAULT_TIMEOUT,
-                                      function, reader)
+                                      function, reader, messages.read_suite_message)
                 self.forward_output()
-                try:
-                    yield messages.read_suite_message(frame)
-                except protocol.MessageError as error:
-                    raise BadReply(function, f"sent a reply the grader could not read "
-                                             f"({error})") from None
+                yield frame
         except WorkerFailure as failure:
             self.failure = failure
             self.stop()
@@ -397,10 +388,12 @@ class WorkerHandle:
         finally:
             self.forward_output()
 
-    def _receive(self, deadline: float, function: str, reader):
+    def _receive(self, deadline: float, function: str, reader, read):
+        """The next message off `reader`, as the record `read` (a `worker_messages` reader)
+        makes of it; raises `WorkerFailure`."""
         while True:
             try:
-                return next(reader)
+                message = next(reader)
             except StopIteration:
                 pass
             except protocol.MessageError as error:
@@ -408,6 +401,12 @@ class WorkerHandle:
             except Exception as error:  # noqa: BLE001 - msgpack's errors for bad or huge input
                 raise BadReply(function, f"sent a reply the grader could not read "
                                          f"({type(error).__name__})") from None
+            else:
+                try:
+                    return read(message)
+                except protocol.MessageError as error:
+                    raise BadReply(function, f"sent a reply the grader could not read "
+                                             f"({error})") from None
             self._wait(deadline, function)
             try:
                 data = self.connection.recv(RECEIVE_BYTES)
