@@ -11,11 +11,13 @@ from typing import Any
 
 import yaml
 
+from autograder.wire.decorations import Decorations
+from autograder.wire.time_limits import DEFAULT_TIMEOUT_S
+
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
 FORMATS = ("text", "html", "simple_format", "md", "ansi")
 RESULTS_FIELDS = ("visibility", "stdout_visibility", "extra_data", "output_format",
                   "test_output_format", "test_name_format")
-DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MEMORY_MB = 700
 RUN_MEMORY_SLACK = 1.25  # the run's processes together, against one process's cap
 LEADERBOARD_TEST_PREFIX = "gradescope-utils:"  # a leaderboard key naming the test that sets it
@@ -149,7 +151,7 @@ class Rubric:
                 return item
         return None
 
-    def with_decorated_tests(self, decorated: dict[str, dict]) -> "Rubric":
+    def with_decorated_tests(self, decorated: dict[str, Decorations]) -> "Rubric":
         """This rubric plus one item per unittest test (or test with gradescope-utils
         decorators) that no rubric item grades, as gradescope-utils' `JSONTestRunner` reports
         it: points from `@weight` / `@partial_credit` (neither: a status-only test), number,
@@ -159,34 +161,31 @@ class Rubric:
         extra = []
         for node, found in decorated.items():
             base = node.split("[", 1)[0]
-            if self.item_for_node(base) is not None or "leaderboard" in found:
+            if self.item_for_node(base) is not None or found.leaderboard is not None:
                 continue
-            visibility = found.get("visibility", "visible")
-            scored = "weight" in found or found.get("partial_credit")
+            visibility = found.visibility or "visible"
             extra.append(Item(
-                id=base, number=str(found.get("number") or ""),
-                name=str(found.get("doc") or self._unittest_name(base, found)),
-                points=max(float(found.get("weight") or 0.0), 0.0),
+                id=base, number=str(found.number or ""),
+                name=found.doc or self._unittest_name(base, found),
+                points=max(float(found.weight or 0.0), 0.0),
                 visibility=visibility if visibility in VISIBILITIES else "visible",
                 timeout=DEFAULT_TIMEOUT_S, tests=(base.removeprefix(self.test_prefix()),),
-                group="gradescope-utils tests", file=None,
-                tags=tuple(str(tag) for tag in found.get("tags") or ()),
-                status_only=not scored))
+                group="gradescope-utils tests", file=None, tags=found.tags,
+                status_only=found.weight is None and not found.partial_credit))
         leaderboard = self.leaderboard + tuple(
-            LeaderboardEntry(str(f["leaderboard"]), f"{LEADERBOARD_TEST_PREFIX}{node}",
-                             str(f.get("order", "desc")))
-            for node, f in decorated.items() if "leaderboard" in f)
+            LeaderboardEntry(found.leaderboard, f"{LEADERBOARD_TEST_PREFIX}{node}", found.sort_order)
+            for node, found in decorated.items() if found.leaderboard is not None)
         if not extra and leaderboard == self.leaderboard:
             return self
         return replace(self, items=self.items + tuple(extra), leaderboard=leaderboard)
 
-    def _unittest_name(self, node: str, found: dict) -> str:
+    def _unittest_name(self, node: str, found: Decorations) -> str:
         """unittest's `str(test)` for a test discovered in the tests folder, as
         `JSONTestRunner` names a test without a docstring: `test_add (test_calc.TestCalc.test_add)`;
         a test that is not a unittest method keeps its pytest name."""
         path, _, rest = node.removeprefix(self.test_prefix()).partition("::")
         parts = rest.split("::")
-        if not found.get("unittest") or len(parts) != 2:
+        if not found.unittest or len(parts) != 2:
             return parts[-1]
         module = path.removesuffix(".py").replace("/", ".")
         return f"{parts[1]} ({module}.{parts[0]}.{parts[1]})"

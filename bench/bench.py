@@ -109,7 +109,8 @@ def round_trip_times(calls: int = 200) -> None:
     import numpy as np
 
     from autograder.grading_process import worker_client
-    from autograder.grading_process.proxies import RemoteModule, WorkerSlot
+    from autograder.grading_process.proxies import RemoteModule
+    from autograder.grading_process.worker_slot import WorkerSlot
 
     folder = Path(tempfile.mkdtemp(prefix="bench-worker-"))
     (folder / "echo.py").write_text("def same(value):\n    return value\n")

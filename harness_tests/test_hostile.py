@@ -31,7 +31,7 @@ import psutil
 import pytest
 import yaml
 
-from autograder.harness import container, controller
+from autograder.harness import container, run_folder
 from autograder.rubric import load_rubric
 from autograder.sandbox import accounts, process_control
 from harness_tests.conftest import PROJECT, read_results, run_entrypoint
@@ -426,7 +426,6 @@ def test_runs_at_once_never_count_or_remove_each_others_files(project, tmp_path)
     returns `z` if it can)."""
     if not SANDBOXED:
         pytest.skip("runs are told apart by their sandbox user: it needs root")
-    user = accounts.sandbox_user()
     other_runs_file = Path("/tmp") / f"other-run-{os.getpid()}"
     other_run = Path(tempfile.mkdtemp(prefix="autograder-run-"))
     os.chmod(other_run, 0o711)
@@ -436,7 +435,7 @@ def test_runs_at_once_never_count_or_remove_each_others_files(project, tmp_path)
             other_runs_file.write_bytes(b"\1" * ((SMALL_LIMITS["disk_mb"] + 36) << 20))
             os.chown(other_runs_file, held.uid, held.gid)
             reference_submission(other_run / "submission")
-            controller._read_only(other_run / "submission", held)
+            run_folder.read_only(other_run / "submission", held)
             run = grade(project, ["activations_tanh", "affine_forward"], tmp_path / "results.json",
                         submission)
             assert other_runs_file.exists()
@@ -459,7 +458,7 @@ def test_a_killed_runs_folder_is_removed_before_its_uid_is_leased_again(project,
     os.chmod(stale, 0o711)
     with accounts.lease_sandbox_user() as held:  # as the killed run held it
         reference_submission(stale / "submission")
-        controller._read_only(stale / "submission", held)
+        run_folder.read_only(stale / "submission", held)
     try:
         submission = reference_submission(tmp_path / "submission", activations=READS_OTHER_RUNS)
         run = grade(project, ["activations_tanh", "affine_forward"], tmp_path / "results.json",

@@ -3,7 +3,7 @@ import json
 import jsonschema
 import pytest
 
-from autograder.harness.controller import CheckOutcome, GradingRun
+from autograder.harness.outcomes import CheckOutcome, GradingRun
 from autograder.harness.results import (build_results, failure_results, validate,
                                         validate_gradescope, write_results)
 from autograder.harness.scoring import score_items

@@ -2,6 +2,7 @@
 import pytest
 
 from autograder.rubric import RubricError, load_rubric
+from autograder.wire.decorations import Decorations
 from harness_tests.conftest import PROJECT, write_rubric
 
 VALID = """
@@ -116,9 +117,9 @@ def test_collection_check_reports_unknown_and_orphan_tests(tmp_path):
 def test_a_rubric_without_groups_takes_its_items_from_the_suites_decorators(tmp_path):
     rubric = load_rubric(write_rubric(tmp_path, "assignment:\n  name: legacy\n  test_pattern: '*_check.py'\n"))
     assert rubric.items == () and rubric.test_pattern == "*_check.py"
-    decorated = {"tests/test.py::TestHw::test_sum": {"unittest": True, "weight": 2, "doc": None},
-                 "tests/test.py::TestHw::test_runs": {"unittest": True, "doc": "it runs"},
-                 "tests/test.py::TestHw::test_board": {"unittest": True, "leaderboard": "Speed"}}
+    decorated = {"tests/test.py::TestHw::test_sum": Decorations(unittest=True, weight=2),
+                 "tests/test.py::TestHw::test_runs": Decorations(unittest=True, doc="it runs"),
+                 "tests/test.py::TestHw::test_board": Decorations(unittest=True, leaderboard="Speed")}
     graded = rubric.with_decorated_tests(decorated)
     scored, status_only = graded.items
     assert (scored.name, scored.number, scored.points, scored.status_only) == (

@@ -1,4 +1,4 @@
-from autograder.harness.controller import CheckOutcome
+from autograder.harness.outcomes import CheckOutcome
 from autograder.harness.scoring import score_items
 from autograder.rubric import load_rubric
 from harness_tests.conftest import write_rubric

@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.grading_process import proxies
+from autograder.grading_process import session
 from autograder.grading_process.feedback import describe_failure
+from autograder.grading_process.remote_errors import raise_remote
 from autograder.grading_process.stubs import NotImplementedYet
 from autograder.template_stubs import stub_functions
 from autograder.wire import protocol
@@ -72,19 +73,19 @@ def test_the_student_reads_which_function_is_not_implemented():
 def test_a_stub_reached_through_another_call_is_named(monkeypatch, frames, stub):
     """A model's `forward` runs under a tool's call (`tools.forward`): the stub is named from
     the frame that raised, so the student reads the model's method, not the tool."""
-    monkeypatch.setattr(proxies, "_stubs", {"Digit_Classifier.forward", "layers.relu_forward"})
+    monkeypatch.setattr(session.current(), "stubs", {"Digit_Classifier.forward", "layers.relu_forward"})
     info = protocol.ErrorInfo("NotImplementedError", ["NotImplementedError", "RuntimeError",
                                                       "Exception", "BaseException"], "", None, frames)
     with pytest.raises(NotImplementedYet) as raised:
-        proxies.raise_remote(info, "tools.forward")
+        raise_remote(info, "tools.forward")
     assert raised.value.function == stub
 
 
 def test_a_not_implemented_error_of_finished_code_is_not_a_stub(monkeypatch):
-    monkeypatch.setattr(proxies, "_stubs", {"Digit_Classifier.forward"})
+    monkeypatch.setattr(session.current(), "stubs", {"Digit_Classifier.forward"})
     frames = [("/s/models.py", 30, "Digit_Classifier.__init__", "raise NotImplementedError('no')")]
     info = protocol.ErrorInfo("NotImplementedError", ["NotImplementedError", "RuntimeError",
                                                       "Exception", "BaseException"], "no", None, frames)
     with pytest.raises(NotImplementedError) as raised:
-        proxies.raise_remote(info, "tools.forward")
+        raise_remote(info, "tools.forward")
     assert not isinstance(raised.value, NotImplementedYet)

@@ -7,10 +7,12 @@ import time
 import numpy as np
 import pytest
 
-from autograder.grading_process import proxies, worker_client
+from autograder.grading_process import not_called_again, session, worker_client
 from autograder.grading_process.problems import CallFailed
-from autograder.grading_process.proxies import (RemoteModule, RemoteObject, SubmissionError,
-                                                WorkerSlot)
+from autograder.grading_process.proxies import RemoteModule, RemoteObject
+from autograder.grading_process.remote_errors import SubmissionError
+from autograder.grading_process.remote_operations import fill
+from autograder.grading_process.worker_slot import WorkerSlot
 
 STUDENT = textwrap.dedent("""
     import ctypes
@@ -81,9 +83,7 @@ def student(tmp_path):
     yield RemoteModule(slot, "student")
     worker_client.end_test()
     slot.close()
-    proxies._poisoned.clear()
-    proxies._blocked.clear()
-    proxies._record.clear()
+    session.current().not_called_again = session.NotCalledAgain()
 
 
 def test_values_cross_as_copies_and_objects_as_handles(student):
@@ -97,7 +97,7 @@ def test_values_cross_as_copies_and_objects_as_handles(student):
     params = net.params
     params["W"][...] = 1.0  # a copy: the worker's net is unchanged
     assert net.total() == 0.0
-    proxies.fill(net, ("params", "W"), np.ones((3, 3)))
+    fill(net, ("params", "W"), np.ones((3, 3)))
     assert net.total() == 9.0
     net.size = 5
     assert net.size == 5
@@ -160,14 +160,13 @@ def test_a_function_that_hung_is_not_run_again_from_other_callers(student):
 def test_what_is_not_called_again_holds_in_the_next_grading_process(student, tmp_path):
     """The harness starts a new grading process after one ends mid-test: it reads the record."""
     record = tmp_path / "not-called-again.jsonl"
-    proxies.remember_in(str(record))
+    not_called_again.remember_in(str(record))
     with pytest.raises(CallFailed):
         student.calls_hang()
     with open(record, "a") as cut_short:  # a grading process killed while writing a line
         cut_short.write('{"function": "student.dou')
-    proxies._poisoned.clear()  # what a new grading process starts with
-    proxies._blocked.clear()
-    proxies.remember_in(str(record))
+    session.current().not_called_again = session.NotCalledAgain()  # a new grading process's
+    not_called_again.remember_in(str(record))
     worker_client.begin_test(timeout=2, output_limit=1000)
     started = time.monotonic()
     with pytest.raises(CallFailed, match="`student.calls_hang` is not called again"):

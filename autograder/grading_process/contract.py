@@ -11,6 +11,8 @@ import ast
 import re
 from pathlib import Path
 
+from autograder.grading_process import session
+
 # Python's own words for a module without a name the test looks up.
 MISSING_NAME = re.compile(r"^module '(?P<module>\w+)' has no attribute '(?P<name>\w+)'$")
 # Python's own words for a call whose arguments the definition does not accept.
@@ -18,12 +20,16 @@ SIGNATURE_ERROR = re.compile(
     r"^(?P<name>[\w.]+)\(\) (takes|got an unexpected keyword argument|missing \d+ required"
     r"|got multiple values for argument)")
 
-_folder: list[Path] = []
 
 
 def configure(folder: str | None) -> None:
     """Read the contract from the template's `.py` files in `folder` (None: there is none)."""
-    _folder[:] = [Path(folder)] if folder else []
+    session.current().contract_dir = folder or None
+
+
+def _folder() -> Path | None:
+    folder = session.current().contract_dir
+    return Path(folder) if folder else None
 
 
 def signature_hint(label: str, message: str, submitted: dict[str, str]) -> str | None:
@@ -34,9 +40,10 @@ def signature_hint(label: str, message: str, submitted: dict[str, str]) -> str |
     `label`'s own module or class, in `submitted`: module name -> source); else None."""
     matched = SIGNATURE_ERROR.match(message)
     name = label.rsplit(".", 1)[-1]
-    if not matched or matched.group("name").rsplit(".", 1)[-1] != name or not _folder:
+    folder = _folder()
+    if not matched or matched.group("name").rsplit(".", 1)[-1] != name or folder is None:
         return None
-    contract = {path.stem: path.read_text(encoding="utf-8") for path in sorted(_folder[0].glob("*.py"))}
+    contract = {path.stem: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.py"))}
     expected, submitted_def = _definition(contract, label), _definition(submitted, label)
     if expected is None or submitted_def is None or _parameters(expected) == _parameters(submitted_def):
         return None
@@ -49,10 +56,11 @@ def missing_function_hint(message: str, submitted: dict[str, str]) -> str | None
     function the assignment defines there, when the submitted `models.py` (in `submitted`,
     module name -> source) indeed defines no such name; else None."""
     matched = MISSING_NAME.match(message)
-    if not matched or not _folder:
+    folder = _folder()
+    if not matched or folder is None:
         return None
     module, name = matched.group("module"), matched.group("name")
-    template = _folder[0] / f"{module}.py"
+    template = folder / f"{module}.py"
     source = submitted.get(module)
     if source is None or not template.is_file() or _defines(source, name):
         return None

@@ -1,23 +1,42 @@
 """What gradescope-utils' decorators put on a test function, read without running it."""
 from __future__ import annotations
 
-GRADESCOPE_ATTRIBUTES = {"__weight__": "weight", "__number__": "number", "__visibility__": "visibility",
-                         "__leaderboard_column__": "leaderboard", "__leaderboard_sort_order__": "order",
-                         "__tags__": "tags", "__hide_errors__": "hide_errors"}
+import math
+import numbers
+
+from autograder.wire.decorations import Decorations
+
+TEXT_ATTRIBUTES = {"__visibility__": "visibility", "__leaderboard_column__": "leaderboard",
+                   "__leaderboard_sort_order__": "order", "__hide_errors__": "hide_errors"}
 
 
-def decorations_of(function, unittest_method: bool) -> dict:
+def decorations_of(function, unittest_method: bool) -> Decorations | None:
     """What gradescope-utils' decorators (`@weight`, `@number`, `@visibility`, `@partial_credit`,
-    `@leaderboard`, `@hide_errors`, `@tags`) put on a test function, with `unittest: True` for
+    `@leaderboard`, `@hide_errors`, `@tags`) put on a test function, with `unittest` set for
     a unittest method (decorated or not: gradescope-utils reports every one) and `doc`, its
-    docstring's first line (unittest's `shortDescription()`); {} for any other test."""
-    found = {name: getattr(function, attribute) for attribute, name in GRADESCOPE_ATTRIBUTES.items()
-             if hasattr(function, attribute)}
+    docstring's first line (unittest's `shortDescription()`); None for any other test."""
+    found = {name: str(getattr(function, attribute)) for attribute, name in TEXT_ATTRIBUTES.items()
+             if getattr(function, attribute, None) is not None}
+    weight, number = getattr(function, "__weight__", None), getattr(function, "__number__", None)
+    if _number(weight) is not None:
+        found["weight"] = _number(weight)
+    if number is not None:
+        found["number"] = str(number) if _number(number) is None else _number(number)
+    if getattr(function, "__tags__", None) is not None:
+        found["tags"] = tuple(str(tag) for tag in function.__tags__)
     if "set_score" in getattr(getattr(function, "__code__", None), "co_freevars", ()):
         found["partial_credit"] = True  # @partial_credit's wrapper hands the test `set_score`
     if unittest_method:
         found["unittest"] = True
-    if found:
-        doc = (getattr(function, "__doc__", None) or "").strip()
-        found["doc"] = doc.splitlines()[0].strip() if doc else None
-    return found
+    if not found:
+        return None
+    doc = (getattr(function, "__doc__", None) or "").strip()
+    return Decorations(**found, doc=doc.splitlines()[0].strip() if doc else None)
+
+
+def _number(value) -> int | float | None:
+    """`value` as a plain finite int or float (NumPy's included), else None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    plain = int(value) if isinstance(value, numbers.Integral) else float(value)
+    return plain if math.isfinite(plain) else None

@@ -11,8 +11,9 @@ grading process. A gradescope-utils suite's `import calculator` reaches the subm
 `autograder.grading_process.submitted_imports` (a worker again), with `import_submitted` below.
 
 The rest of the API: `submission_file` (a submitted data file), `worker_tmp_path` (a folder
-the worker may write), and from `autograder.grading_process.proxies` `fill`, `seed_numpy`,
-`count_executed_lines`, `call_options` and `SubmissionError`.
+the worker may write), from `remote_operations` `fill`, `seed_numpy`, `count_executed_lines`,
+`timed_call` and `call_options`, and `SubmissionError`. What the grading process read of the
+submission and the provided files is kept on the session (`session.SubmittedFiles`).
 """
 from __future__ import annotations
 
@@ -26,14 +27,15 @@ from types import ModuleType
 
 import pytest
 
-from autograder.grading_process import worker_client
+from autograder.grading_process import session, worker_client
+from autograder.grading_process.cannot_pass import note_cannot_pass
 from autograder.grading_process.problems import (CallFailed, ForbiddenImport, SubmissionFileMissing,
                                                  SubmissionImportFailed, SubmissionProblem)
-from autograder.grading_process.proxies import (RemoteModule, RemoteObject, SubmissionError,
-                                                WorkerSlot, call_options, count_executed_lines,
-                                                fill, note_cannot_pass, register_stubs,
-                                                remote_type_name, seed_numpy, timed_call,
-                                                worker_library)
+from autograder.grading_process.proxies import RemoteModule, RemoteObject, remote_type_name
+from autograder.grading_process.remote_errors import SubmissionError, register_stubs
+from autograder.grading_process.remote_operations import (call_options, count_executed_lines, fill,
+                                                          seed_numpy, timed_call, worker_library)
+from autograder.grading_process.worker_slot import WorkerSlot
 from autograder.template_stubs import stub_functions
 from autograder.wire.protocol import PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV
 
@@ -42,9 +44,10 @@ __all__ = ["SubmissionError", "SubmissionProblem", "call_options", "count_execut
            "submission_dir", "submission_file", "submission_module", "submitted_source",
            "timed_call", "worker_library", "worker_slot_fixture", "worker_tmp_path"]
 
-_import_failures: dict[str, SubmissionProblem] = {}
-_provided: dict[str, ModuleType] = {}
-_sources: dict[str, str] = {}
+
+
+def _files() -> session.SubmittedFiles:
+    return session.current().files
 
 
 def submission_dir() -> Path:
@@ -61,25 +64,26 @@ def submission_dir() -> Path:
 def snapshot_sources() -> None:
     """Read every submitted `.py` file now, before any worker runs: what the grading process
     reads of the source later is what was submitted, whatever a worker writes meanwhile."""
-    if _sources:
+    sources = _files().sources
+    if sources:
         return
     for path in sorted(submission_dir().glob("*.py")):
         if path.is_file() and not path.is_symlink():
-            _sources[path.stem] = path.read_text(encoding="utf-8", errors="replace")
-            register_stubs(stub_functions(path.stem, _sources[path.stem]))
-    _sources.setdefault("", "")  # marks the snapshot as taken
+            sources[path.stem] = path.read_text(encoding="utf-8", errors="replace")
+            register_stubs(stub_functions(path.stem, sources[path.stem]))
+    sources.setdefault("", "")  # marks the snapshot as taken
 
 
 def submitted_source(name: str) -> str:
     """The text of `<name>.py` as submitted ("" when there is none)."""
     snapshot_sources()
-    return _sources.get(name, "")
+    return _files().sources.get(name, "")
 
 
 def submitted_sources() -> dict[str, str]:
     """Module name -> the text of every submitted `.py` file, as submitted."""
     snapshot_sources()
-    return {name: text for name, text in sorted(_sources.items()) if name}
+    return {name: text for name, text in sorted(_files().sources.items()) if name}
 
 
 def find_forbidden_import(source: str, forbidden: tuple[str, ...]) -> tuple[str, int] | None:
@@ -119,21 +123,23 @@ def _noted(function):
 def check_source(name: str, forbidden: tuple[str, ...] = ()) -> Path:
     """Read `<name>.py` of the submission without running it: the path, or the problem
     (missing, syntax error, forbidden import), remembered for every later test."""
-    if name in _import_failures:
-        raise _import_failures[name]
+    failures = _files().import_failures
+    if name in failures:
+        raise failures[name]
     filename = f"{name}.py"
     path = submission_dir() / filename
     snapshot_sources()
-    if name not in _sources:
+    sources = _files().sources
+    if name not in sources:
         raise SubmissionFileMissing(filename)
     try:
-        found = find_forbidden_import(_sources[name], forbidden)
+        found = find_forbidden_import(sources[name], forbidden)
     except SyntaxError as error:
-        _import_failures[name] = SubmissionImportFailed(filename, error)
-        raise _import_failures[name] from None
+        failures[name] = SubmissionImportFailed(filename, error)
+        raise failures[name] from None
     if found:
-        _import_failures[name] = ForbiddenImport(filename, *found)
-        raise _import_failures[name]
+        failures[name] = ForbiddenImport(filename, *found)
+        raise failures[name]
     return path
 
 
@@ -156,20 +162,21 @@ def import_submitted(slot: WorkerSlot, name: str) -> RemoteObject:
 
 @_noted
 def import_in_worker(slot: WorkerSlot, name: str, filename: str) -> RemoteObject:
-    if name in _import_failures:
-        raise _import_failures[name]
+    failures = _files().import_failures
+    if name in failures:
+        raise failures[name]
     try:
         return slot.module(name)
     except CallFailed as failed:
-        _import_failures[name] = SubmissionImportFailed(
+        failures[name] = SubmissionImportFailed(
             filename, f"`{filename}` {failed.cause} while being imported. Code at the top level "
                       f"of a file runs on import: keep only definitions there.")
     except Exception as error:  # noqa: BLE001 - the worker's exception, re-raised here
         info = getattr(error, "remote_info", None)
         if info is None:
             raise
-        _import_failures[name] = SubmissionImportFailed(filename, info)
-    raise _import_failures[name] from None
+        failures[name] = SubmissionImportFailed(filename, info)
+    raise failures[name] from None
 
 
 def worker_slot_fixture(preload: tuple[str, ...] = ()):
@@ -223,13 +230,14 @@ def provided_dir() -> Path:
 
 def provided_module(name: str) -> ModuleType:
     """The provided module `name` from the instructor's copy, imported here once."""
-    if name not in _provided:
+    provided = _files().provided
+    if name not in provided:
         path = provided_dir() / f"{name}.py"
         spec = importlib.util.spec_from_file_location(f"autograder_provided_{name}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        _provided[name] = module
-    return _provided[name]
+        provided[name] = module
+    return provided[name]
 
 
 def provided_fixture(name: str):

@@ -23,18 +23,27 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading_process import (contract, grading_api, proxies, submitted_imports,
-                                        worker_client)
+from autograder.grading_process import (contract, grading_api, not_called_again, session,
+                                        submitted_imports, worker_client)
+from autograder.grading_process.cannot_pass import take_cannot_pass
 from autograder.grading_process.decorations import decorations_of
 from autograder.grading_process.feedback import describe_failure
 from autograder.sandbox import process_control
 from autograder.wire import channel, events
+from autograder.wire.decorations import Decorations
 from autograder.wire.protocol import (CHANNEL_FD_ENV, PLAN_ENV, PROVIDED_DIR_ENV,
-                                      SUBMISSION_DIR_ENV, GradingPlan)
+                                      SUBMISSION_DIR_ENV, GradingPlan, PlannedTest)
+from autograder.wire.time_limits import WATCHDOG_SLACK_S
 
-WATCHDOG_SLACK_SECONDS = 5   # the in-process watchdog fires after a worker call would have
-_item_configs: dict[str, dict] = {}
-_item_timeouts: dict[str, float] = {}
+# The grading process's `session.GradingSession`, kept on pytest's config.
+SESSION_KEY = pytest.StashKey[session.GradingSession]()
+
+
+def grading_session(config) -> session.GradingSession:
+    """The session of this grading process, on `config` from its start."""
+    if SESSION_KEY not in config.stash:
+        config.stash[SESSION_KEY] = session.current()
+    return config.stash[SESSION_KEY]
 
 
 def pytest_addoption(parser):
@@ -51,12 +60,10 @@ def pytest_load_initial_conftests(early_config, parser, args):
     if not plan_path:
         return
     plan = GradingPlan.from_json(Path(plan_path).read_text())
+    grading_session(early_config).planned.update(plan.tests)
     process_control.become_subreaper()
-    worker_client.configure(worker_client.WorkerSetup(
-        worker_dir=plan.worker_dir, drop_to=plan.drop_to, stop_report=plan.stop_report,
-        limits=process_control.limit_setter(plan.memory_mb, plan.processes, plan.cpu_seconds,
-                                    plan.drop_to["uid"] if plan.drop_to else None)))
-    proxies.remember_in(plan.not_called_again)
+    worker_client.configure_for(plan)
+    not_called_again.remember_in(plan.not_called_again)
     contract.configure(plan.contract_dir)
     grading_api.snapshot_sources()  # the submitted source, before any worker can change it
     for name in plan.provided_modules:
@@ -68,8 +75,8 @@ def pytest_configure(config):
     plan_path = os.environ.get(PLAN_ENV)
     if plan_path:
         plan = GradingPlan.from_json(Path(plan_path).read_text())
-        _item_configs.update({k: v["config"] for k, v in plan.tests.items()})
-        config.pluginmanager.register(GradingReporter(plan), "autograder-reporter")
+        config.pluginmanager.register(GradingReporter(plan, grading_session(config)),
+                                      "autograder-reporter")
     elif config.getoption("submission"):
         _configure_direct_run(config)
 
@@ -84,21 +91,21 @@ def _configure_direct_run(config) -> None:
                               Path(config.rootpath), Path(tempfile.mkdtemp(prefix="autograder-direct-")))
     os.environ[SUBMISSION_DIR_ENV] = str(staged.folder)
     os.environ[PROVIDED_DIR_ENV] = str(Path(config.rootpath) / rubric.template)
+    grading = grading_session(config)
     for item in rubric.items:
         for node in rubric.node_ids(item):
-            _item_configs[node] = item.config
-            _item_timeouts[node] = item.timeout
+            grading.planned[node] = PlannedTest(item.config, item.timeout)
     provided = [Path(name).stem for name in rubric.provided_files if name.endswith(".py")]
     config.pluginmanager.register(DirectRunTimer(submitted_module_names(rubric, staged.folder),
-                                                 provided), "autograder-direct-timer")
+                                                 provided, grading), "autograder-direct-timer")
 
 
 class DirectRunTimer:
     """In a direct run, worker calls still end at their item's time limit, and a
     gradescope-utils suite's imports of the submission reach a worker."""
 
-    def __init__(self, submitted: list[str], provided: list[str]):
-        self.submitted, self.provided = submitted, provided
+    def __init__(self, submitted: list[str], provided: list[str], grading: session.GradingSession):
+        self.submitted, self.provided, self.session = submitted, provided, grading
 
     def pytest_sessionstart(self, session):
         submitted_imports.install(self.submitted, self.provided)
@@ -108,7 +115,7 @@ class DirectRunTimer:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
-        worker_client.begin_test(_item_timeouts.get(item.nodeid.split("[", 1)[0], 60), 1 << 20)
+        worker_client.begin_test(self.session.planned_test(item.nodeid).timeout, 1 << 20)
         try:
             yield
         finally:
@@ -118,14 +125,15 @@ class DirectRunTimer:
 @pytest.fixture
 def item_config(request) -> dict:
     """The `config` mapping of the rubric item this test belongs to (e.g. seeds, targets)."""
-    return _item_configs.get(request.node.nodeid.split("[", 1)[0], {})
+    return grading_session(request.config).planned_test(request.node.nodeid).config
 
 
 class GradingReporter:
     """Runs inside the grading process; its only output is events on the channel."""
 
-    def __init__(self, plan: GradingPlan):
+    def __init__(self, plan: GradingPlan, grading: session.GradingSession):
         self.plan = plan
+        self.session = grading
         self.fd = int(os.environ[CHANNEL_FD_ENV])
         self.submission_dir = Path(plan.submission_dir)
         self.output_limit = int(plan.output_limit_bytes)
@@ -144,10 +152,11 @@ class GradingReporter:
 
     def pytest_collection_modifyitems(self, session, config, items):
         decorated = {item.nodeid: found for item in items if (found := gradescope_decorations(item))}
-        channel.send(self.fd, events.Collected([item.nodeid for item in items], _json_safe(decorated)))
+        channel.send(self.fd, events.Collected([item.nodeid for item in items],
+                                               {node: found.to_wire() for node, found in decorated.items()}))
         # Read now, before any submission code runs: a test function's `__score__` counts only
         # for tests that were decorated with `@partial_credit` to begin with.
-        self.partial_credit = {node for node, found in decorated.items() if found.get("partial_credit")}
+        self.partial_credit = {node for node, found in decorated.items() if found.partial_credit}
         select = self.plan.select
         done = set(self.plan.done)
         keep = [item for item in items if item.nodeid not in done
@@ -164,13 +173,13 @@ class GradingReporter:
     def pytest_runtest_protocol(self, item, nextitem):
         node = item.nodeid
         channel.send(self.fd, events.Started(node))
-        timeout = self.plan.tests.get(node.split("[", 1)[0], {}).get("timeout", 60)
+        timeout = self.session.planned_test(node).timeout
         self.timeout_report.seek(0)
         self.timeout_report.truncate()
-        faulthandler.dump_traceback_later(timeout + WATCHDOG_SLACK_SECONDS, exit=True,
+        faulthandler.dump_traceback_later(timeout + WATCHDOG_SLACK_S, exit=True,
                                           file=self.timeout_report)
         worker_client.begin_test(timeout, self.output_limit)
-        proxies.take_cannot_pass()  # (what an earlier test left)
+        take_cannot_pass()  # (what an earlier test left)
         try:
             yield
         finally:
@@ -196,7 +205,7 @@ class GradingReporter:
 
     def _send_result(self, node: str, item) -> None:
         message = self.failures.pop(node, None)
-        uncaught = proxies.take_cannot_pass()
+        uncaught = take_cannot_pass()
         if message is None and uncaught is not None:  # the test caught it: it still fails
             message = describe_failure(uncaught, self.submission_dir, self.plan.memory_mb,
                                        self.plan.processes)
@@ -215,9 +224,9 @@ class GradingReporter:
             leaderboard_value=_leaderboard_value(getattr(function, "__leaderboard_value__", None))))
 
 
-def gradescope_decorations(item) -> dict:
+def gradescope_decorations(item) -> Decorations | None:
     """What gradescope-utils' decorators put on a pytest item's test function
-    (`decorations_of`); {} for a test that has none and is no unittest method."""
+    (`decorations_of`); None for a test that has none and is no unittest method."""
     owner = getattr(item, "cls", None)
     return decorations_of(getattr(item, "obj", None),
                           isinstance(owner, type) and issubclass(owner, unittest.TestCase))

@@ -22,10 +22,11 @@ import sys
 import types
 from pathlib import Path
 
-from autograder.grading_process import grading_api, worker_client
+from autograder.grading_process import grading_api, session, worker_client
+from autograder.grading_process.cannot_pass import not_noting, note_cannot_pass
 from autograder.grading_process.problems import SubmissionProblem
-from autograder.grading_process.proxies import (RemoteMethod, RemoteObject, WorkerSlot, not_noting,
-                                                note_cannot_pass)
+from autograder.grading_process.proxies import RemoteMethod, RemoteObject
+from autograder.grading_process.worker_slot import WorkerSlot
 from autograder.grading_process.stubs import NotImplementedYet
 from autograder.wire import worker_messages as messages
 
@@ -160,23 +161,20 @@ class SubmissionFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return value
 
 
-_installed: SubmissionFinder | None = None
-
-
 def install(names: list[str], provided: list[str]) -> SubmissionFinder:
     """Put a finder for the submission's modules `names` and the `provided` ones (the
     instructor's copies) last on `sys.meta_path`, with a worker of its own."""
-    global _installed
     taken = sorted(name for name in names if _answered_elsewhere(name))
     if taken:  # the grader's own imports need them; staff read this in the grading log
         print(f"autograder: the submission's modules {', '.join(taken)} have the names of "
               f"installed or standard modules, so a test's `import` of them is not the "
               f"submission's; rename them in the assignment", file=sys.stderr)
-    _installed = SubmissionFinder([name for name in names if name not in taken],
-                                  WorkerSlot(grading_api.submission_dir()),
-                                  {name: grading_api.provided_dir() / f"{name}.py" for name in provided})
-    sys.meta_path.append(_installed)
-    return _installed
+    finder = SubmissionFinder([name for name in names if name not in taken],
+                              WorkerSlot(grading_api.submission_dir()),
+                              {name: grading_api.provided_dir() / f"{name}.py" for name in provided})
+    session.current().import_hook = finder
+    sys.meta_path.append(finder)
+    return finder
 
 
 def _answered_elsewhere(name: str) -> bool:
@@ -189,15 +187,16 @@ def _answered_elsewhere(name: str) -> bool:
 
 
 def uninstall() -> None:
-    global _installed
-    if _installed is not None:
-        _installed.slot.close()
-        if _installed in sys.meta_path:
-            sys.meta_path.remove(_installed)
-        _installed = None
+    grading = session.current()
+    finder, grading.import_hook = grading.import_hook, None
+    if finder is not None:
+        finder.slot.close()
+        if finder in sys.meta_path:
+            sys.meta_path.remove(finder)
 
 
 def _finder() -> SubmissionFinder:
-    if _installed is None:
+    finder = session.current().import_hook
+    if finder is None:
         raise RuntimeError("the submission's modules are not importable outside a grading run")
-    return _installed
+    return finder

@@ -17,6 +17,7 @@ import importlib.machinery
 import sys
 import types
 import unittest
+from dataclasses import replace
 from pathlib import Path
 
 from autograder.grading_process.decorations import decorations_of
@@ -88,9 +89,8 @@ class SuiteFolderFinder(importlib.abc.MetaPathFinder):
 
 
 def discover(start_dir: str, pattern: str, submitted: list[str], descriptions: bool = True):
-    """(tests, problems): one dict per test in discovery order — id, name, and what its
-    decorators give (`decorations_of`) — and the test modules that failed to load here, as
-    (name, error text)."""
+    """(tests, problems): one `Decorations` per test in discovery order, with its id and
+    name, and the test modules that failed to load here, as (name, error text)."""
     finder, folder = PlaceholderFinder(submitted), SuiteFolderFinder(start_dir)
     saved_path = sys.path[:]
     sys.path[:] = without_harness_folder(sys.path)
@@ -108,10 +108,9 @@ def discover(start_dir: str, pattern: str, submitted: list[str], descriptions: b
             problems.append((test.id(), str(getattr(test, "_exception", ""))[-3000:]))
             continue
         method = getattr(test, test._testMethodName, None)
-        found = decorations_of(method, unittest_method=True)
         doc = test.shortDescription()
-        found.update(id=test.id(), name=doc if descriptions and doc else str(test))
-        tests.append(found)
+        tests.append(replace(decorations_of(method, unittest_method=True), id=test.id(),
+                             name=doc if descriptions and doc else str(test)))
     return tests, problems
 
 

@@ -20,6 +20,7 @@ from autograder.sandbox import process_control
 from autograder.sentences import timed_out_message
 from autograder.wire import channel, events
 from autograder.wire import worker_messages as messages
+from autograder.wire.decorations import Decorations
 from autograder.wire.protocol import CHANNEL_FD_ENV, PLAN_ENV, GradingPlan, SuiteSetup
 
 MAX_UNLISTED = 200
@@ -31,9 +32,9 @@ class SuiteGrading:
 
     def __init__(self, plan: GradingPlan, fd: int):
         self.plan = plan
-        self.setup = SuiteSetup(**plan.suite)
+        self.setup: SuiteSetup = plan.suite
         self.fd = fd
-        self.known: dict[str, dict] = {}
+        self.known: dict[str, Decorations] = {}
         self.remaining: list[str] = []
         self.unlisted = 0
 
@@ -44,8 +45,9 @@ class SuiteGrading:
         for name, error in problems:
             print(f"autograder: the suite's module {name} did not load for reading its "
                   f"decorators; its tests count as status-only:\n{error}", file=sys.stderr)
-        self.known = {test["id"]: test for test in tests}
-        channel.send(self.fd, events.Collected(list(self.known), channel_safe(self.known)))
+        self.known = {test.id: test for test in tests}
+        channel.send(self.fd, events.Collected(
+            list(self.known), {test: found.to_wire() for test, found in self.known.items()}))
         done = set(self.plan.done)
         self.remaining = [test for test in self.known if test not in done]
         first = not done
@@ -125,7 +127,7 @@ class SuiteGrading:
             channel.send(self.fd, events.Result(
                 test=test, passed=entry.get("status", "passed") == "passed",
                 message=_text(entry.get("output", "")),
-                set_score=score if found.get("partial_credit") and _number(score) else None,
+                set_score=score if found.partial_credit and _number(score) else None,
                 leaderboard_value=(entry.get("value") if isinstance(entry.get("value"), str)
                                    or _number(entry.get("value")) else None)))
         else:
@@ -147,8 +149,8 @@ class SuiteGrading:
         for test in victims:
             self.remaining.remove(test)
             channel.send(self.fd, events.Started(test))
-            output = (f"{self.setup.failure_prefix}{why}\n" if self.known[test].get("hide_errors") is None
-                      else str(self.known[test]["hide_errors"]))
+            hidden = self.known[test].hide_errors
+            output = f"{self.setup.failure_prefix}{why}\n" if hidden is None else hidden
             channel.send(self.fd, events.Result(test, passed=False, message=output))
         return bool(self.remaining)
 
@@ -168,19 +170,10 @@ def _text(value) -> str:
     return value if isinstance(value, str) else ""
 
 
-def channel_safe(known: dict) -> dict:
-    """The discovery's findings as JSON carries them (tuples as lists, other objects as text)."""
-    import json
-    return json.loads(json.dumps(known, default=str))
-
-
 def main() -> None:
     plan = GradingPlan.from_json(Path(os.environ[PLAN_ENV]).read_text())
     process_control.become_subreaper()
-    worker_client.configure(worker_client.WorkerSetup(
-        worker_dir=plan.worker_dir, drop_to=plan.drop_to, stop_report=plan.stop_report,
-        limits=process_control.limit_setter(plan.memory_mb, plan.processes, plan.cpu_seconds,
-                                    plan.drop_to["uid"] if plan.drop_to else None)))
+    worker_client.configure_for(plan)
     SuiteGrading(plan, int(os.environ[CHANNEL_FD_ENV])).run()
 
 

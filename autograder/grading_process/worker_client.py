@@ -21,13 +21,16 @@ from pathlib import Path
 
 import psutil
 
+from autograder.grading_process import session
+from autograder.grading_process.session import TestBudget
 from autograder.paths import PROJECT_ROOT
+from autograder.sandbox import process_control
 from autograder.sandbox.exits import (describe_exit, innermost_submission_frame,
                                       innermost_submission_function)
 from autograder.wire import codec, protocol
 from autograder.wire import worker_messages as messages
+from autograder.wire.time_limits import DEFAULT_TIMEOUT_S
 
-DEFAULT_TIMEOUT = 60.0
 DUMP_WAIT_SECONDS = 0.5
 STATUS_WAIT_SECONDS = 2.0
 STOPPING_WAIT_SECONDS = 15.0
@@ -70,68 +73,69 @@ class BadReply(WorkerFailure):
     pass
 
 
-@dataclass
-class TestBudget:
-    """What the current test may still use: its deadline and how much output it may show."""
-
-    deadline: float | None = None
-    timeout: float = DEFAULT_TIMEOUT
-    output_left: int = 64 * 1024
-    output_cut: bool = False
-    spent: str | None = None  # why this test's time is up (set by the call that timed out)
-
-
-_budget = TestBudget()
-_tests_begun = 0
-
-
 def begin_test(timeout: float, output_limit: int) -> None:
-    """Called by the plugin as each test starts: its requests end by `timeout` seconds from now."""
-    global _budget, _tests_begun
-    _budget = TestBudget(time.monotonic() + timeout, timeout, output_limit)
-    _tests_begun += 1
+    """Called by the plugin as each test starts: its requests end by `timeout` seconds from now
+    (the call deadline of `autograder.wire.time_limits`)."""
+    test = session.current().test
+    test.budget = TestBudget(time.monotonic() + timeout, timeout, output_limit)
+    test.number += 1
 
 
 def test_number() -> int:
     """Which test is running (changes when the next one begins)."""
-    return _tests_begun
+    return session.current().test.number
 
 
 def end_test() -> None:
-    global _budget
-    _budget = TestBudget()
+    session.current().test.budget = TestBudget()
+
+
+def _budget() -> TestBudget:
+    return session.current().test.budget
+
+
+def _deadline() -> float:
+    """When the running test's calls end (a call outside any test: the default limit)."""
+    return _budget().deadline or time.monotonic() + DEFAULT_TIMEOUT_S
 
 
 def in_test() -> bool:
     """Whether a test is running (not: the test modules are being loaded)."""
-    return _budget.deadline is not None
+    return _budget().deadline is not None
 
 
 def current_timeout() -> float:
-    return _budget.timeout
+    return _budget().timeout
 
 
 def time_is_up() -> str | None:
     """The message of the call that used up the current test's time, if one did."""
-    return _budget.spent
+    return _budget().spent
 
 
 def spend_test_time(message: str) -> None:
-    _budget.spent = message
+    _budget().spent = message
+
+
+def _pool():
+    return session.current().workers
+
+
+def _setup() -> "WorkerSetup":
+    return _pool().setup or WorkerSetup()
 
 
 class ForkServer:
     """A process that forks workers after importing `preload` (e.g. `("torch",)`) once, so
-    that its workers share it; one per preload set, started on first need."""
-
-    _instances: dict[tuple[str, ...], "ForkServer"] = {}
+    that its workers share it; one per preload set, started on first need (kept in the
+    session's `WorkerPool`)."""
 
     def __init__(self, preload: tuple[str, ...] = ()):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         package_parent = str(PROJECT_ROOT)
-        setup = _setup
+        setup = _setup()
         drop = {} if setup.drop_to is None else {
-            "user": setup.drop_to["uid"], "group": setup.drop_to["gid"], "extra_groups": []}
+            "user": setup.drop_to.uid, "group": setup.drop_to.gid, "extra_groups": []}
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-X", "utf8", "-c", BOOTSTRAP, package_parent,
              str(theirs.fileno()), ",".join(preload)],
@@ -145,12 +149,13 @@ class ForkServer:
     def get(cls, preload: tuple[str, ...] = ()) -> "ForkServer":
         """The server for `preload`, started now (without waiting for its imports) if none runs."""
         preload = tuple(name for name in preload if name in protocol.PRELOADABLE)
-        if not _configured and os.environ.get(protocol.PLAN_ENV):
+        if _pool().setup is None and os.environ.get(protocol.PLAN_ENV):
             raise RuntimeError("a worker was asked for before the grading run said how workers run")
         _wait_while_stopping()
-        server = cls._instances.get(preload)
+        servers = _pool().servers
+        server = servers.get(preload)
         if server is None or server.process.poll() is not None:
-            server = cls._instances[preload] = cls(preload)
+            server = servers[preload] = cls(preload)
         return server
 
     @classmethod
@@ -158,14 +163,14 @@ class ForkServer:
         """End the servers whose imports are a part of `preload`'s and from which no live
         worker came: once Part B's workers come from the torch server, Part A's server only
         holds memory."""
-        busy = {id(worker.server) for worker in _live.values() if worker.alive}
-        for other, server in list(cls._instances.items()):
+        busy = {id(worker.server) for worker in _pool().live.values() if worker.alive}
+        for other, server in list(_pool().servers.items()):
             if other != preload and set(other) <= set(preload) and id(server) not in busy:
                 server._retire()
 
     @classmethod
     def running_pids(cls) -> set[int]:
-        return {server.process.pid for server in cls._instances.values()
+        return {server.process.pid for server in _pool().servers.values()
                 if server.process.poll() is None}
 
     def _ask(self, request, expected: type, fds: list[int] = ()):
@@ -188,9 +193,10 @@ class ForkServer:
 
     def _retire(self) -> None:
         """End this server and forget it (the next request for its preload starts another)."""
-        for preload, server in list(ForkServer._instances.items()):
+        servers = _pool().servers
+        for preload, server in list(servers.items()):
             if server is self:
-                del ForkServer._instances[preload]
+                del servers[preload]
         self.control.close()
         self.process.kill()
         self.process.wait()
@@ -203,7 +209,7 @@ class ForkServer:
         output = os.memfd_create("worker-output")
         dump = os.memfd_create("worker-stack-dump")
         try:
-            request = messages.ForkRequest(str(submission_dir), cwd or _setup.worker_dir or os.getcwd())
+            request = messages.ForkRequest(str(submission_dir), cwd or _setup().worker_dir or os.getcwd())
             pid = self._ask(request, messages.ForkReply, [theirs.fileno(), output, dump]).pid
             if type(pid) is not int or not self._is_child(pid):
                 self._retire()
@@ -235,50 +241,53 @@ class ForkServer:
 @dataclass(frozen=True)
 class WorkerSetup:
     """How workers are started: `worker_dir`, their working folder (None: ours); `drop_to`,
-    {"uid", "gid", "name"} of the unprivileged user they run as (None: ours); `limits`, a
+    the `SandboxUser` they run as (None: ours); `limits`, a
     `preexec_fn` that applies the resource limits to the fork server, and so to every worker;
     `stop_report`, the file in which the harness says why it ended the workers, if it did."""
 
     worker_dir: str | None = None
-    drop_to: dict | None = None
+    drop_to: protocol.SandboxUser | None = None
     limits: object = None
     stop_report: str | None = None
 
 
-_live: dict[int, "WorkerHandle"] = {}
-_setup = WorkerSetup()
-_configured = False
-_wanted: set[tuple[str, ...]] = set()
-
-
 def configure(setup: WorkerSetup) -> None:
     """Set how the fork servers and their workers run; start the servers `warm_up` asked for."""
-    global _setup, _configured
-    _setup, _configured = setup, True
-    for server in list(ForkServer._instances.values()):
+    pool = _pool()
+    pool.setup = setup
+    for server in list(pool.servers.values()):
         server._retire()  # started with other rights or limits
-    for preload in sorted(_wanted):
+    for preload in sorted(pool.wanted):
         ForkServer.get(preload)
+
+
+def configure_for(plan: protocol.GradingPlan) -> None:
+    """Workers as `plan` says: its working folder, its sandbox user, its limits."""
+    configure(WorkerSetup(
+        worker_dir=plan.worker_dir, drop_to=plan.drop_to, stop_report=plan.stop_report,
+        limits=process_control.limit_setter(plan.memory_mb, plan.processes, plan.cpu_seconds,
+                                            plan.drop_to.uid if plan.drop_to else None)))
 
 
 def warm_up(preload: tuple[str, ...]) -> None:
     """Start the fork server for `preload` now, or once `configure` has said how, so that its
     imports run while the tests load instead of when a test first needs a worker."""
-    if _configured:
+    if _pool().setup is not None:
         ForkServer.get(preload)
     else:
-        _wanted.add(tuple(preload))
+        _pool().wanted.add(tuple(preload))
 
 
 def worker_dir() -> str | None:
-    return _setup.worker_dir
+    return _setup().worker_dir
 
 
 def _wait_while_stopping() -> None:
     """Start no worker while the harness ends them (it would end the new one too)."""
-    if not _setup.stop_report:
+    stop_report = _setup().stop_report
+    if not stop_report:
         return
-    marker = protocol.GradingPlan.stopping_marker(_setup.stop_report)
+    marker = protocol.GradingPlan.stopping_marker(stop_report)
     waited = 0.0
     while os.path.exists(marker) and waited < STOPPING_WAIT_SECONDS:
         time.sleep(0.05)
@@ -287,12 +296,13 @@ def _wait_while_stopping() -> None:
 
 def _read_stop_report() -> str:
     """Why the harness ended the workers (a limit they went past), once; "" when it did not."""
-    if not _setup.stop_report:
+    stop_report = _setup().stop_report
+    if not stop_report:
         return ""
     try:
-        with open(_setup.stop_report) as report:
+        with open(stop_report) as report:
             text = report.read(1000)
-        os.unlink(_setup.stop_report)
+        os.unlink(stop_report)
     except OSError:
         return ""
     return text
@@ -300,7 +310,7 @@ def _read_stop_report() -> str:
 
 def live_pids() -> frozenset[int]:
     """The fork server's and the live workers' pids (what may outlive a test)."""
-    pids = {pid for pid, worker in _live.items() if worker.alive}
+    pids = {pid for pid, worker in _pool().live.items() if worker.alive}
     return frozenset(pids | ForkServer.running_pids())
 
 
@@ -310,10 +320,11 @@ def worker_environment() -> dict[str, str]:
     env = {name: os.environ[name] for name in keep if name in os.environ}
     if os.environ.get(protocol.WORKER_HOME_ENV):
         env["HOME"] = os.environ[protocol.WORKER_HOME_ENV]
-    if _setup.worker_dir:
-        env["TMPDIR"] = _setup.worker_dir  # the grading process's own temp folder is root's
-    if _setup.drop_to:
-        env["USER"] = env["LOGNAME"] = _setup.drop_to["name"]  # a spare uid has no account
+    setup = _setup()
+    if setup.worker_dir:
+        env["TMPDIR"] = setup.worker_dir  # the grading process's own temp folder is root's
+    if setup.drop_to:
+        env["USER"] = env["LOGNAME"] = setup.drop_to.name  # a spare uid has no account
     env.update(protocol.RUNTIME_ENV, PYTHONHASHSEED="0")
     return env
 
@@ -331,7 +342,7 @@ class WorkerHandle:
         self.server = server
         self.output_read = 0  # bytes of the output file already forwarded
         self.failure: WorkerFailure | None = None
-        _live[pid] = self
+        _pool().live[pid] = self
 
     @property
     def alive(self) -> bool:
@@ -342,7 +353,7 @@ class WorkerHandle:
         `OkReply` or an `ErrorReply` (validated: `read_reply`); raises `WorkerFailure`."""
         if self.failure is not None:
             raise self.failure
-        deadline = _budget.deadline or time.monotonic() + DEFAULT_TIMEOUT
+        deadline = _deadline()
         try:
             self._send(codec.encode(messages.to_wire(request), encode_handle), deadline, function)
             return self._receive(deadline, function, codec.unpacker(decode_handle),
@@ -374,11 +385,9 @@ class WorkerHandle:
             raise self.failure
         reader = codec.unpacker(None)
         try:
-            self._send(codec.encode(messages.to_wire(request)),
-                       _budget.deadline or time.monotonic() + DEFAULT_TIMEOUT, function)
+            self._send(codec.encode(messages.to_wire(request)), _deadline(), function)
             while True:
-                frame = self._receive(_budget.deadline or time.monotonic() + DEFAULT_TIMEOUT,
-                                      function, reader, messages.read_suite_message)
+                frame = self._receive(_deadline(), function, reader, messages.read_suite_message)
                 self.forward_output()
                 yield frame
         except WorkerFailure as failure:
@@ -473,11 +482,12 @@ class WorkerHandle:
             if not chunk:
                 break
             self.output_read += len(chunk)
-            shown = chunk[: max(_budget.output_left, 0)]
-            _budget.output_left -= len(shown)
+            budget = _budget()
+            shown = chunk[: max(budget.output_left, 0)]
+            budget.output_left -= len(shown)
             sys.stdout.write(shown.decode("utf-8", "replace"))
-            if len(shown) < len(chunk) and not _budget.output_cut:
-                _budget.output_cut = True
+            if len(shown) < len(chunk) and not budget.output_cut:
+                budget.output_cut = True
                 sys.stdout.write("\n… (output cut at the grader's limit)\n")
         if self.output_read >= OUTPUT_REWIND_BYTES:
             # The worker is idle between requests: start its output file over, so that the
@@ -488,7 +498,7 @@ class WorkerHandle:
 
     def stop(self) -> None:
         """Kill the worker and everything in its process group."""
-        _live.pop(self.pid, None)
+        _pool().live.pop(self.pid, None)
         for pid_kill in (os.killpg, os.kill):
             try:
                 pid_kill(self.pid, signal.SIGKILL)

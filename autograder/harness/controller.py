@@ -14,51 +14,27 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from autograder.harness import container
 from autograder.paths import PROJECT_ROOT
 from autograder.rubric import Rubric, RubricError
 from autograder.sandbox import accounts, exits, leftover_files, process_control
-from autograder.sentences import timed_out_message
-from autograder.staging import StagedSubmission, stage_submission, submitted_module_names
+from autograder.sentences import MUST_RETURN, timed_out_message
+from autograder.harness.outcomes import CheckOutcome, GradingRun
+from autograder.harness.run_folder import RunFolder, fresh_work_dir, prepare_run_folder
+from autograder.staging import submitted_module_names
 from autograder.wire import channel, events
+from autograder.wire.decorations import Decorations, InvalidDecorations, read_all_decorations
 from autograder.wire.protocol import (CHANNEL_FD_ENV, HASH_SEED_ENV, PLAN_ENV, PROVIDED_DIR_ENV,
                                       RUNTIME_ENV, SUBMISSION_DIR_ENV, WORKER_HOME_ENV, GradingPlan,
-                                      SuiteSetup)
+                                      PlannedTest, SandboxUser, SuiteSetup)
+from autograder.wire.time_limits import HARNESS_GRACE_S
 
 POLL_SECONDS = 0.1
 FILES_CHECK_SECONDS = 1.0
 SHARED_MEMORY_FOLDER = "/dev/shm/"
-GRACE_SECONDS = 10.0
-
-
-@dataclass
-class CheckOutcome:
-    test: str
-    passed: bool
-    message: str = ""
-    stdout: str = ""
-    properties: list = field(default_factory=list)
-    set_score: float | None = None          # gradescope-utils @partial_credit's set_score(x)
-    leaderboard_value: float | str | None = None  # gradescope-utils @leaderboard's value
-    name: str | None = None  # faithful mode: a result the suite's discovery did not list
-
-
-@dataclass
-class GradingRun:
-    """Everything the results are built from; `outcomes` is keyed by pytest node id."""
-
-    outcomes: dict[str, CheckOutcome]
-    collected: list[str]
-    staged: StagedSubmission
-    rubric: Rubric | None
-    sandbox_note: str
-    execution_time: float
-    processes_started: int = 0
-    grader_error: str | None = None
-    decorated: dict = field(default_factory=dict)  # test -> what its decorators give
 
 
 def grade(submission: Path, rubric: Rubric, items: list[str] | None = None,
@@ -77,99 +53,21 @@ def _grade_as(user, submission: Path, rubric: Rubric, items: list[str] | None,
     run_dir = Path(tempfile.mkdtemp(prefix=accounts.RUN_FOLDER_PREFIX, dir=keep_dir))
     owned_before = leftover_files.entries_owned_by(user.uid) if user else set()
     try:
-        layout = _prepare_run_dir(run_dir, submission, rubric, user)
-        session = _Session(rubric, layout, user, items, owned_before)
-        session.run(deadline=started + rubric.limits.total_timeout)
+        layout = prepare_run_folder(run_dir, submission, rubric, user)
+        control = _Controller(rubric, layout, user, items, owned_before)
+        control.run(deadline=started + rubric.limits.total_timeout)
         return GradingRun(
-            outcomes=session.outcomes, collected=session.collected, staged=layout.staged,
-            rubric=session.rubric,
+            outcomes=control.outcomes, collected=control.collected, staged=layout.staged,
+            rubric=control.rubric,
             sandbox_note=_sandbox_note(user, rubric), execution_time=time.monotonic() - started,
-            processes_started=session.processes_started, grader_error=session.grader_error,
-            decorated=session.decorated,
+            processes_started=control.processes_started, grader_error=control.grader_error,
+            decorated=control.decorated,
         )
     finally:
         process_control.kill_descendants()
         if user:
             leftover_files.remove_leftovers(user.uid, owned_before)
         shutil.rmtree(run_dir, ignore_errors=True)
-
-
-@dataclass
-class _RunDir:
-    grading: Path      # owner-only files: the copied tests, the plan, the timeout report; the
-                       # grading process's working folder (the sandbox user cannot write it)
-    submission: Path   # the staged submission with the provided files: readable, not writable
-    work: Path         # the workers' working folder and everyone's temp space
-    staged: StagedSubmission
-    suite: Path | None = None  # faithful mode: the suite the workers run (copied into work/source)
-
-
-def _prepare_run_dir(run_dir: Path, submission: Path, rubric: Rubric, user) -> _RunDir:
-    os.chmod(run_dir, 0o711)
-    grading = run_dir / "grading"
-    work = run_dir / "work"
-    shutil.copytree(rubric.root / rubric.tests_dir, grading / rubric.tests_dir,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis"))
-    (grading / "pytest.ini").write_text(f"[pytest]\npython_files = {rubric.test_pattern}\n")
-    (grading / "home").mkdir()
-    (grading / "tmp").mkdir()
-    provided = grading / "provided"
-    provided.mkdir()
-    for name in rubric.provided_files:
-        shutil.copyfile(rubric.root / rubric.template / name, provided / name)
-    contract = grading / "contract"
-    contract.mkdir()
-    if rubric.template:
-        for source in sorted((rubric.root / rubric.template).glob("*.py")):
-            shutil.copyfile(source, contract / source.name)
-    _hide_contents(grading)
-    staged = stage_submission(submission, rubric, rubric.root, run_dir / "submission")
-    _read_only(staged.folder, user)
-    layout = _RunDir(grading, staged.folder, work, staged,
-                     (rubric.root / rubric.tests_dir) if rubric.isolation == "faithful" else None)
-    _fresh_work_dir(layout, user)
-    return layout
-
-
-def _fresh_work_dir(layout: "_RunDir", user) -> None:
-    """The workers' folder, empty but for their HOME (and in faithful mode `source/`, laid out
-    as Gradescope's `/autograder/source`: the submission's files and the suite in its folder),
-    owned by the sandbox user."""
-    work = layout.work
-    shutil.rmtree(work, ignore_errors=True)
-    (work / "home").mkdir(parents=True)
-    if layout.suite is not None:
-        shutil.copytree(layout.submission, work / "source", symlinks=True)
-        shutil.copytree(layout.suite, work / "source" / layout.suite.name, symlinks=True,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis"))
-    if user:
-        _chown_tree(work, user)
-        os.chmod(work, 0o700)
-
-
-def _read_only(folder: Path, user) -> None:
-    """The staged submission (with the provided files laid over it) stays ours: student code
-    reads and imports it, and can change none of it. With a sandbox user, only that user's
-    group may read it (another run at once, as another uid, may not)."""
-    for path in [folder, *folder.rglob("*")]:
-        if user:
-            os.lchown(path, 0, user.gid)
-            os.chmod(path, 0o750 if path.is_dir() else 0o640)
-        else:
-            os.chmod(path, 0o755 if path.is_dir() else 0o644)
-
-
-def _hide_contents(folder: Path) -> None:
-    """Folders may be passed through (pytest stats its files while running) but not listed;
-    files are readable by their owner only (the grading process reads them before it drops
-    its rights)."""
-    for path in [folder, *folder.rglob("*")]:
-        os.chmod(path, 0o711 if path.is_dir() else 0o600)
-
-
-def _chown_tree(folder: Path, user) -> None:
-    for path in [folder, *folder.rglob("*")]:
-        os.lchown(path, user.uid, user.gid)
 
 
 def _sandbox_note(user, rubric: Rubric) -> str:
@@ -188,10 +86,10 @@ def _sandbox_note(user, rubric: Rubric) -> str:
             f"limits applied: {caps}.")
 
 
-class _Session:
+class _Controller:
     """Drives grading processes until every selected test has an outcome."""
 
-    def __init__(self, rubric: Rubric, layout: _RunDir, user, items: list[str] | None,
+    def __init__(self, rubric: Rubric, layout: RunFolder, user, items: list[str] | None,
                  owned_before: set[str]):
         self.rubric = rubric
         self.owned_before = owned_before
@@ -202,7 +100,7 @@ class _Session:
         self.select = None if items is None else [n for i in items for n in rubric.node_ids(rubric.item(i))]
         self.outcomes: dict[str, CheckOutcome] = {}
         self.collected: list[str] = []
-        self.decorated: dict = {}
+        self.decorated: dict[str, Decorations] = {}
         self.omitted: set[str] = set()  # faithful mode: tests that ended with no result
         self.processes_started = 0
         self.workers_stopped_during: tuple | None = None  # (test, grading process) last time
@@ -290,7 +188,12 @@ class _Session:
             self._stop_report().unlink(missing_ok=True)  # a reason never outlives its test
         if isinstance(event, events.Collected) and not self.collected:
             self.collected = [str(test) for test in event.tests] if isinstance(event.tests, list) else []
-            decorated = event.decorated if isinstance(event.decorated, dict) else {}
+            try:
+                decorated = read_all_decorations(event.decorated)
+            except InvalidDecorations as error:
+                _log_refused(message, str(error))
+                decorated = {}
+                self.grader_error = self.grader_error or f"The tests' decorators could not be read: {error}"
             self.decorated = decorated
             if self.rubric.isolation != "faithful":
                 try:
@@ -322,11 +225,10 @@ class _Session:
         return current, current_started
 
     def _outcome(self, test: str, event: events.Result, message: dict) -> CheckOutcome:
-        found = self.decorated.get(test)
-        found = found if isinstance(found, dict) else {}
+        found = self.decorated.get(test, Decorations())
         try:
-            fields = events.result_fields(event, partial_credit=bool(found.get("partial_credit")),
-                                          leaderboard="leaderboard" in found)
+            fields = events.result_fields(event, partial_credit=found.partial_credit,
+                                          leaderboard=found.leaderboard is not None)
         except events.InvalidEvent as error:
             _log_refused(message, str(error))
             return CheckOutcome(test, False, f"The grader received a malformed report for this "
@@ -337,7 +239,7 @@ class _Session:
         now = time.monotonic()
         if now >= deadline:
             return "deadline"
-        if current and now - current_started > self._timeout_of(current) + GRACE_SECONDS:
+        if current and now - current_started > self._timeout_of(current) + HARNESS_GRACE_S:
             return "timeout"
         shared_memory_mb, files_mb = self._files_mb(now)
         if files_mb > self.rubric.limits.disk_mb:
@@ -391,7 +293,7 @@ class _Session:
         grading process starts within the limits."""
         if self.user:
             leftover_files.remove_leftovers(self.user.uid, self.owned_before)
-        _fresh_work_dir(self.layout, self.user)
+        fresh_work_dir(self.layout, self.user)
         self.files_checked = 0.0
 
     def _cpu_seconds(self) -> int:
@@ -428,8 +330,8 @@ class _Session:
             if -returncode == signal.SIGXCPU:
                 return "Used up the grader's CPU time limit; this check was stopped."
             return f"Your code crashed the grading process ({name}) while this check ran."
-        return (f"Your code ended the grading process (exit code {returncode}) while this check ran. "
-                f"Graded functions must return, never call `exit()`, `sys.exit()` or `os._exit()`.")
+        return (f"Your code ended the grading process (exit code {returncode}) while this check "
+                f"ran. {MUST_RETURN}")
 
     def _out_of_time(self) -> None:
         for test in self._remaining():
@@ -442,7 +344,7 @@ class _Session:
         tests = {}
         for item in self.rubric.items:
             for node in self.rubric.node_ids(item):
-                tests[node] = {"config": item.config, "timeout": item.timeout}
+                tests[node] = PlannedTest(item.config, item.timeout)
         plan = GradingPlan(
             submission_dir=str(self.layout.submission), tests=tests,
             output_limit_bytes=self.rubric.limits.output_kb * 1024,
@@ -453,8 +355,7 @@ class _Session:
             not_called_again=str(self.layout.grading / "not-called-again.jsonl"),
             contract_dir=str(self.layout.grading / "contract"),
             worker_dir=str(self.layout.work), select=self.select, done=sorted({*self.outcomes, *self.omitted}),
-            drop_to={"uid": self.user.uid, "gid": self.user.gid, "name": self.user.name}
-            if self.user else None,
+            drop_to=SandboxUser(self.user.uid, self.user.gid, self.user.name) if self.user else None,
             provided_modules=[Path(name).stem for name in self.rubric.provided_files
                               if name.endswith(".py")],
             submitted_modules=submitted_module_names(self.rubric, self.layout.submission),
@@ -464,18 +365,18 @@ class _Session:
         os.chmod(path, 0o600)  # test names and item configs: not for the student's eyes
         return path
 
-    def _suite_setup(self) -> dict | None:
+    def _suite_setup(self) -> SuiteSetup | None:
         """Faithful mode: what the suite's grading process needs (`protocol.SuiteSetup`)."""
         if self.rubric.isolation != "faithful":
             return None
         options = self.rubric.runner_options
-        return asdict(SuiteSetup(
+        return SuiteSetup(
             private_dir=str(self.layout.grading / self.rubric.tests_dir),
             source_dir=str(self.layout.work / "source"), tests_name=Path(self.rubric.tests_dir).name,
             pattern=self.rubric.test_pattern, timeout=self.rubric.default_timeout,
             failure_prefix=str(options.get("failure_prefix", "Test Failed: ")),
             descriptions=bool(options.get("descriptions", True)),
-            buffer=bool(options.get("buffer", True))))
+            buffer=bool(options.get("buffer", True)))
 
     def _command(self) -> list[str]:
         if self.rubric.isolation == "faithful":

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from autograder.harness.controller import CheckOutcome, GradingRun
+from autograder.harness.outcomes import CheckOutcome, GradingRun
 from autograder.rubric import Item, Rubric
 from autograder.sentences import NOT_IMPLEMENTED
 

@@ -12,18 +12,19 @@ from __future__ import annotations
 import sys
 
 from autograder import run_tests_options
-from autograder.harness.controller import CheckOutcome, GradingRun
+from autograder.harness.outcomes import CheckOutcome, GradingRun
 from autograder.rubric import Rubric
+from autograder.wire.decorations import Decorations
 
 
 def build_suite_results(rubric: Rubric, run: GradingRun) -> dict:
     tests, leaderboard = [], []
     for key, outcome in run.outcomes.items():
         found = run.decorated.get(key)
-        if isinstance(found, dict) and found.get("leaderboard"):
-            leaderboard.append({"name": found["leaderboard"], "value": outcome.leaderboard_value,
-                                "order": found.get("order", "desc")})
-        elif isinstance(found, dict):
+        if found is not None and found.leaderboard:
+            leaderboard.append({"name": found.leaderboard, "value": outcome.leaderboard_value,
+                                "order": found.sort_order})
+        elif found is not None:
             tests.append(_test_entry(found, outcome))
         else:
             tests.append({"name": outcome.name or key, "status": "passed" if outcome.passed else "failed",
@@ -46,12 +47,12 @@ def build_suite_results(rubric: Rubric, run: GradingRun) -> dict:
     return results
 
 
-def _test_entry(found: dict, outcome: CheckOutcome) -> dict:
+def _test_entry(found: Decorations, outcome: CheckOutcome) -> dict:
     """One test as `JSONTestResult.buildResult` builds it, with the trusted fields."""
     failed = not outcome.passed
-    entry: dict = {"name": found.get("name")}
-    weight = found.get("weight")
-    score = outcome.set_score if found.get("partial_credit") else None
+    entry: dict = {"name": found.name}
+    weight = found.weight
+    score = outcome.set_score if found.partial_credit else None
     if score is not None or weight is not None:
         weight = 0.0 if weight is None else weight
         score = (0.0 if failed else weight) if score is None else min(score, weight)
@@ -59,14 +60,14 @@ def _test_entry(found: dict, outcome: CheckOutcome) -> dict:
         entry["max_score"] = weight
         failed = failed or score < weight
     entry["status"] = "failed" if failed else "passed"
-    if found.get("tags"):
-        entry["tags"] = found["tags"]
+    if found.tags:
+        entry["tags"] = list(found.tags)
     if outcome.message:
         entry["output"] = outcome.message
-    if found.get("visibility"):
-        entry["visibility"] = found["visibility"]
-    if found.get("number"):
-        entry["number"] = found["number"]
+    if found.visibility:
+        entry["visibility"] = found.visibility
+    if found.number:
+        entry["number"] = found.number
     return entry
 
 

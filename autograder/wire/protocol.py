@@ -40,23 +40,59 @@ RUNTIME_ENV = {
 }
 
 # -- the harness -> grading process plan (the events back: `autograder.wire.events`) -------
-@dataclass
+@dataclass(frozen=True)
+class PlannedTest:
+    """One grading test of a plan: its rubric item's `config` and its time limit in seconds."""
+
+    config: dict
+    timeout: float
+
+
+@dataclass(frozen=True)
+class SandboxUser:
+    """The account the workers run as (a spare uid may have no name in the system)."""
+
+    uid: int
+    gid: int
+    name: str
+
+
+@dataclass(frozen=True)
+class SuiteSetup:
+    """The faithful suite mode's part of a plan. private_dir: the grading process's own copy of
+    the suite (read for decorators); source_dir: the workers' working folder, laid out as
+    Gradescope's `/autograder/source` (the submission's files, the suite in `tests_name`);
+    pattern: unittest's file pattern; timeout: seconds per test; failure_prefix, descriptions,
+    buffer: `JSONTestRunner`'s options."""
+
+    private_dir: str
+    source_dir: str
+    tests_name: str
+    timeout: float
+    pattern: str = "test*.py"
+    failure_prefix: str = "Test Failed: "
+    descriptions: bool = True
+    buffer: bool = True
+
+
+@dataclass(frozen=True)
 class GradingPlan:
     """What one grading process is to do, written by the harness (owner-only JSON).
 
-    tests: node id -> {"config": the item's config, "timeout": seconds}; select: the node ids
-    to run (None: all); done: tests already graded by an earlier grading process; drop_to:
-    {"uid", "gid", "name"} the workers run as, or None (ours); memory_mb, processes, cpu_seconds: the
-    workers' limits; provided_modules: the provided files' module names (the instructor's copy
-    is imported in the grading process); submitted_modules: the submission's module names,
-    which a gradescope-utils suite's `import` reaches in a worker; stop_report: where the harness
-    says why it ended the workers (a limit they went past) before it does; not_called_again:
-    the file in which the run's grading processes keep the functions they do not call again;
-    contract_dir: the template's `.py` files (the signatures the assignment gives), if any.
+    tests: node id -> `PlannedTest`; select: the node ids to run (None: all); done: tests
+    already graded by an earlier grading process; drop_to: the `SandboxUser` the workers run
+    as, or None (ours); memory_mb, processes, cpu_seconds: the workers' limits;
+    provided_modules: the provided files' module names (the instructor's copy is imported in
+    the grading process); submitted_modules: the submission's module names, which a
+    gradescope-utils suite's `import` reaches in a worker; stop_report: where the harness says
+    why it ended the workers (a limit they went past) before it does; not_called_again: the
+    file in which the run's grading processes keep the functions they do not call again;
+    contract_dir: the template's `.py` files (the signatures the assignment gives), if any;
+    suite: the faithful suite mode's `SuiteSetup` (None: the pytest grading tests).
     """
 
     submission_dir: str
-    tests: dict
+    tests: dict[str, PlannedTest]
     output_limit_bytes: int
     memory_mb: int
     processes: int
@@ -67,11 +103,11 @@ class GradingPlan:
     select: list | None = None
     done: list = field(default_factory=list)
     cpu_seconds: int = 600
-    drop_to: dict | None = None
+    drop_to: SandboxUser | None = None
     provided_modules: list = field(default_factory=list)
     submitted_modules: list = field(default_factory=list)
     contract_dir: str | None = None
-    suite: dict | None = None  # faithful suite mode: see `SuiteSetup`
+    suite: SuiteSetup | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -83,25 +119,14 @@ class GradingPlan:
 
     @classmethod
     def from_json(cls, text: str) -> "GradingPlan":
-        return cls(**json.loads(text))
-
-
-@dataclass
-class SuiteSetup:
-    """The faithful suite mode's part of a plan. private_dir: the grading process's own copy of
-    the suite (read for decorators); source_dir: the workers' working folder, laid out as
-    Gradescope's `/autograder/source` (the submission's files, the suite in `tests_name`);
-    pattern: unittest's file pattern; timeout: seconds per test; failure_prefix, descriptions,
-    buffer: `JSONTestRunner`'s options."""
-
-    private_dir: str
-    source_dir: str
-    tests_name: str
-    pattern: str = "test*.py"
-    timeout: float = 60.0
-    failure_prefix: str = "Test Failed: "
-    descriptions: bool = True
-    buffer: bool = True
+        """The plan `text` holds (a field of no record is a TypeError: plans come only from
+        the harness of the same version)."""
+        data = json.loads(text)
+        data["tests"] = {node: PlannedTest(**test) for node, test in data["tests"].items()}
+        for key, record in (("drop_to", SandboxUser), ("suite", SuiteSetup)):
+            if data.get(key) is not None:
+                data[key] = record(**data[key])
+        return cls(**data)
 
 
 # -- the codec's limits and extension types ------------------------------------------------------

@@ -1,0 +1,67 @@
+"""The functions a run does not call again: one that timed out or ended its worker, and every
+function whose frame a timed-out call was stuck in.
+
+Kept on the session's `NotCalledAgain` and in a file of the grading folder (only the harness's
+user can read it), so that a grading process that ends mid-test does not make them callable
+again for the run's next grading process.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from autograder.grading_process import session
+
+
+def _registry() -> session.NotCalledAgain:
+    return session.current().not_called_again
+
+
+def remember_in(path: str) -> None:
+    """Keep the functions not called again in `path`, and honour those an earlier grading
+    process of this run put there."""
+    registry = _registry()
+    registry.record = path
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return
+    for line in lines:
+        try:  # a grading process killed mid-write leaves at most its last line cut short
+            entry = json.loads(line)
+            if "function" in entry:
+                registry.functions[str(entry["function"])] = str(entry["why"])
+            else:
+                registry.frames[tuple(entry["stuck_in"])] = str(entry["why"])
+        except (ValueError, KeyError, TypeError):
+            continue
+
+
+def add(why: str, function: str | None = None, stuck_in: tuple | None = None) -> None:
+    """`function` (a label such as `layers.relu_forward`), or every function whose frame is
+    `stuck_in` (filename, name, line), is not called again in this run, because of `why`."""
+    registry = _registry()
+    if function is not None:
+        registry.functions[function] = why
+        entry = {"function": function, "why": why}
+    else:
+        registry.frames[stuck_in] = why
+        entry = {"stuck_in": list(stuck_in), "why": why}
+    if registry.record:
+        descriptor = os.open(registry.record, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, (json.dumps(entry) + "\n").encode())  # one write: one line
+        finally:
+            os.close(descriptor)
+
+
+def why_not_called(function: str) -> str | None:
+    """Why `function` is not called again, or None when it may be called."""
+    return _registry().functions.get(function)
+
+
+def stuck_frames() -> dict[tuple[str, str, int], str]:
+    """(filename, function, line) -> why: the frames a worker must not run again."""
+    return _registry().frames
+
