@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from autograder.rubric import load_rubric
-from autograder.tools.grade_all import can_keep, read_export_metadata
+from autograder.tools.grade_all.export import read_export_metadata
+from autograder.tools.grade_all.runs import can_keep
 from harness_tests.conftest import PROJECT, items_by_number, read_results
 
 RUBRIC = load_rubric(PROJECT / "rubric.yaml")

@@ -60,9 +60,10 @@ def test_a_reply_is_ok_or_a_validated_error():
 
 
 def test_suite_frames_are_checked_too():
-    frame = messages.read_suite_message(through_the_wire(messages.SuiteEntryFrame("t", {"score": 1})))
-    assert frame == messages.SuiteEntryFrame("t", {"score": 1})
-    for lie in ({"kind": "suite_entry", "id": "t", "entry": [1]}, {"kind": "suite_start", "id": 7},
+    frame = messages.read_suite_message(through_the_wire(messages.SuiteEntryFrame("t", "name", "passed", "", 1, None)))
+    assert frame == messages.SuiteEntryFrame("t", "name", "passed", "", 1, None)
+    for lie in ({"kind": "suite_entry", "id": "t", "entry": {}}, {"kind": "suite_entry", "id": "t", "score": [1]},
+                {"kind": "suite_entry", "id": "t", "status": True}, {"kind": "suite_start", "id": 7},
                 {"kind": "suite_done"}):
         with pytest.raises(MessageError):
             messages.read_suite_message(lie)

@@ -81,7 +81,7 @@ class SuiteGrading:
                     self.no_result(current)
                     current = self.start(frame.id)
                 elif isinstance(frame, messages.SuiteEntryFrame):
-                    self.entry(frame.id, frame.entry, current)
+                    self.entry(frame, current)
                     current = None
                 else:
                     self.send_unlisted(frame.name, False, frame.output)
@@ -115,23 +115,20 @@ class SuiteGrading:
             return test
         return None
 
-    def entry(self, test, entry, current) -> None:
-        if not isinstance(entry, dict):
-            return
+    def entry(self, frame: messages.SuiteEntryFrame, current) -> None:
+        test = frame.id
         if test in self.known:
             if test != current or test not in self.remaining:
                 return  # a result for a test that is not the one running: refused
             self.remaining.remove(test)
             found = self.known[test]
-            score = entry.get("score")
             channel.send(self.fd, events.Result(
-                test=test, passed=entry.get("status", "passed") == "passed",
-                message=_text(entry.get("output", "")),
-                set_score=score if found.partial_credit and _number(score) else None,
-                leaderboard_value=(entry.get("value") if isinstance(entry.get("value"), str)
-                                   or _number(entry.get("value")) else None)))
+                test=test, passed=frame.status in (None, "passed"), message=_text(frame.output),
+                set_score=frame.score if found.partial_credit and _number(frame.score) else None,
+                leaderboard_value=(frame.value if isinstance(frame.value, str)
+                                   or _number(frame.value) else None)))
         else:
-            self.send_unlisted(entry.get("name"), entry.get("status") == "passed", entry.get("output"))
+            self.send_unlisted(frame.name, frame.status == "passed", frame.output)
 
     def send_unlisted(self, name, passed: bool, output) -> None:
         if self.unlisted >= MAX_UNLISTED:

@@ -37,19 +37,20 @@ FILES_CHECK_SECONDS = 1.0
 SHARED_MEMORY_FOLDER = "/dev/shm/"
 
 
-def grade(submission: Path, rubric: Rubric, items: list[str] | None = None,
-          keep_dir: Path | None = None) -> GradingRun:
-    """Grade the submission folder; `items` restricts the run to those rubric item ids."""
+def run_checks(submission: Path, rubric: Rubric, items: list[str] | None = None,
+               keep_dir: Path | None = None) -> GradingRun:
+    """Run every grading test (check) on the submission folder, in as many grading processes
+    as it takes; `items` restricts the run to those rubric item ids."""
     started = time.monotonic()
     process_control.become_subreaper()
     rubric = replace(rubric, limits=container.fitted(rubric.limits))
     with accounts.lease_sandbox_user() as user:
-        return _grade_as(user, submission, rubric, items, keep_dir, started)
+        return _run_checks_as(user, submission, rubric, items, keep_dir, started)
 
 
-def _grade_as(user, submission: Path, rubric: Rubric, items: list[str] | None,
-              keep_dir: Path | None, started: float) -> GradingRun:
-    """`grade`, with student code run as `user` (None: as we are)."""
+def _run_checks_as(user, submission: Path, rubric: Rubric, items: list[str] | None,
+                   keep_dir: Path | None, started: float) -> GradingRun:
+    """`run_checks`, with student code run as `user` (None: as we are)."""
     run_dir = Path(tempfile.mkdtemp(prefix=accounts.RUN_FOLDER_PREFIX, dir=keep_dir))
     owned_before = leftover_files.entries_owned_by(user.uid) if user else set()
     try:

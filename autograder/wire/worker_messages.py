@@ -13,6 +13,7 @@ with a missing or unexpected field, is a `MessageError`, never a default.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -152,10 +153,21 @@ class SuiteStartFrame:
 
 @dataclass(frozen=True)
 class SuiteEntryFrame:
-    """JSONTestRunner's dict for test `id` (a test or a leaderboard entry)."""
+    """What JSONTestRunner recorded for test `id` (a test or a leaderboard entry), the fields
+    the grading process may believe: its name, status ("passed" or "failed"), output, the
+    score a `@partial_credit` test set and a leaderboard entry's value (each the worker's
+    word: the reader checks its type)."""
     KIND: ClassVar[str] = "suite_entry"
     id: str
-    entry: dict
+    name: object = None
+    status: object = None
+    output: object = None
+    score: object = None
+    value: object = None
+
+
+# The keys of JSONTestRunner's own dict that a `SuiteEntryFrame` carries.
+SUITE_ENTRY_FIELDS = ("name", "status", "output", "score", "value")
 
 
 @dataclass(frozen=True)
@@ -248,16 +260,28 @@ SUITE_MESSAGES = {kind.KIND: kind for kind in (OkReply, ErrorReply, SuiteStartFr
 
 
 def read_suite_message(message):
-    """A frame or the final reply of a running suite, validated (its texts strings, an entry a
-    mapping)."""
+    """A frame or the final reply of a running suite, validated (its texts strings, an entry's
+    fields texts or numbers)."""
     record = _read(message, SUITE_MESSAGES, "a suite message")
     if isinstance(record, (OkReply, ErrorReply)):
         return read_reply(message)
-    texts = [getattr(record, name) for name in ("id", "name", "output") if hasattr(record, name)]
-    if not all(isinstance(text, str) for text in texts) or (
-            isinstance(record, SuiteEntryFrame) and not isinstance(record.entry, dict)):
+    if isinstance(record, SuiteEntryFrame):
+        well_formed = isinstance(record.id, str) and all(
+            isinstance(text, (str, type(None))) for text in (record.name, record.status, record.output)
+        ) and all(_plain_scalar(value) for value in (record.score, record.value))
+    else:
+        well_formed = all(isinstance(getattr(record, name), str)
+                          for name in ("id", "name", "output") if hasattr(record, name))
+    if not well_formed:
         raise MessageError(f"a malformed {record.KIND!r} frame")
     return record
+
+
+def _plain_scalar(value) -> bool:
+    """None, a text or a finite number (a bool counts as neither: JSONTestRunner writes none)."""
+    if value is None or isinstance(value, str):
+        return True
+    return type(value) in (int, float) and math.isfinite(value)
 
 
 def read_control_request(message):

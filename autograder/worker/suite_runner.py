@@ -94,7 +94,7 @@ class StreamingResult(JSONTestResult):
         added = self.results[before[0]:] or self.leaderboard[before[1]:]
         for entry in added:
             self.send(messages.SuiteEntryFrame(
-                _text(test.id()), {str(key): _plain(value) for key, value in entry.items()}))
+                _text(test.id()), **{key: _scalar(entry.get(key)) for key in messages.SUITE_ENTRY_FIELDS}))
 
     def _send_holder(self, test, err) -> None:
         self.send(messages.SuiteHolderFrame(_text(str(test)),
@@ -114,12 +114,12 @@ def _text(value) -> str:
     return text[:MAX_FRAME_TEXT]
 
 
-def _plain(value):
-    """A JSON-plain copy of a result field: numbers, text, None, lists of those."""
-    if value is None or isinstance(value, (bool, str)):
-        return value if not isinstance(value, str) else value[:MAX_FRAME_TEXT]
-    if isinstance(value, (int, float)):
-        return value if math.isfinite(value) else None
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in list(value)[:100]]
+def _scalar(value):
+    """A result field as the frame carries it: None, a finite number or a text (anything else,
+    a bool included, as its text)."""
+    if value is None:
+        return None
+    if type(value) in (int, float) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        number = float(value) if isinstance(value, float) else int(value)
+        return number if math.isfinite(number) else None
     return _text(value)
