@@ -13,6 +13,7 @@ reports what running student code as an unprivileged user costs (`AUTOGRADER_NO_
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -33,12 +35,13 @@ BUDGET_MEMORY_MB = 768
 
 
 def measure(submission: str, results: Path, items: list[str] | None = None,
-            env: dict | None = None, memory: bool = False) -> tuple[float, float, float, float]:
+            env: dict | None = None, memory: bool = False) -> tuple[float, float, float, float, float]:
     """(wall seconds, CPU seconds of all processes, peak summed PSS in MB, peak summed RSS in
-    MB) of one grading run, through the same subprocess function the instructor tools use.
-    Memory is sampled only with `memory` (sampling PSS costs CPU that the run itself would
-    then lack on two cores, so timed runs are not sampled; they report 0 MB)."""
-    peaks = {"pss": 0.0, "rss": 0.0}
+    MB, peak RSS of the largest single process in MB) of one grading run, through the same
+    subprocess function the instructor tools use. Memory is sampled only with `memory`
+    (sampling PSS costs CPU that the run itself would then lack on two cores, so timed runs
+    are not sampled; they report 0 MB)."""
+    peaks = {"pss": 0.0, "rss": 0.0, "largest": 0.0}
     cpu_by_pid: dict[int, float] = {}
 
     def sample(process, done) -> None:
@@ -52,6 +55,7 @@ def measure(submission: str, results: Path, items: list[str] | None = None,
                 try:
                     memory = member.memory_full_info()
                     pss, rss = pss + memory.pss, rss + memory.rss
+                    peaks["largest"] = max(peaks["largest"], memory.rss / 2**20)
                     times = member.cpu_times()
                     cpu_by_pid[member.pid] = times.user + times.system
                 except psutil.Error:
@@ -64,7 +68,7 @@ def measure(submission: str, results: Path, items: list[str] | None = None,
     finished = grade_in_subprocess(submission, results, 600, items=items, env=env,
                                    watch=sample if memory else None)
     cpu = max(_children_cpu() - before, sum(cpu_by_pid.values()))
-    return finished.seconds, cpu, peaks["pss"], peaks["rss"]
+    return finished.seconds, cpu, peaks["pss"], peaks["rss"], peaks["largest"]
 
 
 def _children_cpu() -> float:
@@ -84,23 +88,67 @@ def part_items(part_files: set[str]) -> list[str]:
 PART_B_FILES = {"models.py", "run_model.py", "mnist.pt"}
 
 
+@dataclass
+class Figures:
+    """The medians of one scenario; `item_seconds`: rubric item number and name -> seconds its
+    checks took (results.json's `extra_data.seconds`)."""
+
+    wall: float
+    cpu: float
+    pss: float = 0.0
+    largest: float = 0.0
+    item_seconds: dict = field(default_factory=dict)
+
+
 def scenario(label: str, runs: int, submission: str, results: Path, items: list[str] | None = None,
-             env: dict | None = None, memory: bool = True) -> tuple[float, float, float]:
-    """Print and return the medians of `runs` timed runs (wall, CPU) and, with `memory`, of
-    `runs` sampled runs (peak PSS and RSS)."""
-    timed = [measure(submission, results, items, env) for _ in range(runs)]
+             env: dict | None = None, memory: bool = True) -> Figures:
+    """Print and return the medians of `runs` timed runs (wall, CPU, each item's seconds) and,
+    with `memory`, of `runs` sampled runs (peak PSS, RSS and the largest process's RSS)."""
+    timed, per_item = [], {}
+    for _ in range(runs):
+        timed.append(measure(submission, results, items, env))
+        for test in json.loads(results.read_text()).get("tests", []):
+            key = f"{test.get('number', '')} {test['name']}".strip()
+            per_item.setdefault(key, []).append(test.get("extra_data", {}).get("seconds", 0.0))
     wall, cpu = (statistics.median(column) for column in list(zip(*timed))[:2])
+    figures = Figures(wall, cpu, item_seconds={key: statistics.median(values)
+                                               for key, values in per_item.items()})
     line = f"{label:<34} wall {wall:6.1f} s   cpu {cpu:6.1f} s"
-    pss = 0.0
     if memory:
         sampled = [measure(submission, results, items, env, memory=True) for _ in range(runs)]
-        pss, rss = (statistics.median(column) for column in list(zip(*sampled))[2:])
-        line += f"   peak PSS {pss:5.0f} MB (RSS {rss:5.0f} MB)"
+        figures.pss, rss, figures.largest = (statistics.median(column)
+                                             for column in list(zip(*sampled))[2:])
+        line += (f"   peak PSS {figures.pss:5.0f} MB (RSS {rss:5.0f} MB, largest process "
+                 f"{figures.largest:4.0f} MB)")
     print(f"{line}   (medians of {runs})")
-    return wall, cpu, pss
+    return figures
+
+
+def print_item_times(figures: Figures, shown: int = 15) -> None:
+    """The items whose checks took longest, and what the checks took in all."""
+    ranked = sorted(figures.item_seconds.items(), key=lambda pair: -pair[1])
+    print(f"  checks took {sum(figures.item_seconds.values()):.1f} s of the {figures.wall:.1f} s "
+          f"wall; the slowest items:")
+    for key, seconds in ranked[:shown]:
+        print(f"    {seconds:5.2f} s  {key[:70]}")
+
+
+def print_targets(reference: Figures, template: Figures, two_items: Figures) -> None:
+    """Each target of the floor, its figure, and whether it is met."""
+    rows = [("reference CPU", reference.cpu, TARGETS["reference_cpu_s"], "CPU-s"),
+            ("template wall", template.wall, TARGETS["template_wall_s"], "s"),
+            ("two Part A items wall", two_items.wall, TARGETS["two_items_wall_s"], "s"),
+            ("largest process (reference)", reference.largest, TARGETS["largest_process_mb"], "MB"),
+            ("run's peak PSS (reference)", reference.pss, TARGETS["run_pss_mb"], "MB")]
+    for label, figure, target, unit in rows:
+        print(f"target {label:<30} {figure:7.1f} {unit:<5} <= {target:g}: "
+              f"{'met' if figure <= target else 'NOT MET'}")
 
 
 TWO_ITEMS = ["activations_sigmoid", "affine_forward"]
+# The floor the harness holds itself to on an idle 2-core machine (medians).
+TARGETS = {"reference_cpu_s": 10.0, "template_wall_s": 3.0, "two_items_wall_s": 0.6,
+           "largest_process_mb": 300.0, "run_pss_mb": 500.0}
 
 
 def round_trip_times(calls: int = 200) -> None:
@@ -148,17 +196,20 @@ def main() -> int:
     for label, submission in [("grading the reference", "reference"),
                               ("grading the empty template", "student_template")]:
         figures[label] = scenario(label, args.runs, submission, results)
+    reference, template = figures["grading the reference"], figures["grading the empty template"]
+    print_item_times(reference)
     scenario("Part B of the reference alone", args.runs, "reference", results,
              part_items(PART_B_FILES))
-    scenario("two Part A items of the reference", args.runs, "reference", results, TWO_ITEMS)
+    two_items = scenario("two Part A items of the reference", args.runs, "reference", results,
+                         TWO_ITEMS)
     if os.geteuid() == 0:
         no_drop = {**os.environ, NO_DROP_ENV: "1"}
-        wall, cpu, _ = scenario("the template, no user drop", args.runs, "student_template",
-                                results, env=no_drop, memory=False)
-        with_drop = figures["grading the empty template"]
-        print(f"isolation (unprivileged user) costs {with_drop[0] - wall:+.1f} s wall, "
-              f"{with_drop[1] - cpu:+.1f} CPU-s per submission")
-    _, cpu, peak = figures["grading the reference"]
+        alone = scenario("the template, no user drop", args.runs, "student_template",
+                         results, env=no_drop, memory=False)
+        print(f"isolation (unprivileged user) costs {template.wall - alone.wall:+.1f} s wall, "
+              f"{template.cpu - alone.cpu:+.1f} CPU-s per submission")
+    print_targets(reference, template, two_items)
+    cpu, peak = reference.cpu, reference.pss
     verdict = "fits" if cpu <= BUDGET_CPU_SECONDS and peak <= BUDGET_MEMORY_MB else "DOES NOT FIT"
     print(f"reference vs Gradescope default budget ({BUDGET_CPU_SECONDS} CPU-s, {BUDGET_MEMORY_MB} MB): {verdict}")
     round_trip_times()

@@ -37,7 +37,7 @@ def test_built_results_match_gradescope_format(rubric):
     first, second = results["tests"]
     assert first == {"name": "affine_forward", "number": "1.1", "score": 2.0, "max_score": 2.0,
                      "status": "passed", "output": "Passed.", "output_format": "md",
-                     "visibility": "after_due_date"}
+                     "visibility": "after_due_date", "extra_data": {"seconds": 0.0}}
     assert second["status"] == "failed" and second["visibility"] == "hidden"
     assert "Passed 1 of 2 checks." in second["output"] and "**dw**: `affine_backward` returned" in second["output"]
     assert results["leaderboard"] == [{"name": "Accuracy", "value": 0.9, "order": "desc"}]
@@ -50,14 +50,15 @@ def test_rubric_set_gradescope_fields_reach_results_json(tmp_path):
         "        tags: [backprop]\n        extra_data: {kind: gradient}\n")
     collected = ["tests/part_a/test_layers.py::test_forward", "tests/part_a/test_layers.py::test_dx",
                  "tests/part_a/test_layers.py::test_dw"]
-    run = make_run([CheckOutcome(test, True) for test in collected], collected)
+    run = make_run([CheckOutcome(test, True, seconds=0.25) for test in collected], collected)
     results = build_results(rubric, score_items(rubric, run), "**Score**", run.execution_time)
     validate(results)
     assert results["visibility"] == "after_published" and results["extra_data"] == {"course": "dl101"}
     assert results["test_output_format"] == "text"
     first, second = results["tests"]
-    assert "output_format" not in first and "tags" not in first and "extra_data" not in first
-    assert second["tags"] == ["backprop"] and second["extra_data"] == {"kind": "gradient"}
+    assert "output_format" not in first and "tags" not in first
+    assert first["extra_data"] == {"seconds": 0.25}  # the time its one check took
+    assert second["tags"] == ["backprop"] and second["extra_data"] == {"kind": "gradient", "seconds": 0.5}
 
 
 def test_failure_results_are_valid_and_zero(rubric):

@@ -171,7 +171,8 @@ class _Controller:
             self._clear_files()
         if current is not None:
             self.outcomes[current] = CheckOutcome(current, False, self._death_message(
-                process.returncode, killed_for, current, report))
+                process.returncode, killed_for, current, report),
+                seconds=time.monotonic() - current_started)
             return False
         if killed_for == "deadline":
             self._out_of_time()
@@ -221,11 +222,12 @@ class _Controller:
                                               str(event.output or "")[:events.MAX_MESSAGE_CHARS],
                                               name=str(event.name or "")[:500])
         elif isinstance(event, events.Result) and event.test == current and current not in self.outcomes:
-            self.outcomes[current] = self._outcome(current, event, message)
+            self.outcomes[current] = self._outcome(current, event, message,
+                                                   time.monotonic() - current_started)
             return None, 0.0
         return current, current_started
 
-    def _outcome(self, test: str, event: events.Result, message: dict) -> CheckOutcome:
+    def _outcome(self, test: str, event: events.Result, message: dict, seconds: float) -> CheckOutcome:
         found = self.decorated.get(test, Decorations())
         try:
             fields = events.result_fields(event, partial_credit=found.partial_credit,
@@ -233,8 +235,8 @@ class _Controller:
         except events.InvalidEvent as error:
             _log_refused(message, str(error))
             return CheckOutcome(test, False, f"The grader received a malformed report for this "
-                                             f"check ({error}), so it scores 0.")
-        return CheckOutcome(test, **fields)
+                                             f"check ({error}), so it scores 0.", seconds=seconds)
+        return CheckOutcome(test, **fields, seconds=seconds)
 
     def _limit_hit(self, process, current, current_started, deadline) -> str | None:
         now = time.monotonic()

@@ -19,6 +19,7 @@ class CheckOutcome:
     set_score: float | None = None          # gradescope-utils @partial_credit's set_score(x)
     leaderboard_value: float | str | None = None  # gradescope-utils @leaderboard's value
     name: str | None = None  # faithful mode: a result the suite's discovery did not list
+    seconds: float = 0.0  # from its start event to its result, on the harness's clock
 
 
 @dataclass

@@ -17,6 +17,7 @@ from autograder.rubric import Rubric
 SCHEMA_PATH = Path(__file__).with_name("results_schema.json")  # what we write
 GRADESCOPE_SCHEMA_PATH = Path(__file__).with_name("gradescope_results_schema.json")  # what it accepts
 RATE_LIMITED_KEY = "rate_limited"  # in `extra_data` of results carried over by the rate limit
+SECONDS_KEY = "seconds"  # in each test's `extra_data`: how long its checks took to run
 
 
 @lru_cache(maxsize=2)
@@ -73,8 +74,7 @@ def _test_entry(graded: GradedItem, per_test_format: bool) -> dict:
         entry["output_format"] = "md"
     if item.tags:
         entry["tags"] = list(item.tags)
-    if item.extra_data is not None:
-        entry["extra_data"] = item.extra_data
+    entry["extra_data"] = {**(item.extra_data or {}), SECONDS_KEY: round(graded.seconds, 2)}
     return entry
 
 

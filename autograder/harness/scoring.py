@@ -31,6 +31,7 @@ class GradedItem:
     passed: int
     output: str
     per_check: tuple[CheckEarned, ...] = ()
+    seconds: float = 0.0  # the time its checks took, summed
 
     @property
     def status(self) -> str:
@@ -65,7 +66,8 @@ def score_items(rubric: Rubric, run: GradingRun, items: list[str] | None = None)
         score = 0.0 if not outcomes else item.points if earned == len(outcomes) else round(
             item.points * earned / len(outcomes), 4)
         graded.append(GradedItem(item, score, len(outcomes), passed, _feedback(outcomes, run),
-                                 tuple(CheckEarned(o.test, _fraction(o, item), o.message) for o in outcomes)))
+                                 tuple(CheckEarned(o.test, _fraction(o, item), o.message) for o in outcomes),
+                                 seconds=sum(o.seconds for o in outcomes)))
     return graded
 
 
