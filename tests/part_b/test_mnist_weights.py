@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from autograder.grading_process.grading_api import submission_file
-from tests.part_b.pytorch_support import (affine_chain_forward, chain_sizes, describe,
+from tests.support.torch_models import (affine_chain_forward, chain_sizes, describe,
                                           describe_linear_layers, describe_sizes, linear_chain)
 
 SAMPLE = 100  # images whose logits the worker computes too

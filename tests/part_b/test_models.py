@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.grading_process.grading_api import remote_type_name
-from tests.part_b.pytorch_support import (affine_chain_forward, chain_sizes, conv_layers,
+from tests.support.torch_models import (affine_chain_forward, chain_sizes, conv_layers,
                                           dense_parameter_count, describe, describe_linear_layers,
                                           describe_output, describe_sizes, linear_chain,
                                           linear_layers, output_mistake_hint)

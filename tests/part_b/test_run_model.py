@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from autograder.grading_process.grading_api import remote_type_name
-from tests.part_b.pytorch_support import (FIXED_ACCURACY, FIXED_BIAS, FIXED_CASE, FIXED_PREDICTIONS,
+from tests.support.torch_models import (FIXED_ACCURACY, FIXED_BIAS, FIXED_CASE, FIXED_PREDICTIONS,
                                           FIXED_WEIGHT, FIXED_X, FIXED_Y, OTHER_BIAS, OTHER_CASE,
                                           OTHER_WEIGHT, as_float, cross_entropy_gradient, describe,
                                           describe_output, figures, fixed_loss, layer_arrays,

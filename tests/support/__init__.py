@@ -1,6 +1,6 @@
 """Helpers shared by the grading tests: numerical gradients, feedback formatting, and
 independent NumPy computations of expected results (`tests.support.expected`)."""
-from .feedback import assert_allclose, describe_shape, first_hint, show
+from .messages import assert_allclose, describe_shape, first_hint, show
 from .gradcheck import (assert_gradient_close, numerical_gradient, numerical_gradient_array,
                         rel_error, relative_errors)
 

@@ -10,7 +10,7 @@ zeros) is fast as well, and a fast answer only on large batches would be a loop 
 import time
 
 from autograder.grading_process.grading_api import remote_type_name, timed_call
-from tests.support.feedback import assert_allclose
+from tests.support.messages import assert_allclose
 
 LARGE_BATCH = 10_000   # examples: a loop over them costs hundreds of ms of CPU time
 SLOWDOWN = 10          # allowed: this many times our CPU time ...

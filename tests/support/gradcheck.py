@@ -9,7 +9,7 @@ import numpy as np
 
 from autograder.grading_process.grading_api import remote_type_name
 
-from .feedback import show
+from .messages import show
 
 
 def numerical_gradient(f, x, h=1e-5):

@@ -1,4 +1,5 @@
-"""Small helpers for writing student-facing assertion messages."""
+"""What a student reads when a check fails: values and shapes shown briefly, closeness checks
+that say where and by how much they differ, and the first hint that applies."""
 import numpy as np
 
 from autograder.grading_process.grading_api import remote_type_name
