@@ -17,6 +17,7 @@ from __future__ import annotations
 import faulthandler
 import json
 import os
+import sys
 import tempfile
 import unittest
 from pathlib import Path
@@ -63,6 +64,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
     grading_session(early_config).planned.update(plan.tests)
     process_control.become_subreaper()
     worker_client.configure_for(plan)
+    worker_client.warm_up(())  # the plain fork server imports NumPy while the tests load
     not_called_again.remember_in(plan.not_called_again)
     contract.configure(plan.contract_dir)
     grading_api.snapshot_sources()  # the submitted source, before any worker can change it
@@ -142,6 +144,7 @@ class GradingReporter:
         self.failures: dict[str, str] = {}
         self.captured: dict[str, str] = {}
         self.properties: dict[str, list] = {}
+        self.exit_status: int | None = None
 
     # -- collection -----------------------------------------------------------------------
     def pytest_collectreport(self, report):
@@ -165,8 +168,24 @@ class GradingReporter:
         config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
         items[:] = keep
 
-    def pytest_sessionfinish(self, session):
+    def pytest_sessionfinish(self, session, exitstatus):
         submitted_imports.uninstall()
+        self.exit_status = int(exitstatus)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config):
+        """The grading process ends here, with pytest's exit status: every event has been sent
+        and the summary written, and the interpreter's own ending (torch's modules, pytest's
+        last garbage collections, its temporary folders, which the harness removes with the
+        run's folder) would take up to a second more."""
+        if self.exit_status is None:
+            return
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        os._exit(self.exit_status)
 
     # -- each test ------------------------------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)

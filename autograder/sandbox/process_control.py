@@ -87,13 +87,55 @@ def start_grading_process(command: list[str], env: dict[str, str], cwd: Path, lo
         )
 
 
+def descendant_pids(root: int) -> list[int] | None:
+    """Every process below `root`, read from `/proc/<pid>/task/<tid>/children`: a few small
+    files, where psutil's `children(recursive=True)` reads the status of every process on the
+    machine. None when the kernel has no such files (CONFIG_PROC_CHILDREN): then ask psutil."""
+    found: list[int] = []
+    stack = [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            if pid == root:
+                return None
+            continue  # it ended meanwhile
+        for tid in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children", "rb") as listing:
+                    children = [int(child) for child in listing.read().split()]
+            except FileNotFoundError:
+                if pid == root and os.path.isdir(f"/proc/{pid}/task/{tid}"):
+                    return None  # no CONFIG_PROC_CHILDREN
+                continue  # that thread or process ended meanwhile
+            except (OSError, ValueError):
+                continue
+            found.extend(children)
+            stack.extend(children)
+    return list(dict.fromkeys(found))
+
+
+def _descendants(root: psutil.Process) -> list[psutil.Process]:
+    pids = descendant_pids(root.pid)
+    if pids is None:
+        return root.children(recursive=True)
+    members = []
+    for pid in pids:
+        try:
+            members.append(psutil.Process(pid))
+        except psutil.Error:
+            continue
+    return members
+
+
 def peak_memory_mb(process: subprocess.Popen, proportional: bool = False) -> float:
     """Memory of the process and everything below it, in MB: resident sizes summed, or with
     `proportional` proportional set sizes (slower, but pages that forked copies share are
     counted once, where resident sizes count them once per copy)."""
     try:
         root = psutil.Process(process.pid)
-        members = [root] + root.children(recursive=True)
+        members = [root] + _descendants(root)
     except psutil.Error:
         return 0.0
     total = 0
@@ -113,8 +155,21 @@ def kill_descendants(keep: frozenset[int] = frozenset()) -> int:
     still spawn for a moment.
     """
     def below() -> list[psutil.Process]:
-        return [child for child in psutil.Process().children(recursive=True)
-                if child.pid not in keep and not _is_zombie(child)]
+        pids = descendant_pids(os.getpid())
+        if pids is None:
+            return [child for child in psutil.Process().children(recursive=True)
+                    if child.pid not in keep and not _is_zombie(child)]
+        found = []
+        for pid in pids:
+            if pid in keep:
+                continue  # (the fork servers and live workers: no process object needed)
+            try:
+                child = psutil.Process(pid)
+            except psutil.Error:
+                continue
+            if not _is_zombie(child):
+                found.append(child)
+        return found
 
     return _kill_until_none(below, then=reap_zombies)
 
@@ -157,7 +212,7 @@ def _kill_until_none(find, then=lambda: None) -> int:
 
 def processes_of(uid: int) -> list[psutil.Process]:
     found = []
-    for process in psutil.Process().children(recursive=True):
+    for process in _descendants(psutil.Process()):
         try:
             if process.uids().real == uid and not _is_zombie(process):
                 found.append(process)  # (a zombie is gone already, whoever is to reap it)

@@ -22,6 +22,7 @@ import numpy  # noqa: F401 - imported once here, shared by every forked worker
 
 from autograder.wire import codec, protocol
 from autograder.wire import worker_messages as messages
+from autograder.worker.server import WorkerServer  # imported once here, not in every worker
 
 POLL_SECONDS = 0.02
 CONTROL_BYTES = 1 << 16
@@ -109,8 +110,6 @@ def _reap(statuses: dict[int, int]) -> None:
 
 def _become_worker(fds: list[int], submission_dir: Path, cwd: str | None,
                    control: socket.socket) -> None:
-    from autograder.worker.server import WorkerServer
-
     control.close()
     if cwd:
         os.chdir(cwd)

@@ -37,6 +37,25 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     return numerical_gradient(lambda: np.sum(np.asarray(f()) * dout), x, h)
 
 
+def numerical_gradient_samplewise(f, x, dout, h=1e-5):
+    """Gradient of `sum(f(x) * dout)` with respect to `x`, for an `f` that treats the samples
+    of `x` (its first axis) apart, as a layer's forward pass does: `f(x)[n]` depends on `x[n]`
+    only. The same centred differences as `numerical_gradient_array`, each entry perturbed by
+    +-h, but every perturbed copy is evaluated in one call of `f`, stacked along the first
+    axis; entry i of every sample is perturbed at once, since no sample sees another's.
+
+    x: (N, *S) float64; f: (K, *S) -> (K, *T) for any K; dout: (N, *T). Returns (N, *S).
+    """
+    count, shape = x.shape[0], x.shape[1:]
+    entries = int(np.prod(shape))
+    steps = (h * np.eye(entries)).reshape((entries, 1) + shape)          # (E, 1, *S)
+    stacked = np.concatenate([x[None] + steps, x[None] - steps])         # (2E, N, *S)
+    out = np.asarray(f(stacked.reshape((2 * entries * count,) + shape)), dtype=np.float64)
+    out = out.reshape((2, entries, count) + dout.shape[1:])
+    change = ((out[0] - out[1]) * dout[None]).reshape(entries, count, -1).sum(axis=2)  # (E, N)
+    return (change.T / (2 * h)).reshape(x.shape)
+
+
 def relative_errors(analytic, numeric):
     """Entrywise |a - n| / max(1e-8, |a| + |n|)."""
     analytic = np.asarray(analytic, dtype=np.float64)
