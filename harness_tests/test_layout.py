@@ -92,3 +92,40 @@ def test_the_rule_sees_a_crossing():
     assert may_import("worker", "autograder.paths") and may_import("worker", "autograder.wire.codec")
     assert importer_of(PACKAGE / "harness" / "scoring.py") == "harness"
     assert "autograder.harness.scoring" in imported(PACKAGE / "cli.py")
+
+
+# The grading process holds tensors as `TensorArray`s; torch lives in the workers only.
+TORCH_FREE = {"wire", "shared", "sandbox", "grading_process", "grading_tests"}
+
+
+def imports_torch(path: Path) -> bool:
+    """Whether `path` imports torch (or a torch submodule), at the top or inside a function."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                 else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0
+                 else [])
+        if any(name.split(".")[0] == "torch" for name in names):
+            return True
+    return False
+
+
+def test_no_module_of_the_grading_process_imports_torch():
+    importing = [str(path.relative_to(PROJECT)) for path in SOURCES
+                 if importer_of(path) in TORCH_FREE and imports_torch(path)]
+    assert importing == [], "the grading process must not import torch (tensors are TensorArrays)"
+    assert imports_torch(PACKAGE / "worker" / "torch_tools.py")  # the check sees an import
+
+
+def test_loading_the_plugin_and_every_grading_test_leaves_torch_unimported():
+    """What the grading process imports at collection, third-party packages included."""
+    import subprocess
+    import sys
+
+    modules = ["autograder.grading_process.plugin"] + sorted(
+        ".".join(path.relative_to(PROJECT).with_suffix("").parts).removesuffix(".__init__")
+        for path in (PROJECT / "tests").rglob("*.py"))
+    script = "".join(f"import {module}\n" for module in modules) + "import sys\nprint('torch' in sys.modules)\n"
+    result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -7,6 +7,7 @@ import torch
 
 from autograder.wire import codec, protocol
 from autograder.wire.protocol import Handle, MessageError
+from autograder.wire.tensor_array import TensorArray, tensor
 
 
 def round_trip(value, to_handle=None, from_handle=None):
@@ -39,12 +40,24 @@ def test_scalars_tuples_lists_and_dicts_keep_their_kinds():
     assert type(got[7]) is tuple and type(got[7][1]) is list
 
 
-def test_tensors_come_back_as_tensors_of_the_same_dtype():
+def test_a_worker_tensor_reaches_the_grading_process_as_a_tensor_array_of_its_dtype():
     tensor = torch.arange(6, dtype=torch.float32).reshape(2, 3)
     got = round_trip(tensor.t())
-    assert isinstance(got, torch.Tensor) and got.dtype == torch.float32
-    assert torch.equal(got, tensor.t())
-    assert round_trip(torch.tensor([1, 2])).dtype == torch.int64
+    assert type(got) is TensorArray and got.dtype == np.float32 and got.flags.writeable
+    assert np.array_equal(got, tensor.t().numpy())
+    assert round_trip(torch.tensor([1, 2])).dtype == np.int64
+    assert type(round_trip(torch.tensor([True]))) is TensorArray
+
+
+def test_a_tensor_array_reaches_a_worker_as_a_torch_tensor_of_its_dtype():
+    sent = codec.encode({"x": tensor(np.arange(6).reshape(2, 3).T, "float32"), "plain": np.ones(2)})
+    reader = codec.unpacker(None, torch.from_numpy)
+    reader.feed(sent)
+    got = reader.unpack()
+    assert isinstance(got["x"], torch.Tensor) and got["x"].dtype == torch.float32
+    assert torch.equal(got["x"], torch.arange(6.0).reshape(2, 3).T)
+    assert type(got["plain"]) is np.ndarray  # arrays stay arrays
+    assert type(round_trip(tensor([1, 2], "int64") + 1)) is TensorArray  # arithmetic keeps the mark
 
 
 def test_other_objects_become_handles_and_only_where_allowed():

@@ -5,7 +5,6 @@ each submitted module runs in a student worker (`autograder.grading_process.grad
 never in this process. `data` is the instructor's own copy of the provided `data.py`.
 Run directly with `pytest tests --submission DIR`, or through `python -m autograder run`.
 """
-import sys
 
 import numpy as np
 import pytest
@@ -47,9 +46,6 @@ data = provided_fixture("data")
 
 @pytest.fixture(autouse=True)
 def _seed_global_rngs():
-    """Every test starts from the same global RNG states, whatever ran before it (torch's only
-    once something imported torch: Part A never pays for that import). Workers reseed their
-    own RNGs at the start of every test."""
+    """Every test starts from the same global NumPy RNG state, whatever ran before it (torch
+    is never imported here). Workers reseed their own RNGs at the start of every test."""
     np.random.seed(0)
-    if "torch" in sys.modules:
-        sys.modules["torch"].manual_seed(0)

@@ -12,7 +12,8 @@ grading process. A gradescope-utils suite's `import calculator` reaches the subm
 
 The rest of the API: `submission_file` (a submitted data file), `worker_tmp_path` (a folder
 the worker may write), from `remote_operations` `fill`, `seed_numpy`, `count_executed_lines`,
-`timed_call` and `call_options`, and `SubmissionError`. What the grading process read of the
+`timed_call` and `call_options`, `SubmissionError`, and `TensorArray`/`tensor` (a tensor as
+the grading process holds it: torch is never imported here). What the grading process read of the
 submission and the provided files is kept on the session (`session.SubmittedFiles`).
 """
 from __future__ import annotations
@@ -38,10 +39,11 @@ from autograder.grading_process.remote_operations import (call_options, count_ex
 from autograder.grading_process.worker_slot import WorkerSlot
 from autograder.template_stubs import stub_functions
 from autograder.wire.protocol import PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV
+from autograder.wire.tensor_array import TensorArray, tensor
 
-__all__ = ["SubmissionError", "SubmissionProblem", "call_options", "count_executed_lines",
+__all__ = ["SubmissionError", "SubmissionProblem", "TensorArray", "call_options", "count_executed_lines",
            "fill", "provided_module", "remote_type_name", "seed_numpy",
-           "submission_dir", "submission_file", "submission_module", "submitted_source",
+           "submission_dir", "submission_file", "submission_module", "submitted_source", "tensor",
            "timed_call", "worker_library", "worker_slot_fixture", "worker_tmp_path"]
 
 

@@ -4,8 +4,10 @@ Plain values cross as themselves, with a few extension types (`autograder.wire.p
 
 - `ndarray`: a whitelisted numeric or bool dtype, a shape and C-order bytes; always rebuilt as
   a base `np.ndarray` (never a subclass) that owns its data;
-- a NumPy scalar (dtype and bytes), a torch tensor (dtype, shape, bytes; rebuilt with the same
-  dtype), a tuple (lists stay lists);
+- a NumPy scalar (dtype and bytes), a tuple (lists stay lists);
+- a tensor (dtype, shape, bytes): a torch tensor or a `TensorArray` sent, rebuilt by the
+  reader's `tensor_from` with the same dtype (a torch tensor in a worker, a `TensorArray` in
+  the grading process, which never imports torch);
 - a handle: an object that stays in the worker, named by a number, with its type's name and
   whether it can be called.
 
@@ -23,6 +25,7 @@ import numpy as np
 from autograder.wire.protocol import (ALLOWED_DTYPES, EXT_ARRAY, EXT_HANDLE, EXT_SCALAR, EXT_TENSOR,
                                       EXT_TUPLE, MAX_CONTAINER_LENGTH, MAX_DEPTH, MAX_MESSAGE_BYTES,
                                       TENSOR_DTYPES, Handle, MessageError, clip)
+from autograder.wire.tensor_array import TensorArray
 
 
 # -- encoding ----------------------------------------------------------------------------------
@@ -79,6 +82,10 @@ def _extension(item, to_handle, default):
         return msgpack.ExtType(EXT_TUPLE, pack(list(item)))
     if type(item) is Handle:
         return msgpack.ExtType(EXT_HANDLE, pack([item.id, item.type_name, item.callable]))
+    if type(item) is TensorArray and str(item.dtype) in TENSOR_DTYPES:
+        array = np.ascontiguousarray(item.view(np.ndarray))
+        return msgpack.ExtType(EXT_TENSOR, pack([str(array.dtype), list(array.shape),
+                                                 array.tobytes()]))
     if isinstance(item, np.ndarray):
         array = np.asarray(item)
         if array.dtype.str in ALLOWED_DTYPES:
@@ -102,8 +109,11 @@ def _is_tensor(item) -> bool:
 
 
 # -- decoding ----------------------------------------------------------------------------------
-def unpacker(from_handle: Callable[[Handle], object] | None = None) -> msgpack.Unpacker:
-    """A streaming decoder (feed it bytes, iterate for messages) with every cap applied."""
+def unpacker(from_handle: Callable[[Handle], object] | None = None,
+             tensor_from: Callable[[np.ndarray], object] = lambda array: array.view(TensorArray)
+             ) -> msgpack.Unpacker:
+    """A streaming decoder (feed it bytes, iterate for messages) with every cap applied; a
+    tensor becomes `tensor_from(its values as a base array)` (by default a `TensorArray`)."""
     depth = [0]
 
     def ext_hook(code, data):
@@ -111,7 +121,8 @@ def unpacker(from_handle: Callable[[Handle], object] | None = None) -> msgpack.U
         try:
             if depth[0] > MAX_DEPTH:
                 raise MessageError(f"a value nested more than {MAX_DEPTH} levels deep")
-            return _decode_extension(code, msgpack.unpackb(data, **_limits(ext_hook)), from_handle)
+            return _decode_extension(code, msgpack.unpackb(data, **_limits(ext_hook)), from_handle,
+                                     tensor_from)
         finally:
             depth[0] -= 1
 
@@ -126,7 +137,8 @@ def _limits(ext_hook) -> dict:
 
 
 def decode(data: bytes, from_handle: Callable[[Handle], object] | None = None):
-    """One whole message; raises `MessageError` for anything malformed."""
+    """One whole message (a tensor in it a `TensorArray`); raises `MessageError` for anything
+    malformed."""
     reader = unpacker(from_handle)
     try:
         reader.feed(data)
@@ -138,7 +150,7 @@ def decode(data: bytes, from_handle: Callable[[Handle], object] | None = None):
     return value
 
 
-def _decode_extension(code, payload, from_handle):
+def _decode_extension(code, payload, from_handle, tensor_from):
     if code == EXT_TUPLE:
         if not isinstance(payload, list):
             raise MessageError("a malformed tuple")
@@ -153,7 +165,7 @@ def _decode_extension(code, payload, from_handle):
             raise MessageError("a NumPy scalar of the wrong size")
         return np.frombuffer(payload[1], dtype=dtype)[0].copy()
     if code == EXT_TENSOR:
-        return _tensor(payload)
+        return tensor_from(_tensor_values(payload))
     if code == EXT_HANDLE:
         if not (isinstance(payload, list) and len(payload) == 3 and type(payload[0]) is int
                 and isinstance(payload[1], str) and type(payload[2]) is bool):
@@ -188,11 +200,8 @@ def _array(payload) -> np.ndarray:
     return array.astype(array.dtype.newbyteorder("=")) if not array.dtype.isnative else array
 
 
-def _tensor(payload):
+def _tensor_values(payload) -> np.ndarray:
     if not (isinstance(payload, list) and len(payload) == 3 and isinstance(payload[2], bytes)
             and payload[0] in TENSOR_DTYPES):
         raise MessageError("a malformed tensor")
-    import torch
-
-    array = _array([np.dtype(payload[0]).str, payload[1], payload[2]])
-    return torch.from_numpy(array)
+    return _array([np.dtype(payload[0]).str, payload[1], payload[2]])

@@ -47,6 +47,11 @@ def device_name(value) -> str | None:
     return str(value) if isinstance(value, torch.device) else None
 
 
+def cuda_available() -> bool:
+    """Whether torch sees a CUDA device here (what `get_device` should go by)."""
+    return torch.cuda.is_available()
+
+
 def cpu() -> torch.device:
     return torch.device("cpu")
 

@@ -2,21 +2,21 @@
 
 The models live in the student worker. Layer sizes and parameter counts are read off the
 `nn.Linear`/`nn.Conv2d` modules the worker reports (followed in the order data flows through
-them); every `forward` the worker runs is compared with an independent NumPy (or
-`torch.nn.functional`, float64) computation made here from those reported weights, which pins
-down ReLU placement and raw-logit outputs, and makes a made-up report worthless.
+them); every `forward` the worker runs is compared with an independent NumPy (float64)
+computation made here from those reported weights, which pins down ReLU placement and raw-logit
+outputs, and makes a made-up report worthless. Tensors are `TensorArray`s here: torch is
+imported only in the worker.
 """
 import numpy as np
 import pytest
-import torch
-import torch.nn.functional as F
 
-from autograder.grading_process.grading_api import remote_type_name
+from autograder.grading_process.grading_api import TensorArray, remote_type_name, tensor
 from tests.support.torch_models import (affine_chain_forward, chain_sizes, conv_layers,
                                           dense_parameter_count, describe, describe_linear_layers,
                                           describe_output, describe_sizes, linear_chain,
                                           linear_layers, output_mistake_hint)
 from tests.support import show
+from tests.support.expected import conv_forward, max_pool_forward
 
 N = 5
 DIGIT_SIZES = [784, 128, 64, 10]
@@ -31,7 +31,17 @@ MLP_CASES = [(5, [], 3), (6, [4], 2), (7, [6, 5, 4], 3), (8, [8, 8], 4), (784, [
 
 def random_inputs(*shape, seed=0):
     """Standard normal float32 inputs: both signs, so every ReLU matters."""
-    return torch.as_tensor(np.random.default_rng(seed).standard_normal(shape), dtype=torch.float32)
+    return tensor(np.random.default_rng(seed).standard_normal(shape))
+
+
+def uniform_images(shape, seed):
+    """float32 inputs uniform in [0, 1), like pixel values."""
+    return tensor(np.random.default_rng(seed).random(shape))
+
+
+def float64(value) -> np.ndarray:
+    """A tensor's values as a plain float64 array."""
+    return np.array(value, dtype=np.float64).view(np.ndarray)
 
 
 def run_forward(tools, model, x, seed=None):
@@ -71,11 +81,11 @@ def check_affine_relu_forward(tools, model, name, x, num_classes):
         f"{num_classes} outputs (it has {describe_linear_layers(described)}), so its `forward` "
         f"could not be checked.")
     got = run_forward(tools, model, x)
-    assert isinstance(got, torch.Tensor) and tuple(got.shape) == (len(x), num_classes), (
+    assert isinstance(got, TensorArray) and tuple(got.shape) == (len(x), num_classes), (
         f"`{name}.forward` on input of shape {tuple(x.shape)} returned {describe_output(got)}; "
         f"expected a tensor of shape {(len(x), num_classes)}.")
-    got = got.double().numpy()
-    expected = affine_chain_forward(chain, x.numpy())
+    got = float64(got)
+    expected = affine_chain_forward(chain, x)
     if np.allclose(got, expected, rtol=1e-4, atol=1e-5):
         return
     layers = describe_sizes(chain_sizes(chain, x.shape[1]))
@@ -83,7 +93,7 @@ def check_affine_relu_forward(tools, model, name, x, num_classes):
                f"affine → ReLU → … → affine through its layers {layers} with raw logits out.\n"
                f"Yours (first row): {show(got[0])}\n"
                f"Expected (first row): {show(expected[0])}")
-    hint = output_mistake_hint(got, expected, chain, x.numpy())
+    hint = output_mistake_hint(got, expected, chain, float64(x))
     raise AssertionError(f"{message}\n{hint}" if hint else message)
 
 
@@ -125,30 +135,31 @@ def test_dog_classifier_image_input(models, tools):
     try:
         from_images = run_forward(tools, model, images)
     except RuntimeError as error:
-        if not isinstance(from_rows, torch.Tensor):
+        if not isinstance(from_rows, TensorArray):
             raise
         raise AssertionError(
             f"`Dog_Classifier_FC.forward` takes flattened rows {(N, 64 * 64 * 3)} but fails on "
             f"image-shaped input {(N, 64, 64, 3)}: `{error}`.\nHint: flatten each example inside "
             f"`forward`, e.g. `inputs.reshape(len(inputs), -1)`: the assignment's `forward` takes "
             f"images of shape (N, 64, 64, 3) as well as rows.") from None
-    assert isinstance(from_images, torch.Tensor) and tuple(from_images.shape) == (N, 10), (
+    assert isinstance(from_images, TensorArray) and tuple(from_images.shape) == (N, 10), (
         f"`Dog_Classifier_FC.forward` on image-shaped input {(N, 64, 64, 3)} returned "
         f"{describe_output(from_images)}; expected shape {(N, 10)}.\nHint: flatten each example "
         f"inside `forward`, e.g. `inputs.reshape(len(inputs), -1)`.")
-    assert torch.allclose(from_images, from_rows, rtol=1e-5, atol=1e-6), (
+    assert isinstance(from_rows, TensorArray) and np.allclose(from_images, from_rows, rtol=1e-5,
+                                                              atol=1e-6), (
         f"`Dog_Classifier_FC.forward` gives different logits for images of shape {(N, 64, 64, 3)} "
         f"and for the same images flattened to {(N, 64 * 64 * 3)}.\n"
-        f"Images (first row): {show(from_images[0].numpy())}\n"
-        f"Flattened (first row): {show(from_rows[0].numpy())}\n"
+        f"Images (first row): {show(float64(from_images[0]))}\n"
+        f"Flattened (first row): {show(float64(from_rows[0]))}\n"
         f"Hint: flatten with `inputs.reshape(len(inputs), -1)`, which keeps each image's values in "
         f"the order of the flat rows (no `permute`/`transpose`).")
     chain, _ = linear_chain(describe(tools, model, "Dog_Classifier_FC()"), 64 * 64 * 3)
-    expected = affine_chain_forward(chain, images.reshape(N, -1).numpy())
-    assert np.allclose(from_images.double().numpy(), expected, rtol=1e-4, atol=1e-5), (
+    expected = affine_chain_forward(chain, images.reshape(N, -1))
+    assert np.allclose(float64(from_images), expected, rtol=1e-4, atol=1e-5), (
         f"`Dog_Classifier_FC.forward` on image-shaped input {(N, 64, 64, 3)} does not compute "
         f"affine → ReLU → affine → ReLU → affine through its layers on the flattened images.\n"
-        f"Yours (first row): {show(from_images[0].numpy())}\nExpected (first row): "
+        f"Yours (first row): {show(float64(from_images[0]))}\nExpected (first row): "
         f"{show(expected[0])}")
 
 
@@ -201,21 +212,27 @@ def deep_conv_hidden(described, images):
     """Independent float64 pass (eval mode) from the reported weights up to the 1024 hidden
     units after fc1's ReLU. images: (N, 1, 28, 28) -> (N, 1024)."""
     conv1, conv2, fc1, _ = (layer_params(layer) for layer in deep_conv_parts(described))
-    x = torch.as_tensor(images).double()
-    x = F.max_pool2d(F.relu(F.conv2d(x, *conv1, padding=2)), 2)
-    x = F.max_pool2d(F.relu(F.conv2d(x, *conv2, padding=2)), 2)
-    return F.relu(F.linear(x.flatten(1), *fc1))
+    x = float64(images)
+    for weight, bias in (conv1, conv2):
+        x = max_pool_forward(np.maximum(conv_forward(x, weight, bias, stride=1, pad=2), 0), 2, 2, 2)
+    return np.maximum(linear(x.reshape(len(x), -1), *fc1), 0)
 
 
 def deep_conv_expected(described, images):
     """Independent float64 forward pass (eval mode): (N, 1, 28, 28) -> logits (N, 10)."""
     fc2 = layer_params(deep_conv_parts(described)[-1])
-    return F.linear(deep_conv_hidden(described, images), *fc2)
+    return linear(deep_conv_hidden(described, images), *fc2)
 
 
 def layer_params(layer):
+    """(weight, bias) of a reported layer, float64; a missing bias is zeros."""
     bias = layer.bias if layer.bias is not None else np.zeros(layer.weight.shape[0])
-    return torch.as_tensor(layer.weight), torch.as_tensor(bias)
+    return layer.weight, bias
+
+
+def linear(x, weight, bias):
+    """x: (N, D), weight: (M, D), bias: (M,) -> (N, M), as `nn.Linear` computes it."""
+    return x @ weight.T + bias
 
 
 def test_deep_conv_net_layers(models, tools):
@@ -223,10 +240,10 @@ def test_deep_conv_net_layers(models, tools):
     described = describe(tools, model, "DeepConvNet()")
     deep_conv_parts(described)
     check_parameter_count(described, "DeepConvNet()", CONV_PARAMETERS)
-    images = torch.as_tensor(np.random.default_rng(5).random((1, 1, 28, 28)), dtype=torch.float32)
+    images = uniform_images((1, 1, 28, 28), seed=5)
     got = run_forward(tools, model, images)
-    assert (isinstance(got, torch.Tensor) and tuple(got.shape) == (1, 10) and np.allclose(
-        got.double().numpy(), deep_conv_expected(described, images).numpy(), rtol=1e-4, atol=1e-5)), (
+    assert (isinstance(got, TensorArray) and tuple(got.shape) == (1, 10) and np.allclose(
+        float64(got), deep_conv_expected(described, images), rtol=1e-4, atol=1e-5)), (
         "`DeepConvNet()`'s layers have the right shapes, but its `forward` does not compute the "
         "convnet through them (see item 8.5's forward checks).")
 
@@ -234,22 +251,22 @@ def test_deep_conv_net_layers(models, tools):
 @pytest.mark.parametrize("input_shape", [(2, 1, 28, 28), (2, 784)], ids=["images", "flat"])
 def test_deep_conv_net_forward(models, tools, input_shape):
     model = models.DeepConvNet().eval()
-    images = torch.as_tensor(np.random.default_rng(2).random((2, 1, 28, 28)), dtype=torch.float32)
-    expected = deep_conv_expected(describe(tools, model, "DeepConvNet()"), images).numpy()
+    images = uniform_images((2, 1, 28, 28), seed=2)
+    expected = deep_conv_expected(describe(tools, model, "DeepConvNet()"), images)
     inputs = images.reshape(input_shape)
     got, again = run_forward(tools, model, inputs), run_forward(tools, model, inputs)
-    assert isinstance(got, torch.Tensor) and tuple(got.shape) == (2, 10), (
+    assert isinstance(got, TensorArray) and tuple(got.shape) == (2, 10), (
         f"`DeepConvNet.forward` (eval mode) on input of shape {input_shape} returned "
         f"{describe_output(got)}; expected shape (2, 10).\nHint: reshape the input to "
         f"(N, 1, 28, 28) first, e.g. `inputs.reshape(-1, 1, 28, 28)`.")
-    got = got.double().numpy()
+    got = float64(got)
     if np.allclose(got, expected, rtol=1e-4, atol=1e-5):
         return
     message = (f"`DeepConvNet.forward` (eval mode) on random images given with shape "
                f"{input_shape} does not compute conv(pad 2) → ReLU → max-pool 2×2 → conv(pad 2) → "
                f"ReLU → max-pool 2×2 → flatten → fc → ReLU → dropout → fc with raw logits out.\n"
                f"Yours (first row): {show(got[0])}\nExpected (first row): {show(expected[0])}")
-    if not torch.equal(again, torch.as_tensor(got, dtype=again.dtype)):
+    if not (isinstance(again, TensorArray) and np.array_equal(float64(again), got)):
         raise AssertionError(f"{message}\nHint: two calls gave different logits: dropout must be "
                              f"off in eval mode (`nn.Dropout(0.5)` module, or "
                              f"`F.dropout(x, 0.5, training=self.training)`).")
@@ -270,32 +287,32 @@ def test_deep_conv_net_dropout(models, tools):
     model = models.DeepConvNet()
     described = describe(tools, model, "DeepConvNet()")
     last = deep_conv_parts(described)[-1]
-    images = torch.as_tensor(np.random.default_rng(3).random((4, 1, 28, 28)), dtype=torch.float32)
+    images = uniform_images((4, 1, 28, 28), seed=3)
     model.eval()
     (first, hidden_eval), (second, _) = (tools.forward_recording(model, images, last.path)
                                          for _ in range(2))
-    assert torch.equal(first, second), (
+    assert isinstance(first, TensorArray) and np.array_equal(first, second), (
         "`DeepConvNet` in eval mode (`model.eval()`) gave different logits for the same 4 images "
         "on two calls.\nHint: dropout must be off in eval mode: use an `nn.Dropout(0.5)` module, "
         "or `F.dropout(x, 0.5, training=self.training)`.")
     hidden_eval = deep_conv_hidden(described, images)
     model.train()
     logits_train, hidden_train = tools.forward_recording(model, images, last.path)
-    assert isinstance(hidden_train, torch.Tensor) and hidden_train.shape == hidden_eval.shape, (
+    assert isinstance(hidden_train, TensorArray) and hidden_train.shape == hidden_eval.shape, (
         f"`DeepConvNet` in train mode: the input of the last layer (1024 → 10) should have shape "
         f"{tuple(hidden_eval.shape)}; it is {describe_output(hidden_train)}.")
-    hidden_train = hidden_train.double()
-    expected_logits = F.linear(hidden_train, *layer_params(last))
-    assert isinstance(logits_train, torch.Tensor) and logits_train.shape == expected_logits.shape \
-        and torch.allclose(logits_train.double(), expected_logits, rtol=1e-4, atol=1e-5), (
+    hidden_train = float64(hidden_train)
+    expected_logits = linear(hidden_train, *layer_params(last))
+    assert isinstance(logits_train, TensorArray) and logits_train.shape == expected_logits.shape \
+        and np.allclose(float64(logits_train), expected_logits, rtol=1e-4, atol=1e-5), (
         f"`DeepConvNet.forward` in train mode returned {describe_output(logits_train)}; expected "
         f"the last layer (1024 → 10) applied to what it received, with nothing after it "
-        f"(first row: {show(expected_logits[0].numpy())}).")
+        f"(first row: {show(expected_logits[0])}).")
     active = hidden_eval > 0
-    kept = torch.isclose(hidden_train, 2 * hidden_eval, rtol=1e-4, atol=1e-6)
+    kept = np.isclose(hidden_train, 2 * hidden_eval, rtol=1e-4, atol=1e-6)
     dropped = hidden_train == 0
-    consistent = bool(torch.where(active, kept | dropped, dropped).all())
-    drop_rate = float(dropped[active].double().mean()) if active.any() else 0.0
+    consistent = bool(np.where(active, kept | dropped, dropped).all())
+    drop_rate = float(dropped[active].mean()) if active.any() else 0.0
     assert consistent and 0.4 <= drop_rate <= 0.6, (
         f"`DeepConvNet` in train mode: the input of the last layer (1024 → 10) should be the "
         f"eval-mode hidden values with each one either zeroed or doubled (dropout with p = 0.5), "
@@ -329,14 +346,14 @@ def test_outputs_are_raw_logits(models, tools, name):
         f"`{name}`: found no output `nn.Linear` with a bias (it has "
         f"{describe_linear_layers(describe(tools, model, name))}).")
     bias_path = f"{chain[-1].path}.bias" if chain[-1].path else "bias"
-    bias = torch.linspace(-3, 3, chain[-1].out_features)
-    delta = torch.linspace(0.5, 1.5, chain[-1].out_features)
-    inputs = torch.as_tensor(np.random.default_rng(4).random(input_shape), dtype=torch.float32)
+    bias = tensor(np.linspace(-3, 3, chain[-1].out_features))
+    delta = tensor(np.linspace(0.5, 1.5, chain[-1].out_features))
+    inputs = uniform_images(input_shape, seed=4)
     tools.set_parameter(model, bias_path, bias)
-    got = run_forward(tools, model, inputs, seed=0).double().numpy()
+    got = float64(run_forward(tools, model, inputs, seed=0))
     tools.set_parameter(model, bias_path, bias + delta)
-    moved = run_forward(tools, model, inputs, seed=0).double().numpy()
-    if got.min() < 0 < got.max() and np.allclose(moved - got, delta.double().numpy(), atol=1e-4):
+    moved = float64(run_forward(tools, model, inputs, seed=0))
+    if got.min() < 0 < got.max() and np.allclose(moved - got, float64(delta), atol=1e-4):
         return
     message = (f"`{name}` returned outputs that are not raw logits: with the output layer's "
                f"biases set to -3 … 3 they should include negative and positive values.\n"
@@ -348,7 +365,7 @@ def test_outputs_are_raw_logits(models, tools, name):
     elif got.min() >= 0:
         hint = "no value is negative: remove the activation (ReLU/sigmoid) after the last layer"
     else:
-        raise AssertionError(f"{message}\nWith the biases moved by {show(delta.numpy())} the "
+        raise AssertionError(f"{message}\nWith the biases moved by {show(float64(delta))} the "
                              f"outputs moved by {show((moved - got)[0])} (first row); raw logits "
                              f"move by exactly that much.")
     raise AssertionError(f"{message}\nHint: {hint}; `nn.CrossEntropyLoss` applies log-softmax "
@@ -395,19 +412,23 @@ def test_load_classifier_round_trip(models, tools, worker_tmp_path, input_size, 
     x = random_inputs(N, input_size, seed=5)
     got = run_forward(tools, loaded.eval(), x)
     expected = run_forward(tools, original.eval(), x)
-    assert torch.equal(got, expected), (
+    same_shape = isinstance(got, TensorArray) and got.shape == expected.shape
+    assert same_shape and np.array_equal(got, expected), (
         f"`load_classifier` on {case} returned a model whose outputs differ from the saved "
-        f"model's (largest difference {float((got - expected).abs().max()):.3g}).\n"
+        f"model's ("
+        + (f"largest difference {float(np.abs(float64(got) - float64(expected)).max()):.3g}"
+           if same_shape else f"{describe_output(got)}, not {describe_output(expected)}")
+        + ").\n"
         f"Hint: rebuild a `MultiLayerPerceptron` and copy the saved weights in with "
         f"`model.load_state_dict(state_dict)`.")
 
 
 # -- 8.8 get_device ------------------------------------------------------------------------
 def test_get_device(models, tools):
-    expected = "cuda:0" if torch.cuda.is_available() else "cpu"
+    cuda = bool(tools.cuda_available())
+    expected = "cuda:0" if cuda else "cpu"
     got = models.get_device()
     name = tools.device_name(got)
     assert name == expected, (
         f"`get_device()` returned {name or repr(got)} (a `{remote_type_name(got)}`); expected "
-        f"`torch.device(\"{expected}\")` on the grading machine (CUDA available: "
-        f"{torch.cuda.is_available()}).")
+        f"`torch.device(\"{expected}\")` on the grading machine (CUDA available: {cuda}).")

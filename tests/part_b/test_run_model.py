@@ -10,9 +10,8 @@ right mode gives the expected loss.
 """
 import numpy as np
 import pytest
-import torch
 
-from autograder.grading_process.grading_api import remote_type_name
+from autograder.grading_process.grading_api import TensorArray, remote_type_name
 from tests.support.torch_models import (FIXED_ACCURACY, FIXED_BIAS, FIXED_CASE, FIXED_PREDICTIONS,
                                           FIXED_WEIGHT, FIXED_X, FIXED_Y, OTHER_BIAS, OTHER_CASE,
                                           OTHER_WEIGHT, as_float, cross_entropy_gradient, describe,
@@ -646,8 +645,8 @@ def test_predict(run_model, tools):
     result = run_model.predict(probe(tools), data, tools.cpu())
     preds, targets = unpack(result, 2, "predict", "`(preds, targets)`")
     for name, got, expected in (("preds", preds, FIXED_PREDICTIONS), ("targets", targets, FIXED_Y)):
-        is_labels = (isinstance(got, torch.Tensor) and got.ndim == 1
-                     and not got.dtype.is_floating_point and got.dtype != torch.bool)
+        is_labels = (isinstance(got, TensorArray) and got.ndim == 1
+                     and np.issubdtype(got.dtype, np.integer))
         assert is_labels, (
             f"`predict` returned `{name}` as {describe_output(got)}; expected a 1-D integer tensor "
             f"with one label per example."
@@ -660,7 +659,7 @@ def test_predict(run_model, tools):
     preds, _ = unpack(run_model.predict(probe(tools, OTHER_WEIGHT, OTHER_BIAS), data, tools.cpu()),
                       2, "predict", "`(preds, targets)`")
     expected = np.argmax(FIXED_X @ OTHER_WEIGHT.T + OTHER_BIAS, axis=1)
-    assert isinstance(preds, torch.Tensor) and preds.tolist() == expected.tolist(), (
+    assert isinstance(preds, TensorArray) and preds.tolist() == expected.tolist(), (
         f"`predict` on {OTHER_CASE} returned `preds` {describe_output(preds)} "
-        f"{preds.tolist() if isinstance(preds, torch.Tensor) else ''}; expected "
+        f"{preds.tolist() if isinstance(preds, TensorArray) else ''}; expected "
         f"{expected.tolist()}, the class with the largest logit of each example.")

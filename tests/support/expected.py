@@ -20,7 +20,7 @@ def conv_forward(x, w, b, stride, pad):
     """
     padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     windows = _windows(padded, w.shape[2], w.shape[3], stride)
-    return np.einsum("nchwij,fcij->nfhw", windows, w) + b[None, :, None, None]
+    return np.einsum("nchwij,fcij->nfhw", windows, w, optimize=True) + b[None, :, None, None]
 
 
 def max_pool_forward(x, pool_height, pool_width, stride):

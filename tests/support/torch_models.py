@@ -12,9 +12,8 @@ made here.
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from autograder.grading_process.grading_api import remote_type_name
+from autograder.grading_process.grading_api import TensorArray, remote_type_name
 from tests.support.expected import cross_entropy
 
 # Three classes, logits = x @ FIXED_WEIGHT.T + FIXED_BIAS = [x0, x1, 0.5 - x0 - x1]: every argmax
@@ -70,7 +69,7 @@ def describe(tools, model, name: str) -> Described:
 
 
 def _array(value) -> np.ndarray:
-    return value.double().numpy() if isinstance(value, torch.Tensor) else np.asarray(value, float)
+    return np.array(value, dtype=np.float64).view(np.ndarray)
 
 
 def describe_sizes(sizes) -> str:
@@ -164,15 +163,15 @@ def output_mistake_hint(got, expected, chain=None, x=None) -> str | None:
 
 def describe_output(value) -> str:
     """"a float32 tensor of shape (5, 10)", or the type name of a non-tensor."""
-    if isinstance(value, torch.Tensor):
-        return f"a {str(value.dtype).removeprefix('torch.')} tensor of shape {tuple(value.shape)}"
+    if isinstance(value, TensorArray):
+        return f"a {value.dtype} tensor of shape {tuple(value.shape)}"
     return f"a `{remote_type_name(value)}`"
 
 
 def as_float(value, function: str, name: str) -> float:
     """One number returned by `function` (Python/NumPy number or one-element tensor)."""
     try:
-        return float(value)
+        return float(value.item() if isinstance(value, TensorArray) else value)
     except (TypeError, ValueError, RuntimeError):
         raise AssertionError(
             f"`{function}` returned {name} of type `{remote_type_name(value)}`; expected one number."
