@@ -419,8 +419,8 @@ def test_load_classifier_round_trip(models, tools, worker_tmp_path, input_size, 
         + (f"largest difference {float(np.abs(float64(got) - float64(expected)).max()):.3g}"
            if same_shape else f"{describe_output(got)}, not {describe_output(expected)}")
         + ").\n"
-        f"Hint: rebuild a `MultiLayerPerceptron` and copy the saved weights in with "
-        f"`model.load_state_dict(state_dict)`.")
+        "Hint: rebuild a `MultiLayerPerceptron` and copy the saved weights in with "
+        "`model.load_state_dict(state_dict)`.")
 
 
 # -- 8.8 get_device ------------------------------------------------------------------------
