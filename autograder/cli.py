@@ -8,6 +8,7 @@ it grades the reference solution and writes `out/results.json`.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -19,11 +20,11 @@ from pathlib import Path
 from autograder.harness import results as results_module
 from autograder.paths import DEFAULT_RUBRIC, PROJECT_ROOT
 from autograder.rubric import Rubric, RubricError, load_rubric
-from autograder.tools import audit, build, grade_all, template
 
 ROOT_ENV = "AUTOGRADER_ROOT"
-# The instructor's tools: each module's `register(subparsers)` adds its own subcommand.
-INSTRUCTOR_TOOLS = (template, build, grade_all, audit)
+# The instructor's tools: each module's `register(subparsers)` adds its own subcommand. They
+# are imported only when `run` is not the command (grading a submission never pays for them).
+INSTRUCTOR_TOOLS = ("template", "build", "grade_all", "audit")
 INTERNAL_ERROR = ("The autograder had an internal problem and could not grade this submission "
                   "(not your fault). Course staff can see the details; please let them know.")
 
@@ -32,7 +33,8 @@ def gradescope_root() -> Path:
     return Path(os.environ.get(ROOT_ENV, "/autograder"))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_tools: bool = True) -> argparse.ArgumentParser:
+    """The commands' parser: `run`, and the instructor's tools unless `with_tools` is false."""
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser("run", help="grade one submission and write results.json")
@@ -53,13 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
                      "earned (0 to 1) and its message, by rubric item, as JSON: for instructor tools")
     run.add_argument("--quiet", action="store_true", help="print only the results path")
     run.set_defaults(handler=run_command)
-    for tool in INSTRUCTOR_TOOLS:
-        tool.register(commands)
+    for name in INSTRUCTOR_TOOLS if with_tools else ():
+        importlib.import_module(f"autograder.tools.{name}").register(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(with_tools=argv[:1] != ["run"]).parse_args(argv)
     return args.handler(args)
 
 
