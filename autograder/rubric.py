@@ -211,8 +211,9 @@ class Rubric:
             )
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records the line of every mapping under the key `__line__`."""
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """SafeLoader (libyaml's where PyYAML has it: the rubric is read on every run) that records
+    the line of every mapping under the key `__line__`."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:

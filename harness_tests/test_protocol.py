@@ -135,3 +135,20 @@ def test_error_replies_are_validated_and_clipped():
                 "not a mapping"):
         with pytest.raises(MessageError):
             protocol.ErrorInfo.from_dict(bad)
+
+
+def test_not_called_again_lines_round_trip_and_a_cut_or_forged_line_is_refused():
+    from autograder.wire import not_called_again as entries
+
+    for entry in (entries.FunctionNotCalledAgain("layers.relu_forward", "timed out"),
+                  entries.FrameNotCalledAgain(["/s/layers.py", "relu_forward", 12], "timed out")):
+        line = entries.to_line(entry)
+        assert line.endswith("\n") and line.count("\n") == 1
+        assert entries.read_line(line) == entry
+        with pytest.raises(MessageError):
+            entries.read_line(line[: len(line) // 2])  # a grading process killed mid-write
+    for forged in ('{"kind": "frame", "stuck_in": ["a", "f"], "why": "x"}',
+                   '{"kind": "function", "function": 3, "why": "x"}',
+                   '{"kind": "anything", "why": "x"}', '["function"]'):
+        with pytest.raises(MessageError):
+            entries.read_line(forged)

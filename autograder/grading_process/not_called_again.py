@@ -7,11 +7,12 @@ again for the run's next grading process.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from autograder.grading_process import session
+from autograder.wire import not_called_again as entries
+from autograder.wire.protocol import MessageError
 
 
 def _registry() -> session.NotCalledAgain:
@@ -29,13 +30,13 @@ def remember_in(path: str) -> None:
         return
     for line in lines:
         try:  # a grading process killed mid-write leaves at most its last line cut short
-            entry = json.loads(line)
-            if "function" in entry:
-                registry.functions[str(entry["function"])] = str(entry["why"])
-            else:
-                registry.frames[tuple(entry["stuck_in"])] = str(entry["why"])
-        except (ValueError, KeyError, TypeError):
+            entry = entries.read_line(line)
+        except MessageError:
             continue
+        if isinstance(entry, entries.FunctionNotCalledAgain):
+            registry.functions[entry.function] = entry.why
+        else:
+            registry.frames[tuple(entry.stuck_in)] = entry.why
 
 
 def add(why: str, function: str | None = None, stuck_in: tuple | None = None) -> None:
@@ -44,14 +45,14 @@ def add(why: str, function: str | None = None, stuck_in: tuple | None = None) ->
     registry = _registry()
     if function is not None:
         registry.functions[function] = why
-        entry = {"function": function, "why": why}
+        entry = entries.FunctionNotCalledAgain(function, why)
     else:
         registry.frames[stuck_in] = why
-        entry = {"stuck_in": list(stuck_in), "why": why}
+        entry = entries.FrameNotCalledAgain(list(stuck_in), why)
     if registry.record:
         descriptor = os.open(registry.record, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(descriptor, (json.dumps(entry) + "\n").encode())  # one write: one line
+            os.write(descriptor, entries.to_line(entry).encode())  # one write: one line
         finally:
             os.close(descriptor)
 
