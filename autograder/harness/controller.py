@@ -10,6 +10,7 @@ import os
 import queue
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -33,6 +34,7 @@ from autograder.wire.protocol import (CHANNEL_FD_ENV, HASH_SEED_ENV, PLAN_ENV, P
 from autograder.wire.time_limits import HARNESS_GRACE_S
 
 POLL_SECONDS = 0.1
+CHANNEL_CLOSED = object()  # what the reader thread queues at the channel's end
 FILES_CHECK_SECONDS = 1.0
 SHARED_MEMORY_FOLDER = "/dev/shm/"
 
@@ -142,10 +144,14 @@ class _Controller:
         last_check = time.monotonic()
         while True:
             try:
-                current, current_started = self._handle(events.get(timeout=POLL_SECONDS),
-                                                        current, current_started)
+                message = events.get(timeout=POLL_SECONDS)
             except queue.Empty:
-                pass
+                message = None
+            if message is CHANNEL_CLOSED:  # the process is ending: see it end without a poll's wait
+                _wait_at_most(process, POLL_SECONDS)
+                last_check = 0.0
+            elif message is not None:
+                current, current_started = self._handle(message, current, current_started)
             if time.monotonic() - last_check < POLL_SECONDS:
                 continue  # a stream of events must not starve the checks below
             last_check = time.monotonic()
@@ -162,7 +168,9 @@ class _Controller:
         process_control.kill_descendants()
         reader.join(timeout=2)
         while not events.empty():
-            current, current_started = self._handle(events.get(), current, current_started)
+            message = events.get()
+            if message is not CHANNEL_CLOSED:
+                current, current_started = self._handle(message, current, current_started)
         if not self.collected and not self.grader_error:
             self.grader_error = "The grading tests could not start:\n" + _tail(
                 self.layout.grading / "grading-process.log")
@@ -431,9 +439,20 @@ def _log_refused(event: dict, why: str) -> None:
 
 
 def _pump(read_fd: int, events: queue.Queue) -> None:
-    with os.fdopen(read_fd, "rb") as stream:
-        for event in channel.receive(stream):
-            events.put(event)
+    """Queue every event of the channel, then `CHANNEL_CLOSED`."""
+    try:
+        with os.fdopen(read_fd, "rb") as stream:
+            for event in channel.receive(stream):
+                events.put(event)
+    finally:
+        events.put(CHANNEL_CLOSED)
+
+
+def _wait_at_most(process: subprocess.Popen, seconds: float) -> None:
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        pass
 
 
 def _read_text(path: Path) -> str:
