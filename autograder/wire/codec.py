@@ -83,9 +83,7 @@ def _extension(item, to_handle, default):
     if type(item) is Handle:
         return msgpack.ExtType(EXT_HANDLE, pack([item.id, item.type_name, item.callable]))
     if type(item) is TensorArray and str(item.dtype) in TENSOR_DTYPES:
-        array = np.ascontiguousarray(item.view(np.ndarray))
-        return msgpack.ExtType(EXT_TENSOR, pack([str(array.dtype), list(array.shape),
-                                                 array.tobytes()]))
+        return _tensor_extension(str(item.dtype), np.ascontiguousarray(item.view(np.ndarray)), pack)
     if isinstance(item, np.ndarray):
         array = np.asarray(item)
         if array.dtype.str in ALLOWED_DTYPES:
@@ -97,10 +95,14 @@ def _extension(item, to_handle, default):
     elif _is_tensor(item):
         dtype = str(item.dtype).removeprefix("torch.")
         if dtype in TENSOR_DTYPES:
-            array = item.detach().cpu().contiguous().numpy()
-            return msgpack.ExtType(EXT_TENSOR, pack([dtype, list(array.shape), array.tobytes()]))
+            return _tensor_extension(dtype, item.detach().cpu().contiguous().numpy(), pack)
     handle = _as_handle(item, to_handle)
     return default(handle) if type(handle) is Handle else handle
+
+
+def _tensor_extension(dtype: str, array: np.ndarray, pack) -> msgpack.ExtType:
+    """A tensor of torch dtype name `dtype` whose values are the C-order `array`."""
+    return msgpack.ExtType(EXT_TENSOR, pack([dtype, list(array.shape), array.tobytes()]))
 
 
 def _is_tensor(item) -> bool:

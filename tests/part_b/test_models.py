@@ -13,7 +13,7 @@ import pytest
 from autograder.grading_process.grading_api import TensorArray, remote_type_name, tensor
 from tests.support.torch_models import (affine_chain_forward, chain_sizes, conv_layers,
                                           dense_parameter_count, describe, describe_linear_layers,
-                                          describe_output, describe_sizes, linear_chain,
+                                          describe_output, describe_sizes, float64, linear_chain,
                                           linear_layers, output_mistake_hint)
 from tests.support import show
 from tests.support.expected import conv_forward, max_pool_forward
@@ -37,11 +37,6 @@ def random_inputs(*shape, seed=0):
 def uniform_images(shape, seed):
     """float32 inputs uniform in [0, 1), like pixel values."""
     return tensor(np.random.default_rng(seed).random(shape))
-
-
-def float64(value) -> np.ndarray:
-    """A tensor's values as a plain float64 array."""
-    return np.array(value, dtype=np.float64).view(np.ndarray)
 
 
 def run_forward(tools, model, x, seed=None):

@@ -61,14 +61,15 @@ def describe(tools, model, name: str) -> Described:
     report = tools.describe(model)
     layers = []
     for entry in report["layers"]:
-        weight = _array(entry["weight"])
-        bias = None if entry["bias"] is None else _array(entry["bias"])
+        weight = float64(entry["weight"])
+        bias = None if entry["bias"] is None else float64(entry["bias"])
         layers.append(Layer(str(entry["kind"]), str(entry["path"]), int(entry["in"]),
                             int(entry["out"]), weight, bias, entry.get("padding")))
     return Described(layers, int(report["parameters"]), bool(report["training"]))
 
 
-def _array(value) -> np.ndarray:
+def float64(value) -> np.ndarray:
+    """A tensor's (or any number array's) values as a plain float64 array."""
     return np.array(value, dtype=np.float64).view(np.ndarray)
 
 
