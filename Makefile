@@ -15,6 +15,8 @@ $(VENV)/installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -e ".[dev]"
+	@# The grading process and the workers never write bytecode: compile the harness once here.
+	$(PY) -m compileall -q autograder
 	touch $@
 
 setup: $(VENV)/installed

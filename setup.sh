@@ -20,6 +20,9 @@ python3.11 -m venv "$source_dir/.venv"
 "$source_dir/.venv/bin/pip" install --no-cache-dir --upgrade pip
 "$source_dir/.venv/bin/pip" install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu \
     -r "$source_dir/requirements.txt" torchvision==0.28.0
+# The harness's bytecode, compiled once: the grading process and the workers run with
+# PYTHONDONTWRITEBYTECODE and would otherwise compile it from source on every run.
+"$source_dir/.venv/bin/python" -m compileall -q "$source_dir/autograder"
 # Student code runs as this user (see the README's threat model).
 id -u student >/dev/null 2>&1 || useradd --no-create-home --shell /usr/sbin/nologin student
 # Bake the data in now: importing the loaders reads only files shipped inside packages.

@@ -121,10 +121,18 @@ def test_second_run_skips_everyone_and_writes_the_same_csv(graded_class):
 
 
 def test_runs_that_time_out_get_a_failure_row_and_do_not_stop_the_batch(tmp_path):
+    """Each run outlives grade-all's 1 s: its `sigmoid` never returns (the item's own time
+    limit is longer)."""
     export = tmp_path / "export"
+    never_returns = (PROJECT / "reference" / "activations.py").read_text() + textwrap.dedent("""
+
+        def sigmoid(z):
+            while True:
+                pass
+        """)
     for student in ("alice", "bob"):
         (export / student).mkdir(parents=True)
-        shutil.copy(PROJECT / "reference" / "activations.py", export / student)
+        (export / student / "activations.py").write_text(never_returns)
     out = tmp_path / "out"
     finished = grade_all(export, out, "-j", "2", "--timeout", "1")
     assert finished.returncode == 1

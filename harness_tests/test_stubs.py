@@ -89,3 +89,35 @@ def test_a_not_implemented_error_of_finished_code_is_not_a_stub(monkeypatch):
     with pytest.raises(NotImplementedError) as raised:
         raise_remote(info, "tools.forward")
     assert not isinstance(raised.value, NotImplementedYet)
+
+
+def _not_implemented(function: str, frames=()) -> protocol.ErrorInfo:
+    return protocol.ErrorInfo("NotImplementedError", ["NotImplementedError", "RuntimeError",
+                                                      "Exception", "BaseException"], "", None,
+                              list(frames))
+
+
+def test_the_stubs_are_read_off_the_sources_snapshot_when_a_call_first_raises(monkeypatch):
+    """The submitted sources are parsed for stubs only once a call raises NotImplementedError:
+    `partly_done` is not a stub, `stub` and `Net.loss` are."""
+    grading = session.GradingSession()
+    grading.files.sources.update({"mod": SOURCE, "": ""})
+    monkeypatch.setattr(session, "_current", grading)
+    assert grading.stubs is None
+    with pytest.raises(NotImplementedYet) as raised:
+        raise_remote(_not_implemented("mod.stub"), "mod.stub")
+    assert raised.value.function == "mod.stub"
+    assert grading.stubs == {"mod.stub", "mod.stub_with_message", "Net.loss"}
+    with pytest.raises(NotImplementedError) as raised:
+        raise_remote(_not_implemented("mod.partly_done"), "mod.partly_done")
+    assert not isinstance(raised.value, NotImplementedYet)
+
+
+def test_before_the_snapshot_no_call_is_taken_for_a_stub(monkeypatch):
+    grading = session.GradingSession()
+    grading.files.sources["mod"] = SOURCE  # read, but the snapshot is not marked as taken
+    monkeypatch.setattr(session, "_current", grading)
+    with pytest.raises(NotImplementedError) as raised:
+        raise_remote(_not_implemented("mod.stub"), "mod.stub")
+    assert not isinstance(raised.value, NotImplementedYet)
+    assert grading.stubs is None  # asked again once the snapshot exists

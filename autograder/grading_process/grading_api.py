@@ -33,11 +33,10 @@ from autograder.grading_process.cannot_pass import note_cannot_pass
 from autograder.grading_process.problems import (CallFailed, ForbiddenImport, SubmissionFileMissing,
                                                  SubmissionImportFailed, SubmissionProblem)
 from autograder.grading_process.proxies import RemoteModule, RemoteObject, remote_type_name
-from autograder.grading_process.remote_errors import SubmissionError, register_stubs
+from autograder.grading_process.remote_errors import SubmissionError
 from autograder.grading_process.remote_operations import (call_options, count_executed_lines, fill,
                                                           seed_numpy, timed_call, worker_library)
 from autograder.grading_process.worker_slot import WorkerSlot
-from autograder.template_stubs import stub_functions
 from autograder.wire.protocol import PROVIDED_DIR_ENV, SUBMISSION_DIR_ENV
 from autograder.wire.tensor_array import TensorArray, tensor
 
@@ -72,7 +71,6 @@ def snapshot_sources() -> None:
     for path in sorted(submission_dir().glob("*.py")):
         if path.is_file() and not path.is_symlink():
             sources[path.stem] = path.read_text(encoding="utf-8", errors="replace")
-            register_stubs(stub_functions(path.stem, sources[path.stem]))
     sources.setdefault("", "")  # marks the snapshot as taken
 
 

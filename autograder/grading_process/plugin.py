@@ -15,6 +15,7 @@ Two ways in:
 from __future__ import annotations
 
 import faulthandler
+import gc
 import json
 import os
 import sys
@@ -24,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading_process import (contract, grading_api, not_called_again, session,
-                                        submitted_imports, worker_client)
+from autograder.grading_process import (contract, grading_api, hypothesis_inputs, not_called_again,
+                                        session, submitted_imports, worker_client)
 from autograder.grading_process.cannot_pass import take_cannot_pass
 from autograder.grading_process.decorations import decorations_of
 from autograder.grading_process.feedback import describe_failure
@@ -81,6 +82,15 @@ def pytest_configure(config):
                                       "autograder-reporter")
     elif config.getoption("submission"):
         _configure_direct_run(config)
+
+
+def pytest_collection_finish(session):
+    """The tests are loaded: Hypothesis draws their inputs from them alone
+    (`hypothesis_inputs`), and what pytest, Hypothesis and the tests built is frozen out of
+    the garbage collector's scans (each full collection would walk it again: Hypothesis's
+    first test runs one)."""
+    hypothesis_inputs.ignore_loaded_modules()
+    gc.freeze()
 
 
 def _configure_direct_run(config) -> None:

@@ -15,6 +15,7 @@ from autograder.grading_process import session, worker_client
 from autograder.grading_process.cannot_pass import note_cannot_pass
 from autograder.grading_process.stubs import NotImplementedYet
 from autograder.sentences import MUST_RETURN, timed_out_message
+from autograder.template_stubs import stub_functions
 from autograder.wire import protocol
 
 REMOTE_BUILTINS = (
@@ -31,10 +32,19 @@ class SubmissionError(Exception):
     `AssertionError`, `SystemExit`, ...)."""
 
 
-def register_stubs(labels: set[str]) -> None:
-    """Calls labelled so (`layers.relu_forward`, `TwoLayerNet.loss`) are of functions whose
-    submitted source is the template's stub."""
-    session.current().stubs.update(labels)
+def _stubs() -> set[str]:
+    """Labels of the calls (`layers.relu_forward`, `TwoLayerNet.loss`) whose submitted source is
+    the template's stub, read off the sources' snapshot the first time a call raises
+    `NotImplementedError` (a submission that never does is never parsed for them); empty
+    while no snapshot is taken."""
+    grading = session.current()
+    if grading.stubs is None:
+        sources = grading.files.sources
+        if "" not in sources:  # the snapshot's mark (`grading_api.snapshot_sources`)
+            return set()
+        grading.stubs = {label for name, text in sources.items() if name
+                         for label in stub_functions(name, text)}
+    return grading.stubs
 
 
 def _stub_raising(info: protocol.ErrorInfo) -> str | None:
@@ -44,16 +54,16 @@ def _stub_raising(info: protocol.ErrorInfo) -> str | None:
         return None
     filename, _, function, _ = info.frames[-1]
     label = function if "." in function else f"{Path(filename).stem}.{function}"
-    return label if label in session.current().stubs else None
+    return label if label in _stubs() else None
 
 
 def raise_remote(info: protocol.ErrorInfo, function: str):
     """Re-raise the worker's exception `info`, raised while calling `function`: a
-    `NotImplementedError` of a stub (see `register_stubs`) as `NotImplementedYet`, whether the
+    `NotImplementedError` of a stub (see `_stubs`) as `NotImplementedYet`, whether the
     stub is `function` itself or what it reached (a model's `__init__` or `forward`, through a
     tool)."""
     if "NotImplementedError" in info.bases:
-        stub = function if function in session.current().stubs else _stub_raising(info)
+        stub = function if function in _stubs() else _stub_raising(info)
         if stub is not None:
             raise NotImplementedYet(stub)
     name = next((base for base in info.bases if base in REMOTE_BUILTINS), None)

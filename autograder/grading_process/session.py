@@ -84,7 +84,7 @@ class GradingSession:
     test: TestState = field(default_factory=TestState)
     workers: WorkerPool = field(default_factory=WorkerPool)
     not_called_again: NotCalledAgain = field(default_factory=NotCalledAgain)
-    stubs: set[str] = field(default_factory=set)  # labels of calls whose source is the stub
+    stubs: set[str] | None = None  # labels of calls whose source is the stub (read when first asked)
     files: SubmittedFiles = field(default_factory=SubmittedFiles)
     contract_dir: str | None = None  # the template's `.py` files (the assignment's signatures)
     planned: dict[str, PlannedTest] = field(default_factory=dict)  # node id -> config, timeout

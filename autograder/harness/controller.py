@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 from autograder.harness import container
 from autograder.paths import PROJECT_ROOT
@@ -40,24 +41,28 @@ SHARED_MEMORY_FOLDER = "/dev/shm/"
 
 
 def run_checks(submission: Path, rubric: Rubric, items: list[str] | None = None,
-               keep_dir: Path | None = None) -> GradingRun:
+               keep_dir: Path | None = None,
+               while_grading: Callable[[], None] | None = None) -> GradingRun:
     """Run every grading test (check) on the submission folder, in as many grading processes
-    as it takes; `items` restricts the run to those rubric item ids."""
+    as it takes; `items` restricts the run to those rubric item ids. `while_grading` runs in a
+    thread once the first grading process has started: what the harness needs afterwards,
+    prepared while it waits."""
     started = time.monotonic()
     process_control.become_subreaper()
     rubric = replace(rubric, limits=container.fitted(rubric.limits))
     with accounts.lease_sandbox_user() as user:
-        return _run_checks_as(user, submission, rubric, items, keep_dir, started)
+        return _run_checks_as(user, submission, rubric, items, keep_dir, started, while_grading)
 
 
 def _run_checks_as(user, submission: Path, rubric: Rubric, items: list[str] | None,
-                   keep_dir: Path | None, started: float) -> GradingRun:
+                   keep_dir: Path | None, started: float,
+                   while_grading: Callable[[], None] | None) -> GradingRun:
     """`run_checks`, with student code run as `user` (None: as we are)."""
     run_dir = Path(tempfile.mkdtemp(prefix=accounts.RUN_FOLDER_PREFIX, dir=keep_dir))
     owned_before = leftover_files.entries_owned_by(user.uid) if user else set()
     try:
         layout = prepare_run_folder(run_dir, submission, rubric, user)
-        control = _Controller(rubric, layout, user, items, owned_before)
+        control = _Controller(rubric, layout, user, items, owned_before, while_grading)
         control.run(deadline=started + rubric.limits.total_timeout)
         return GradingRun(
             outcomes=control.outcomes, collected=control.collected, staged=layout.staged,
@@ -93,8 +98,9 @@ class _Controller:
     """Drives grading processes until every selected test has an outcome."""
 
     def __init__(self, rubric: Rubric, layout: RunFolder, user, items: list[str] | None,
-                 owned_before: set[str]):
+                 owned_before: set[str], while_grading: Callable[[], None] | None = None):
         self.rubric = rubric
+        self.while_grading = while_grading
         self.owned_before = owned_before
         self.files_checked = 0.0
         self.layout = layout
@@ -137,6 +143,8 @@ class _Controller:
         finally:
             os.close(write_fd)
         self.processes_started += 1
+        if self.while_grading is not None and self.processes_started == 1:
+            threading.Thread(target=self.while_grading, daemon=True).start()
         events: queue.Queue = queue.Queue()
         reader = threading.Thread(target=_pump, args=(read_fd, events), daemon=True)
         reader.start()

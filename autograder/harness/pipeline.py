@@ -31,7 +31,7 @@ def grade_submission(submission: Path, rubric: Rubric, metadata_path: Path | Non
     if accounts.sandbox_user():
         hidden = [rubric.root / rubric.tests_dir, rubric.path]
         leftover_files.hide_from_sandbox(hidden + ([rubric.root / rubric.reference] if rubric.reference else []))
-    run = controller.run_checks(submission, rubric, items)
+    run = controller.run_checks(submission, rubric, items, while_grading=results.load_validators)
     if rubric.isolation == "faithful":
         return Graded(suite_results.build_suite_results(rubric, run), [], run)
     graded = score_items(rubric, run, items)

@@ -8,11 +8,13 @@ import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-
-import jsonschema
+from typing import TYPE_CHECKING
 
 from autograder.harness.scoring import GradedItem
 from autograder.rubric import Rubric
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMA_PATH = Path(__file__).with_name("results_schema.json")  # what we write
 GRADESCOPE_SCHEMA_PATH = Path(__file__).with_name("gradescope_results_schema.json")  # what it accepts
@@ -20,8 +22,17 @@ RATE_LIMITED_KEY = "rate_limited"  # in `extra_data` of results carried over by 
 SECONDS_KEY = "seconds"  # in each test's `extra_data`: how long its checks took to run
 
 
+def load_validators() -> None:
+    """Import jsonschema and build both validators (about 40 ms, on the way to every
+    results.json): the harness does it while the grading process runs."""
+    for path in (SCHEMA_PATH, GRADESCOPE_SCHEMA_PATH):
+        _validator(path)
+
+
 @lru_cache(maxsize=2)
 def _validator(path: Path) -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     schema = json.loads(path.read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
