@@ -114,7 +114,7 @@ def scenario(label: str, runs: int, submission: str, results: Path, items: list[
     wall, cpu = (statistics.median(column) for column in list(zip(*timed))[:2])
     figures = Figures(wall, cpu, item_seconds={key: statistics.median(values)
                                                for key, values in per_item.items()})
-    line = f"{label:<34} wall {wall:6.1f} s   cpu {cpu:6.1f} s"
+    line = f"{label:<34} wall {wall:6.2f} s   cpu {cpu:6.2f} s"
     if memory:
         sampled = [measure(submission, results, items, env, memory=True) for _ in range(runs)]
         figures.pss, rss, figures.largest = (statistics.median(column)
@@ -142,7 +142,7 @@ def print_targets(reference: Figures, template: Figures, two_items: Figures) -> 
             ("largest process (reference)", reference.largest, TARGETS["largest_process_mb"], "MB"),
             ("run's peak PSS (reference)", reference.pss, TARGETS["run_pss_mb"], "MB")]
     for label, figure, target, unit in rows:
-        print(f"target {label:<30} {figure:7.1f} {unit:<5} <= {target:g}: "
+        print(f"target {label:<30} {figure:7.2f} {unit:<5} <= {target:g}: "
               f"{'met' if figure <= target else 'NOT MET'}")
 
 
