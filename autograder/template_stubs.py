@@ -12,10 +12,11 @@ import ast
 
 def stub_functions(module: str, source: str) -> set[str]:
     """Labels of the stubs in `source`: `module.function` for functions, `Class.method` for
-    methods (as calls on an instance are labelled)."""
+    methods (as calls on an instance are labelled); none for a source Python cannot parse (a
+    syntax error, a NUL byte, an expression nested too deep)."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
     found = set()
     for node in tree.body:

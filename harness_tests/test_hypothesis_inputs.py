@@ -36,3 +36,23 @@ def test_without_it_hypothesis_would_draw_constants_from_the_harness_source():
     (when a release stops doing so, this test says the module has become needless)."""
     ignored, constants = _constants_drawn_from(ignore=False)
     assert ignored is None and constants > 50
+
+
+def test_a_pytest_session_with_the_plugin_does_it_once_the_tests_are_collected(tmp_path):
+    """The plugin's hook, in a real session: when the test runs, Hypothesis has no constant of
+    the harness's to draw, and what collection built is frozen out of the collector's scans."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_inputs.py").write_text(
+        "import gc\n"
+        "from hypothesis.internal.conjecture import providers\n\n"
+        "def test_drawn_from_the_tests_alone():\n"
+        "    assert len(providers._get_local_constants()) == 0\n"
+        "    assert gc.get_freeze_count() > 0\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "autograder.grading_process.plugin",
+         "-p", "no:cacheprovider", "-c", str(tmp_path / "pytest.ini"), "--rootdir", str(tmp_path),
+         str(tmp_path / "test_inputs.py")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "1 passed" in result.stdout

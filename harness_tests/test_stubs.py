@@ -113,6 +113,42 @@ def test_the_stubs_are_read_off_the_sources_snapshot_when_a_call_first_raises(mo
     assert not isinstance(raised.value, NotImplementedYet)
 
 
+def test_taking_the_snapshot_parses_nothing(monkeypatch, tmp_path):
+    """The sources are read before any worker runs, but parsed only when a call first raises
+    NotImplementedError (a submission that never does is never parsed for stubs)."""
+    from autograder.grading_process import grading_api, remote_errors
+    from autograder.wire.protocol import SUBMISSION_DIR_ENV
+
+    (tmp_path / "mod.py").write_text(SOURCE)
+    monkeypatch.setenv(SUBMISSION_DIR_ENV, str(tmp_path))
+    grading = session.GradingSession()
+    monkeypatch.setattr(session, "_current", grading)
+    parsed = []
+    monkeypatch.setattr(remote_errors, "stub_functions",
+                        lambda module, source: parsed.append(module) or stub_functions(module, source))
+    grading_api.snapshot_sources()
+    assert grading.files.sources["mod"] == SOURCE and parsed == []
+    with pytest.raises(NotImplementedYet):
+        raise_remote(_not_implemented("mod.stub"), "mod.stub")
+    with pytest.raises(NotImplementedYet):
+        raise_remote(_not_implemented("Net.loss"), "Net.loss")
+    assert parsed == ["mod"]  # once, then kept
+
+
+def test_a_source_python_cannot_parse_has_no_stubs_and_costs_no_call_its_error(monkeypatch):
+    """A NUL byte (ValueError from the parser) or a too deep expression (RecursionError) in one
+    submitted file: a `NotImplementedError` still comes back as itself, never as the parser's
+    error a test might expect."""
+    grading = session.GradingSession()
+    grading.files.sources.update({"broken": "x = 1\x00\n", "deep": "x = " + "1+" * 200_000 + "1",
+                                  "mod": SOURCE, "": ""})
+    monkeypatch.setattr(session, "_current", grading)
+    with pytest.raises(NotImplementedError) as raised:
+        raise_remote(_not_implemented("broken.f"), "broken.f")
+    assert not isinstance(raised.value, NotImplementedYet)
+    assert grading.stubs == {"mod.stub", "mod.stub_with_message", "Net.loss"}
+
+
 def test_before_the_snapshot_no_call_is_taken_for_a_stub(monkeypatch):
     grading = session.GradingSession()
     grading.files.sources["mod"] = SOURCE  # read, but the snapshot is not marked as taken

@@ -88,7 +88,8 @@ def pytest_collection_finish(session):
     """The tests are loaded: Hypothesis draws their inputs from them alone
     (`hypothesis_inputs`), and what pytest, Hypothesis and the tests built is frozen out of
     the garbage collector's scans (each full collection would walk it again: Hypothesis's
-    first test runs one)."""
+    first test runs one). In every session that loads the plugin, the harness's or an
+    instructor's direct run, so that both draw the same inputs."""
     hypothesis_inputs.ignore_loaded_modules()
     gc.freeze()
 
