@@ -71,7 +71,7 @@ def snapshot_sources() -> None:
     for path in sorted(submission_dir().glob("*.py")):
         if path.is_file() and not path.is_symlink():
             sources[path.stem] = path.read_text(encoding="utf-8", errors="replace")
-    sources.setdefault("", "")  # marks the snapshot as taken
+    sources.setdefault(_files().SNAPSHOT_MARK, "")
 
 
 def submitted_source(name: str) -> str:

@@ -39,11 +39,10 @@ def _stubs() -> set[str]:
     while no snapshot is taken."""
     grading = session.current()
     if grading.stubs is None:
-        sources = grading.files.sources
-        if "" not in sources:  # the snapshot's mark (`grading_api.snapshot_sources`)
+        if not grading.files.snapshot_taken:
             return set()
-        grading.stubs = {label for name, text in sources.items() if name
-                         for label in stub_functions(name, text)}
+        grading.stubs = {label for name, text in grading.files.sources.items()
+                         if name != grading.files.SNAPSHOT_MARK for label in stub_functions(name, text)}
     return grading.stubs
 
 

@@ -12,6 +12,7 @@ module of the grading process.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 from types import ModuleType
 
 from autograder.wire.protocol import PlannedTest
@@ -74,9 +75,15 @@ class SubmittedFiles:
     (module name -> text, read before any worker ran), the import problems found in them, and
     the instructor's copies of the provided modules."""
 
+    SNAPSHOT_MARK: ClassVar[str] = ""  # the key of `sources` that marks the snapshot as taken
+
     sources: dict[str, str] = field(default_factory=dict)
     import_failures: dict = field(default_factory=dict)
     provided: dict[str, ModuleType] = field(default_factory=dict)
+
+    @property
+    def snapshot_taken(self) -> bool:
+        return self.SNAPSHOT_MARK in self.sources
 
 
 @dataclass
