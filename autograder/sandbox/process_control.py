@@ -25,6 +25,7 @@ from autograder.rubric import Limits
 PR_SET_CHILD_SUBREAPER = 36
 MAX_WRITTEN_FILE_BYTES = 64 << 20
 KILL_WAIT_SECONDS = 0.2  # a SIGKILLed process ends within milliseconds
+ENDED_POLL_SECONDS = 0.001
 KILL_DEADLINE_SECONDS = 2.0  # the whole of one clean-up, however many rounds a fork bomb needs
 
 
@@ -205,9 +206,22 @@ def _kill_until_none(find, then=lambda: None) -> int:
                 killed += 1
             except psutil.Error:
                 continue
-        psutil.wait_procs(found, timeout=KILL_WAIT_SECONDS)
+        _wait_ended(found, KILL_WAIT_SECONDS)
         then()
     return killed
+
+
+def _wait_ended(processes: list[psutil.Process], seconds: float) -> None:
+    """Wait up to `seconds` until every one of `processes` has ended. A zombie has ended: its
+    parent reaps it when it next looks (a worker's parent is its fork server), and psutil's
+    own wait would sleep until then."""
+    deadline = time.monotonic() + seconds
+    pending = processes
+    while True:
+        pending = [process for process in pending if not _is_zombie(process)]
+        if not pending or time.monotonic() >= deadline:
+            return
+        time.sleep(ENDED_POLL_SECONDS)
 
 
 def processes_of(uid: int) -> list[psutil.Process]:
