@@ -110,7 +110,8 @@ class Rubric:
         """No rubric file: the tests in `tests_folder` (a gradescope-utils suite) define every
         item with their decorators, and the whole upload is staged; graded faithfully (the
         suite beside the submission, as Gradescope runs it) unless `isolation` is strict. A
-        `run_tests.py` in the folder or beside it gives `JSONTestRunner`'s options."""
+        `run_tests.py` in the folder or beside it gives `JSONTestRunner`'s options and the
+        test files' pattern its `discover(...)` names."""
         from autograder.run_tests_options import read_runner_options
 
         folder = Path(tests_folder).resolve()
@@ -119,7 +120,7 @@ class Rubric:
         return cls(path=folder.parent / "rubric.yaml", name=folder.name, template="",
                    reference="", tests_dir=folder.name, provided_files=(), items=(),
                    limits=Limits(), isolation=isolation, runner_options=options,
-                   results_fields=fields)
+                   results_fields=fields, test_pattern=options.get("pattern", DEFAULT_TEST_PATTERN))
 
     @property
     def root(self) -> Path:

@@ -1,7 +1,8 @@
 """A course's own `run_tests.py`: the options it gives `JSONTestRunner`, read without running it.
 
 Gradescope's documented `run_tests.py` builds `JSONTestRunner(visibility=..., stdout_visibility=...,
-post_processor=..., failure_prefix=...)`. The harness reads the literal options from its syntax
+post_processor=..., failure_prefix=...)` and runs it on `unittest.defaultTestLoader.discover("tests",
+pattern=...)`. The harness reads the literal options and the test files' pattern from its syntax
 tree; a `post_processor` named there is taken from the file's top-level definitions alone
 (imports, functions, classes and assignments, never its `if __name__ == "__main__":` block), run
 as instructor code in the harness once every test's result is in. With no `run_tests.py`, the
@@ -37,20 +38,46 @@ def read_runner_options(tests_folder: Path) -> dict:
     except SyntaxError as error:
         print(f"autograder: {path} does not parse ({error}); using the sample's options", file=sys.stderr)
         return dict(SAMPLE_OPTIONS)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _called_name(node.func) == "JSONTestRunner":
-            options = {"path": str(path)}
-            for keyword in node.keywords:
-                if keyword.arg in LITERAL_OPTIONS:
-                    try:
-                        options[keyword.arg] = ast.literal_eval(keyword.value)
-                    except ValueError:
-                        print(f"autograder: {path}: {keyword.arg}= is not a literal; ignored",
-                              file=sys.stderr)
-                elif keyword.arg == "post_processor" and isinstance(keyword.value, ast.Name):
-                    options["post_processor"] = keyword.value.id
-            return options
-    return dict(SAMPLE_OPTIONS)
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    runner = next((call for call in calls if _called_name(call.func) == "JSONTestRunner"), None)
+    options = dict(SAMPLE_OPTIONS) if runner is None else _runner_options(runner, path)
+    discover = next((call for call in calls if _called_name(call.func) == "discover"), None)
+    pattern = _discover_pattern(discover, path) if discover is not None else None
+    if pattern is not None:
+        options["pattern"] = pattern
+    return options
+
+
+def _runner_options(call: ast.Call, path: Path) -> dict:
+    options = {"path": str(path)}
+    for keyword in call.keywords:
+        if keyword.arg in LITERAL_OPTIONS:
+            try:
+                options[keyword.arg] = ast.literal_eval(keyword.value)
+            except ValueError:
+                print(f"autograder: {path}: {keyword.arg}= is not a literal; ignored",
+                      file=sys.stderr)
+        elif keyword.arg == "post_processor" and isinstance(keyword.value, ast.Name):
+            options["post_processor"] = keyword.value.id
+    return options
+
+
+def _discover_pattern(call: ast.Call, path: Path) -> str | None:
+    """The test files' pattern of `discover(start_dir, pattern)` (its second argument, or
+    `pattern=`), when it is a literal file name pattern; None for unittest's own `test*.py`."""
+    given = call.args[1] if len(call.args) > 1 else next(
+        (keyword.value for keyword in call.keywords if keyword.arg == "pattern"), None)
+    if given is None:
+        return None
+    try:
+        pattern = ast.literal_eval(given)
+    except ValueError:
+        pattern = None
+    if not isinstance(pattern, str) or not pattern or "/" in pattern:
+        print(f"autograder: {path}: discover()'s pattern is not a literal file name pattern; "
+              f"unittest's test*.py is used", file=sys.stderr)
+        return None
+    return pattern
 
 
 def apply_post_processor(options: dict, results: dict) -> str | None:

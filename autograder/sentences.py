@@ -4,6 +4,7 @@ from __future__ import annotations
 
 NOT_IMPLEMENTED = "Not implemented yet"
 SLOW_CODE = "a loop that never ends or an algorithm much slower than needed"
+OUTPUT_CUT = "… (output cut at the grader's limit)"
 MUST_RETURN = "Graded functions must return, never call `exit()`, `sys.exit()` or `os._exit()`."
 
 

@@ -765,8 +765,154 @@ ML_WRONG = {
         ''',
 }
 
+# A board-game homework over two test files named as its run_tests.py discovers them
+# (`discover("tests", pattern="*_tests.py")`): module-level constants computed from the
+# submission's values, a 0-point check, a 0-point `@partial_credit` bonus, a TestCase class
+# imported into the second file (unittest runs it twice, JSONTestRunner lists it twice), a test
+# printing some 40,000 characters, and a leaderboard column.
+GRID_RUN_TESTS = '''
+import sys
+import unittest
+
+from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
+
+if __name__ == "__main__":
+    suite = unittest.defaultTestLoader.discover("tests", pattern="*_tests.py")
+    with open(sys.argv[1], "w") as stream:
+        JSONTestRunner(visibility="visible", stream=stream).run(suite)
+'''
+
+GRID_TESTS = {
+    "board_tests.py": '''
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import (
+            leaderboard, number, partial_credit, weight)
+
+        import grid
+
+        CELLS = grid.SIZE * grid.SIZE
+        LAST = grid.SIZE - 1
+        CORNERS = [(0, 0), (0, LAST), (LAST, 0), (LAST, LAST)]
+
+
+        class TestSubmission(unittest.TestCase):
+            @weight(0)
+            @number("0.1")
+            def test_files(self):
+                """grid.py was submitted (0 points)"""
+                self.assertTrue(hasattr(grid, "new_board"))
+
+
+        class TestBoard(unittest.TestCase):
+            @weight(2)
+            @number("1.1")
+            def test_cells(self):
+                """A new board has SIZE * SIZE cells"""
+                self.assertEqual(len(grid.new_board()), CELLS)
+
+            @weight(1)
+            @number("1.2")
+            def test_corners(self):
+                """The corners start empty"""
+                board = grid.new_board()
+                for row, column in CORNERS:
+                    self.assertEqual(grid.cell(board, row, column), ".", f"corner {row}, {column}")
+
+            @weight(1)
+            @number("1.3")
+            def test_render(self):
+                """Four boards print as grids"""
+                for _ in range(4):
+                    text = grid.render(grid.new_board())
+                    print(text)
+                self.assertEqual(text.count("\\n"), grid.SIZE - 1)
+
+            @partial_credit(0)
+            def test_bonus(self, set_score=None):
+                """Bonus: nothing yet (0 points)"""
+                set_score(0)
+
+            @leaderboard("cells")
+            def test_leaderboard_cells(self, set_leaderboard_value=None):
+                set_leaderboard_value(len(grid.new_board()))
+        ''',
+    "moves_tests.py": '''
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import number, weight
+
+        from board_tests import TestSubmission
+
+        import grid
+
+
+        class TestMoves(unittest.TestCase):
+            @weight(2)
+            @number("2.1")
+            def test_place(self):
+                """A placed mark shows in its cell"""
+                board = grid.new_board()
+                grid.place(board, 3, 4, "X")
+                self.assertEqual(grid.cell(board, 3, 4), "X")
+
+            @weight(1)
+            @number("2.2")
+            def test_place_outside(self):
+                """A mark outside the board is refused"""
+                with self.assertRaises(ValueError):
+                    grid.place(grid.new_board(), grid.SIZE, 0, "X")
+        ''',
+}
+
+GRID_RIGHT = {"grid.py": '''
+    SIZE = 100
+
+
+    def new_board():
+        return ["."] * (SIZE * SIZE)
+
+
+    def cell(board, row, column):
+        return board[row * SIZE + column]
+
+
+    def place(board, row, column, mark):
+        if not (0 <= row < SIZE and 0 <= column < SIZE):
+            raise ValueError(f"({row}, {column}) is outside the board")
+        board[row * SIZE + column] = mark
+
+
+    def render(board):
+        return "\\n".join("".join(board[row * SIZE:(row + 1) * SIZE]) for row in range(SIZE))
+    '''}
+
+GRID_WRONG = {"grid.py": '''
+    SIZE = 100
+
+
+    def new_board():
+        return ["."] * (SIZE * (SIZE - 1))
+
+
+    def cell(board, row, column):
+        return board[row * SIZE + column]
+
+
+    def place(board, row, column, mark):
+        board[row * SIZE + column] = mark
+
+
+    def render(board):
+        return "".join(board)
+    '''}
+
+
 SUITES = {"calculator": (CALCULATOR_TESTS, CALCULATOR_RIGHT, CALCULATOR_WRONG),
           "lab with a base class": (LAB_TESTS, LAB_RIGHT, LAB_WRONG),
           "strings and lists homework": (HOMEWORK_TESTS, HOMEWORK_RIGHT, HOMEWORK_WRONG),
           "inventory over three test files": (INVENTORY_TESTS, INVENTORY_RIGHT, INVENTORY_WRONG),
-          "numpy package with staff helpers": (ML_TESTS, ML_RIGHT, ML_WRONG)}
+          "numpy package with staff helpers": (ML_TESTS, ML_RIGHT, ML_WRONG),
+          "board game with its own run_tests.py": (GRID_TESTS, GRID_RIGHT, GRID_WRONG)}
+# The run_tests.py a suite's course puts beside its tests (the others use Gradescope's sample).
+RUN_TESTS_BESIDE = {"board game with its own run_tests.py": GRID_RUN_TESTS}

@@ -43,8 +43,9 @@ from pathlib import Path
 
 import pytest
 
+from autograder.sentences import OUTPUT_CUT
 from harness_tests.conftest import read_results, run_entrypoint
-from harness_tests.faithful_suites import LAB_TESTS, LAB_WRONG, SUITES
+from harness_tests.faithful_suites import LAB_TESTS, LAB_WRONG, RUN_TESTS_BESIDE, SUITES
 
 # Gradescope's sample run_tests.py, run from /autograder/source with the submission copied in.
 RUN_TESTS = textwrap.dedent("""
@@ -102,11 +103,11 @@ def in_folder(results: dict, folder: re.Pattern) -> dict:
     return results
 
 
-def by_name(results: dict) -> dict:
-    tests = {}
+def by_name(results: dict) -> dict[str, list[dict]]:
+    """Every test under its name, in the order they ran (a test listed twice, twice)."""
+    tests: dict[str, list[dict]] = {}
     for test in results["tests"]:
-        assert test["name"] not in tests, f"two tests named {test['name']!r}"
-        tests[test["name"]] = test
+        tests.setdefault(test["name"], []).append(test)
     return tests
 
 
@@ -119,8 +120,11 @@ def top_level(results: dict) -> dict:
 def test_faithful_mode_writes_what_json_test_runner_writes(tmp_path, suite, which):
     tests_files, right, wrong = SUITES[suite]
     tests = write_files(tmp_path / "suite" / "tests", tests_files)
+    run_tests = RUN_TESTS_BESIDE.get(suite, RUN_TESTS)
+    if suite in RUN_TESTS_BESIDE:
+        (tmp_path / "suite" / "run_tests.py").write_text(run_tests)
     submission = write_files(tmp_path / "submission", right if which == "right" else wrong)
-    expected = json_test_runner(tests, submission, tmp_path / "gradescope")
+    expected = json_test_runner(tests, submission, tmp_path / "gradescope", run_tests)
     got = graded_by_entrypoint(tests, submission, tmp_path / "results.json")
     assert by_name(got) == by_name(expected)
     assert top_level(got) == top_level(expected)
@@ -162,7 +166,7 @@ def test_a_courses_run_tests_options_and_post_processor_are_honoured(tmp_path):
     assert by_name(got) == by_name(expected)
     assert top_level(got) == top_level(expected)
     assert got["output"] == "Late: half marks." and got["stdout_visibility"] == "visible"
-    assert "FAIL: 8 != 16\n" in by_name(got)["square(4) is 16"]["output"]
+    assert "FAIL: 8 != 16\n" in by_name(got)["square(4) is 16"][0]["output"]
 
 
 FAILED_CLASS_TESTS = {"test_fixture.py": '''
@@ -206,7 +210,51 @@ def test_a_failed_setupclass_is_one_entry_and_the_run_goes_on(tmp_path):
     got = graded_by_entrypoint(tests, submission, tmp_path / "results.json")
     assert sorted(test["name"] for test in got["tests"]) == [
         "setUpClass (test_fixture.TestSquare)", "test_area (test_fixture.TestCircle.test_area)"]
-    assert by_name(got)["setUpClass (test_fixture.TestSquare)"] == {
+    assert by_name(got)["setUpClass (test_fixture.TestSquare)"] == [{
         "name": "setUpClass (test_fixture.TestSquare)", "status": "failed",
-        "output": "Test Failed: module 'shapes' has no attribute 'Square'\n"}
+        "output": "Test Failed: module 'shapes' has no attribute 'Square'\n"}]
     assert got["score"] == 2
+
+
+FLOOD_TESTS = {"test_report.py": '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import weight
+
+    import report
+
+
+    class TestReport(unittest.TestCase):
+        @weight(2)
+        def test_report(self):
+            """The report prints every line"""
+            lines = report.lines(60_000)
+            print("\\n".join(lines))
+            self.assertEqual(len(lines), 60_000)
+
+        @weight(1)
+        def test_header(self):
+            """The header comes first"""
+            self.assertEqual(report.lines(1), ["line 0: résumé ✓"])
+    '''}
+FLOOD_SUBMISSION = {"report.py": '''
+    def lines(count):
+        return [f"line {number}: résumé ✓" for number in range(count)]
+    '''}
+
+
+def test_output_past_the_limit_is_cut_and_the_test_keeps_its_result(tmp_path):
+    """A test printing 1.2 million characters, not all ASCII (README: each test's output is cut
+    at the run's output limit, 256 K characters): it passes, as under JSONTestRunner, its output
+    is what JSONTestRunner shows up to the cut, and the next test is graded."""
+    tests = write_files(tmp_path / "suite" / "tests", FLOOD_TESTS)
+    submission = write_files(tmp_path / "submission", FLOOD_SUBMISSION)
+    expected = by_name(json_test_runner(tests, submission, tmp_path / "gradescope"))
+    got = by_name(graded_by_entrypoint(tests, submission, tmp_path / "results.json"))
+    [report], [full] = got["The report prints every line"], expected["The report prints every line"]
+    shown, marker = report.pop("output").rsplit("\n", 1)
+    printed = full.pop("output")
+    assert len(printed) > 1_200_000 and len(shown) == 256 * 1024 and printed.startswith(shown)
+    assert marker == OUTPUT_CUT and report == full == {
+        "name": "The report prints every line", "score": 2, "max_score": 2, "status": "passed"}
+    assert got["The header comes first"] == expected["The header comes first"]

@@ -30,6 +30,7 @@ from autograder.grading_process import (contract, grading_api, hypothesis_inputs
 from autograder.grading_process.cannot_pass import take_cannot_pass
 from autograder.grading_process.decorations import decorations_of
 from autograder.grading_process.feedback import describe_failure
+from autograder.grading_process.reported_text import fitting
 from autograder.sandbox import process_control
 from autograder.wire import channel, events
 from autograder.wire.decorations import Decorations
@@ -244,8 +245,7 @@ class GradingReporter:
         if message is not None and hidden is not None:
             message = str(hidden)
         stdout = self.captured.pop(node, "")
-        if len(stdout) > self.output_limit:
-            stdout = stdout[: self.output_limit] + "\n… (output cut at the grader's limit)"
+        stdout = fitting(stdout, self.output_limit)
         channel.send(self.fd, events.Result(
             test=node, passed=message is None, message=message or "", stdout=stdout,
             properties=_json_safe(self.properties.pop(node, [])),

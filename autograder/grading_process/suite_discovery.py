@@ -26,18 +26,47 @@ from autograder.paths import without_harness_folder
 
 class Placeholder:
     """Whatever a test module takes from the submission while it loads: any attribute, call,
-    item or base class, doing nothing."""
+    item, operator or base class, doing nothing. Arithmetic and comparisons give placeholders
+    (`CELLS = grid.SIZE * grid.SIZE` loads); where Python needs a plain value it gets a neutral
+    one: false, 0, 0.0, an empty iteration, no member."""
 
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         return Placeholder()
 
-    def __call__(self, *args, **kwargs):
+    def _placeholder(self, *args, **kwargs):
         return Placeholder()
 
-    def __getitem__(self, key):
-        return Placeholder()
+    __call__ = __getitem__ = _placeholder
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _placeholder
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _placeholder
+    __pow__ = __rpow__ = __matmul__ = __rmatmul__ = __divmod__ = __rdivmod__ = _placeholder
+    __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = _placeholder
+    __lshift__ = __rlshift__ = __rshift__ = __rrshift__ = _placeholder
+    __neg__ = __pos__ = __abs__ = __invert__ = __round__ = _placeholder
+    __lt__ = __le__ = __gt__ = __ge__ = _placeholder
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        return False
+
+    def __len__(self):
+        return 0
+
+    def __index__(self):
+        return 0
+
+    __int__ = __index__
+
+    def __float__(self):
+        return 0.0
+
+    def __contains__(self, item):
+        return False
+
+    def __format__(self, spec):
+        return ""
 
     def __iter__(self):
         return iter(())

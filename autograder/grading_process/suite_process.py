@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from autograder.grading_process import suite_discovery, worker_client
+from autograder.grading_process.reported_text import fitting
 from autograder.sandbox import process_control
 from autograder.sentences import timed_out_message
 from autograder.wire import channel, events
@@ -34,8 +35,8 @@ class SuiteGrading:
         self.plan = plan
         self.setup: SuiteSetup = plan.suite
         self.fd = fd
-        self.known: dict[str, Decorations] = {}
-        self.remaining: list[str] = []
+        self.known: dict[str, Decorations] = {}  # by key: the id, or for a test listed again
+        self.remaining: list[str] = []             # (a class imported into a second module) the id and its count
         self.unlisted = 0
 
     def run(self) -> None:
@@ -45,7 +46,7 @@ class SuiteGrading:
         for name, error in problems:
             print(f"autograder: the suite's module {name} did not load for reading its "
                   f"decorators; its tests count as status-only:\n{error}", file=sys.stderr)
-        self.known = {test.id: test for test in tests}
+        self.known = _keyed(tests)
         channel.send(self.fd, events.Collected(
             list(self.known), {test: found.to_wire() for test, found in self.known.items()}))
         done = set(self.plan.done)
@@ -63,7 +64,8 @@ class SuiteGrading:
         request = messages.RunSuiteRequest(
             start_dir=str(Path(source) / self.setup.tests_name), pattern=self.setup.pattern,
             failure_prefix=self.setup.failure_prefix, descriptions=self.setup.descriptions,
-            buffer=self.setup.buffer, ids=None if everything else self.remaining)
+            buffer=self.setup.buffer,
+            ids=None if everything else list(dict.fromkeys(self.known[key].id for key in self.remaining)))
         current, started_any = None, False
         worker_client.begin_test(self.setup.timeout, self.plan.output_limit_bytes)
         try:
@@ -108,22 +110,23 @@ class SuiteGrading:
             channel.send(self.fd, events.Started(test))
             self.no_result(test)
 
-    def start(self, test) -> str | None:
+    def start(self, test_id) -> str | None:
+        """The key of the test that starts: the first one left with unittest's id `test_id`."""
         worker_client.begin_test(self.setup.timeout, self.plan.output_limit_bytes)
-        if test in self.remaining:
-            channel.send(self.fd, events.Started(test))
-            return test
+        for key in self.remaining:
+            if self.known[key].id == test_id:
+                channel.send(self.fd, events.Started(key))
+                return key
         return None
 
     def entry(self, frame: messages.SuiteEntryFrame, current) -> None:
-        test = frame.id
-        if test in self.known:
-            if test != current or test not in self.remaining:
+        if any(found.id == frame.id for found in self.known.values()):
+            if current is None or self.known[current].id != frame.id:
                 return  # a result for a test that is not the one running: refused
-            self.remaining.remove(test)
-            found = self.known[test]
+            self.remaining.remove(current)
+            found = self.known[current]
             channel.send(self.fd, events.Result(
-                test=test, passed=frame.status in (None, "passed"), message=_text(frame.output),
+                test=current, passed=frame.status in (None, "passed"), message=self.shown(frame.output),
                 set_score=frame.score if found.partial_credit and _number(frame.score) else None,
                 leaderboard_value=(frame.value if isinstance(frame.value, str)
                                    or _number(frame.value) else None)))
@@ -134,7 +137,11 @@ class SuiteGrading:
         if self.unlisted >= MAX_UNLISTED:
             return
         self.unlisted += 1
-        channel.send(self.fd, events.Unlisted(_text(name)[:500], bool(passed), _text(output)))
+        channel.send(self.fd, events.Unlisted(_text(name)[:500], bool(passed), self.shown(output)))
+
+    def shown(self, output) -> str:
+        """A test's output as results.json shows it: up to the run's output limit."""
+        return fitting(_text(output), self.plan.output_limit_bytes)
 
     def lost(self, current: str | None, started_any: bool, why: str) -> bool:
         """The worker stopped before the suite ended: `current` (else the next test, else every
@@ -157,6 +164,17 @@ class SuiteGrading:
             return timed_out_message(self.setup.timeout, where, note=" (the grader's limit per test)",
                                      look_for="a loop that never ends or a prompt waiting for input")
         return f"The process running the tests {failure.message} while this test ran."
+
+
+def _keyed(tests: list[Decorations]) -> dict[str, Decorations]:
+    """Each test by its key: unittest's id, which a TestCase class imported into a second test
+    module shares with the first (unittest runs and JSONTestRunner lists it twice), so a second
+    listing is keyed `id (2)`, a third `id (3)`."""
+    keyed, seen = {}, {}
+    for test in tests:
+        seen[test.id] = seen.get(test.id, 0) + 1
+        keyed[test.id if seen[test.id] == 1 else f"{test.id} ({seen[test.id]})"] = test
+    return keyed
 
 
 def _number(value) -> bool:

@@ -24,6 +24,7 @@ import psutil
 from autograder.grading_process import session
 from autograder.grading_process.session import TestBudget
 from autograder.paths import PROJECT_ROOT
+from autograder.sentences import OUTPUT_CUT
 from autograder.sandbox import process_control
 from autograder.sandbox.exits import (describe_exit, innermost_submission_frame,
                                       innermost_submission_function)
@@ -488,7 +489,7 @@ class WorkerHandle:
             sys.stdout.write(shown.decode("utf-8", "replace"))
             if len(shown) < len(chunk) and not budget.output_cut:
                 budget.output_cut = True
-                sys.stdout.write("\n… (output cut at the grader's limit)\n")
+                sys.stdout.write(f"\n{OUTPUT_CUT}\n")
         if self.output_read >= OUTPUT_REWIND_BYTES:
             # The worker is idle between requests: start its output file over, so that the
             # written-file limit applies to what one call prints, not to the whole module.

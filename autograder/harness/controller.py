@@ -235,7 +235,7 @@ class _Controller:
         elif isinstance(event, events.Unlisted) and self.rubric.isolation == "faithful":
             key = f"unlisted:{len(self.outcomes)}"
             self.outcomes[key] = CheckOutcome(key, event.passed is True,
-                                              str(event.output or "")[:events.MAX_MESSAGE_CHARS],
+                                              str(event.output or "")[:events.MAX_STDOUT_CHARS],
                                               name=str(event.name or "")[:500])
         elif isinstance(event, events.Result) and event.test == current and current not in self.outcomes:
             self.outcomes[current] = self._outcome(current, event, message,
@@ -246,8 +246,10 @@ class _Controller:
     def _outcome(self, test: str, event: events.Result, message: dict, seconds: float) -> CheckOutcome:
         found = self.decorated.get(test, Decorations())
         try:
-            fields = events.result_fields(event, partial_credit=found.partial_credit,
-                                          leaderboard=found.leaderboard is not None)
+            fields = events.result_fields(
+                event, partial_credit=found.partial_credit, leaderboard=found.leaderboard is not None,
+                message_limit=(events.MAX_STDOUT_CHARS if self.rubric.isolation == "faithful"
+                               else events.MAX_MESSAGE_CHARS))
         except events.InvalidEvent as error:
             _log_refused(message, str(error))
             return CheckOutcome(test, False, f"The grader received a malformed report for this "

@@ -11,7 +11,8 @@ from typing import Iterator
 
 from autograder.wire import events
 
-MAX_EVENT_BYTES = 1 << 20
+MAX_EVENT_BYTES = 4 << 20
+MAX_TEXT_BYTES = 3 << 20  # what one text of an event may take of its line, escaped as JSON
 
 
 def send(fd: int, event) -> None:

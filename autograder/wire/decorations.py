@@ -44,9 +44,14 @@ class Decorations:
         return self.order or "desc"
 
     def to_wire(self) -> dict:
-        """The fields this record has (a None, False or empty field is left out)."""
+        """The fields this record has (a field at its default, None, False or no tags, is left
+        out; a weight or number of 0 is kept)."""
         return {key: list(value) if key == "tags" else value
-                for key, value in asdict(self).items() if value not in (None, False, ())}
+                for key, value in asdict(self).items() if not _unset(value)}
+
+
+def _unset(value) -> bool:
+    return value is None or value is False or value == ()
 
 
 _TEXT_FIELDS = ("visibility", "leaderboard", "order", "hide_errors", "doc", "id", "name")

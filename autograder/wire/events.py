@@ -92,14 +92,16 @@ def read_event(message):
     return from_mapping(message, EVENTS, KIND, "an event", error=InvalidEvent)
 
 
-def result_fields(event: Result, partial_credit: bool, leaderboard: bool) -> dict:
-    """The fields of a `Result`, checked: passed, message, stdout, properties, set_score,
-    leaderboard_value."""
+def result_fields(event: Result, partial_credit: bool, leaderboard: bool,
+                  message_limit: int = MAX_MESSAGE_CHARS) -> dict:
+    """The fields of a `Result`, checked: passed, message (up to `message_limit` characters:
+    a faithful suite's message is the test's output, up to `MAX_STDOUT_CHARS`), stdout,
+    properties, set_score, leaderboard_value."""
     if type(event.passed) is not bool:
         raise InvalidEvent("`passed` is not true or false")
     return {
         "passed": event.passed,
-        "message": _text(event.message, "message", MAX_MESSAGE_CHARS),
+        "message": _text(event.message, "message", message_limit),
         "stdout": _text(event.stdout, "stdout", MAX_STDOUT_CHARS),
         "properties": _properties(event.properties or []),
         "set_score": _finite(event.set_score, "set_score") if partial_credit else None,

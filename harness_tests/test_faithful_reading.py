@@ -1,0 +1,105 @@
+"""What the faithful suite mode reads of a suite before any submitted code runs, and the texts
+it reports: discovery with the submission's modules as placeholders, decorators on the wire,
+a course's `run_tests.py`, output cut to what an event carries."""
+import json
+import textwrap
+
+from autograder.grading_process import suite_discovery
+from autograder.grading_process.reported_text import fitting
+from autograder.run_tests_options import read_runner_options
+from autograder.rubric import DEFAULT_TEST_PATTERN, Rubric
+from autograder.sentences import OUTPUT_CUT
+from autograder.wire.channel import MAX_TEXT_BYTES
+from autograder.wire.decorations import Decorations, read_decorations
+
+MODULE_LEVEL_VALUES = '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import number, weight
+
+    import grid
+    from grid import SIZE
+
+    CELLS = grid.SIZE * grid.SIZE + 1
+    EDGE = [(row, SIZE - 1) for row in range(SIZE)]
+    LABEL = f"{grid.SIZE:>3d} x {len(grid.cells())}"
+    EVEN = SIZE % 2 == 0 and -SIZE < abs(SIZE) and "x" not in grid.NAMES
+
+
+    class TestGrid(unittest.TestCase):
+        @weight(3)
+        @number("1.1")
+        def test_cells(self):
+            """The board has its cells"""
+            self.assertEqual(len(grid.cells()), CELLS)
+    '''
+
+
+def test_module_level_values_of_the_submission_do_not_hide_a_modules_decorators(tmp_path):
+    """`CELLS = grid.SIZE * grid.SIZE` and the like load with placeholders: the weight and
+    number are read (they were lost, the module's tests status-only, when it failed to load)."""
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_grid.py").write_text(textwrap.dedent(MODULE_LEVEL_VALUES))
+    tests, problems = suite_discovery.discover(str(tmp_path / "tests"), "test*.py", ["grid"])
+    assert problems == []
+    assert [(test.id, test.name, test.weight, test.number) for test in tests] == [
+        ("test_grid.TestGrid.test_cells", "The board has its cells", 3, "1.1")]
+
+
+def test_a_weight_or_number_of_zero_crosses_the_wire():
+    """`@weight(0)` is a 0-point test JSONTestRunner scores 0/0, not a test with no weight."""
+    wire = Decorations(weight=0, number=0, partial_credit=False, tags=()).to_wire()
+    assert wire == {"weight": 0, "number": 0}
+    assert read_decorations(wire) == Decorations(weight=0, number=0)
+
+
+def run_tests_beside(tmp_path, text: str) -> dict:
+    (tmp_path / "tests").mkdir(parents=True)
+    (tmp_path / "run_tests.py").write_text(textwrap.dedent(text))
+    return read_runner_options(tmp_path / "tests")
+
+
+def test_the_test_files_pattern_of_a_courses_run_tests_is_used(tmp_path):
+    options = run_tests_beside(tmp_path, '''
+        import unittest
+        from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
+
+        suite = unittest.defaultTestLoader.discover("tests", "*_tests.py")
+        JSONTestRunner(visibility="hidden").run(suite)
+        ''')
+    assert options["pattern"] == "*_tests.py" and options["visibility"] == "hidden"
+    assert Rubric.for_suite(tmp_path / "tests").test_pattern == "*_tests.py"
+
+
+def test_a_pattern_given_by_keyword_or_not_at_all(tmp_path):
+    keyword = run_tests_beside(tmp_path / "a", '''
+        import unittest
+        suite = unittest.TestLoader().discover(start_dir="tests", pattern="check_*.py")
+        ''')
+    assert keyword == {"visibility": "visible", "pattern": "check_*.py"}
+    none = run_tests_beside(tmp_path / "b", 'import unittest\nunittest.defaultTestLoader.discover("tests")\n')
+    assert "pattern" not in none
+    assert Rubric.for_suite(tmp_path / "b" / "tests").test_pattern == DEFAULT_TEST_PATTERN
+
+
+def test_a_pattern_that_is_not_a_literal_file_name_is_not_used(tmp_path, capsys):
+    options = run_tests_beside(tmp_path, '''
+        import sys, unittest
+        unittest.defaultTestLoader.discover("tests", pattern=sys.argv[2])
+        ''')
+    assert "pattern" not in options
+    assert "not a literal file name pattern" in capsys.readouterr().err
+
+
+def test_output_is_cut_at_the_limit_and_marked():
+    assert fitting("short", 10) == "short"
+    assert fitting("x" * 50, 10) == "x" * 10 + "\n" + OUTPUT_CUT
+
+
+def test_output_is_cut_to_what_an_event_carries_whatever_its_characters():
+    """A character may take 12 bytes of an event's JSON line: the cut output always fits, as
+    an event too long for its line would be lost and the test blamed for it."""
+    for character in ("\U0001F600", "\x01", "é", "x"):
+        text = fitting(character * 4_000_000, 10**9)
+        assert len(json.dumps(text)) <= MAX_TEXT_BYTES
+        assert text.endswith(OUTPUT_CUT) and text.startswith(character * 1000)
