@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import grp
+import itertools
 import os
 import pwd
 import shutil
@@ -64,8 +65,11 @@ def lease_sandbox_user() -> Iterator[SandboxUser | None]:
     if folder is None:
         yield user
         return
-    spares = [SandboxUser(f"sandbox-{uid}", uid, uid) for uid in SPARE_UIDS if not _has_account(uid)]
-    for candidate in [user, *spares]:
+    # (the spare uids are looked up only when the user is taken: 64 account lookups)
+    spares = (SandboxUser(f"sandbox-{uid}", uid, uid) for uid in SPARE_UIDS if not _has_account(uid))
+    tried = 0
+    for candidate in itertools.chain([user], spares):
+        tried += 1
         lease = open(folder / f"{candidate.uid}.lock", "a")
         try:
             fcntl.flock(lease, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -81,7 +85,7 @@ def lease_sandbox_user() -> Iterator[SandboxUser | None]:
         finally:
             lease.close()
         return
-    raise RuntimeError(f"{len(spares) + 1} runs already hold every sandbox user on this machine")
+    raise RuntimeError(f"{tried} runs already hold every sandbox user on this machine")
 
 
 def remove_stale_run_folders(gid: int) -> list[str]:
