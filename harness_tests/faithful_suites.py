@@ -769,7 +769,10 @@ ML_WRONG = {
 # (`discover("tests", pattern="*_tests.py")`): module-level constants computed from the
 # submission's values, a 0-point check, a 0-point `@partial_credit` bonus, a TestCase class
 # imported into the second file (unittest runs it twice, JSONTestRunner lists it twice), a test
-# printing some 40,000 characters, and a leaderboard column.
+# printing some 40,000 characters, a leaderboard column, and a third file whose top level unpacks
+# a value of the submission (`ROWS, COLUMNS = grid.shape()`, which no placeholder can give: its
+# decorators are read from its source), with aliased decorators and tests a base class of the
+# file gives its subclass.
 GRID_RUN_TESTS = '''
 import sys
 import unittest
@@ -865,6 +868,38 @@ GRID_TESTS = {
         ''',
 }
 
+GRID_TESTS["shape_tests.py"] = '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import number, weight as points
+
+    import grid
+
+    ROWS, COLUMNS = grid.shape()
+
+
+    class GridCase(unittest.TestCase):
+        def setUp(self):
+            self.board = grid.new_board()
+
+        @points(1)
+        @number("3.0")
+        def test_board_is_a_list(self):
+            """The board is a list"""
+            self.assertIsInstance(self.board, list)
+
+
+    class TestShape(GridCase):
+        @points(1)
+        @number("3.1")
+        def test_rows(self):
+            """The shape has SIZE rows and columns"""
+            self.assertEqual((ROWS, COLUMNS), (grid.SIZE, grid.SIZE))
+
+        def test_cells_match_the_shape(self):
+            self.assertEqual(len(self.board), ROWS * COLUMNS)
+    '''
+
 GRID_RIGHT = {"grid.py": '''
     SIZE = 100
 
@@ -885,6 +920,10 @@ GRID_RIGHT = {"grid.py": '''
 
     def render(board):
         return "\\n".join("".join(board[row * SIZE:(row + 1) * SIZE]) for row in range(SIZE))
+
+
+    def shape():
+        return SIZE, SIZE
     '''}
 
 GRID_WRONG = {"grid.py": '''
@@ -905,6 +944,10 @@ GRID_WRONG = {"grid.py": '''
 
     def render(board):
         return "".join(board)
+
+
+    def shape():
+        return SIZE, SIZE - 1
     '''}
 
 

@@ -2,7 +2,9 @@
 it reports: discovery with the submission's modules as placeholders, decorators on the wire,
 a course's `run_tests.py`, output cut to what an event carries."""
 import json
+import sys
 import textwrap
+from dataclasses import replace
 
 from autograder.grading_process import suite_discovery
 from autograder.grading_process.reported_text import fitting
@@ -103,3 +105,77 @@ def test_output_is_cut_to_what_an_event_carries_whatever_its_characters():
         text = fitting(character * 4_000_000, 10**9)
         assert len(json.dumps(text)) <= MAX_TEXT_BYTES
         assert text.endswith(OUTPUT_CUT) and text.startswith(character * 1000)
+
+
+UNLOADABLE = '''
+    import unittest
+
+    from gradescope_utils.autograder_utils import decorators
+    from gradescope_utils.autograder_utils.decorators import hide_errors, leaderboard, tags
+    from gradescope_utils.autograder_utils.decorators import partial_credit as credit
+
+    import hw
+
+    X, y = hw.load_data()
+    POINTS = 2
+
+
+    class Mixin:
+        def test_from_a_mixin(self):
+            pass
+
+
+    class Base(unittest.TestCase):
+        @decorators.weight(1)
+        def test_shared(self):
+            """Shared by every subclass
+
+            More text."""
+
+
+    class TestModel(Base, Mixin):
+        @credit(3)
+        @decorators.number(2.5)
+        @tags("model", "fit")
+        def test_fit(self, set_score=None):
+            pass
+
+        @decorators.weight(POINTS)
+        @hide_errors()
+        def test_not_a_literal(self):
+            pass
+
+        @leaderboard(column_name="accuracy", sort_order="asc")
+        def test_board(self, set_leaderboard_value=None):
+            pass
+
+        def helper(self):
+            pass
+    '''
+
+
+def test_a_module_that_does_not_load_has_its_decorators_read_from_its_source(tmp_path, monkeypatch):
+    """`X, y = hw.load_data()` fails with placeholders (nothing to unpack): the module's tests
+    and their literal decorators come from its syntax tree, as the loader reads them once the
+    module loads (here with a stand-in `hw` that gives two values), in the same order; a
+    decorator whose argument is not a literal is left out."""
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_model.py").write_text(textwrap.dedent(UNLOADABLE))
+    read, problems = suite_discovery.discover(str(tmp_path / "tests"), "test*.py", ["hw"])
+    assert [(name, count) for name, _, count in problems] == [("test_model", 6)]
+    assert "not enough values to unpack" in problems[0][1]
+
+    (tmp_path / "stand-in").mkdir()
+    (tmp_path / "stand-in" / "hw.py").write_text("def load_data():\n    return 1, 2\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "stand-in"))
+    for name in ("hw", "test_model"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    loaded, problems = suite_discovery.discover(str(tmp_path / "tests"), "test*.py", [])
+    assert problems == []
+    not_literal = "test_model.TestModel.test_not_a_literal"
+    assert [replace(test, weight=None) if test.id == not_literal else test for test in loaded] == read
+    assert [test.weight for test in loaded if test.id == not_literal] == [2]
+    assert [test.id for test in read] == [
+        "test_model.Base.test_shared", "test_model.TestModel.test_board",
+        "test_model.TestModel.test_fit", "test_model.TestModel.test_from_a_mixin",
+        "test_model.TestModel.test_not_a_literal", "test_model.TestModel.test_shared"]

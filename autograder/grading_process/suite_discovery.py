@@ -20,6 +20,7 @@ import unittest
 from dataclasses import replace
 from pathlib import Path
 
+from autograder.grading_process import static_decorations
 from autograder.grading_process.decorations import decorations_of
 from autograder.paths import without_harness_folder
 
@@ -119,7 +120,8 @@ class SuiteFolderFinder(importlib.abc.MetaPathFinder):
 
 def discover(start_dir: str, pattern: str, submitted: list[str], descriptions: bool = True):
     """(tests, problems): one `Decorations` per test in discovery order, with its id and
-    name, and the test modules that failed to load here, as (name, error text)."""
+    name, and the test modules that failed to load here, as (name, error text, how many tests
+    `static_decorations` read from its source instead)."""
     finder, folder = PlaceholderFinder(submitted), SuiteFolderFinder(start_dir)
     saved_path = sys.path[:]
     sys.path[:] = without_harness_folder(sys.path)
@@ -134,7 +136,11 @@ def discover(start_dir: str, pattern: str, submitted: list[str], descriptions: b
     tests, problems = [], []
     for test in _tests_of(suite):
         if isinstance(test, unittest.loader._FailedTest):
-            problems.append((test.id(), str(getattr(test, "_exception", ""))[-3000:]))
+            module = test._testMethodName
+            read = static_decorations.read_module(
+                Path(start_dir, *module.split(".")).with_suffix(".py"), module, descriptions)
+            tests.extend(read)
+            problems.append((module, str(getattr(test, "_exception", ""))[-3000:], len(read)))
             continue
         method = getattr(test, test._testMethodName, None)
         doc = test.shortDescription()

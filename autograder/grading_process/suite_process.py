@@ -43,9 +43,10 @@ class SuiteGrading:
         tests, problems = suite_discovery.discover(self.setup.private_dir, self.setup.pattern,
                                                    self.plan.submitted_modules,
                                                    self.setup.descriptions)
-        for name, error in problems:
+        for name, error, read in problems:
             print(f"autograder: the suite's module {name} did not load for reading its "
-                  f"decorators; its tests count as status-only:\n{error}", file=sys.stderr)
+                  f"decorators without the submission; {read} tests read from its source, any "
+                  f"other test of it counts as status-only:\n{error}", file=sys.stderr)
         self.known = _keyed(tests)
         channel.send(self.fd, events.Collected(
             list(self.known), {test: found.to_wire() for test, found in self.known.items()}))
