@@ -116,14 +116,14 @@ def run_command(args) -> int:
         leftover_files.hide_from_sandbox([results_path.parent])
     try:
         outcome = pipeline.grade_submission(submission, rubric, metadata, args.items)
-    except Exception:
+        results_module.write_results(outcome.results, results_path,
+                                     ours=not outcome.rate_limited and rubric.isolation != "faithful")
+    except Exception:  # noqa: BLE001 - a run that failed, or results that do not validate
         traceback.print_exc()
         failed = results_module.failure_results(rubric, INTERNAL_ERROR, time.monotonic() - started)
         results_module.write_results(failed, results_path)
         print(f"results.json: {results_path}")
         return 3
-    results_module.write_results(outcome.results, results_path,
-                                 ours=not outcome.rate_limited and rubric.isolation != "faithful")
     if args.checks:
         _write_checks(outcome.items, args.checks)
     if not args.quiet:

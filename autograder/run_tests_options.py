@@ -14,7 +14,8 @@ import ast
 import sys
 from pathlib import Path
 
-LITERAL_OPTIONS = ("visibility", "stdout_visibility", "failure_prefix", "descriptions", "buffer")
+LITERAL_OPTIONS = ("visibility", "stdout_visibility", "failure_prefix", "descriptions", "buffer",
+                   "failfast")
 SAMPLE_OPTIONS = {"visibility": "visible"}
 FILE_NAME = "run_tests.py"
 
@@ -38,6 +39,11 @@ def read_runner_options(tests_folder: Path) -> dict:
     except SyntaxError as error:
         print(f"autograder: {path} does not parse ({error}); using the sample's options", file=sys.stderr)
         return dict(SAMPLE_OPTIONS)
+    own = sorted({node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+                  and node.name in ("JSONTestRunner", "JSONTestResult")})
+    if own:
+        print(f"autograder: {path} defines its own {' and '.join(own)}; the suite runs with "
+              f"gradescope-utils' own, with the options read from the file", file=sys.stderr)
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
     runner = next((call for call in calls if _called_name(call.func) == "JSONTestRunner"), None)
     options = dict(SAMPLE_OPTIONS) if runner is None else _runner_options(runner, path)
@@ -81,7 +87,9 @@ def _discover_pattern(call: ast.Call, path: Path) -> str | None:
 
 
 def apply_post_processor(options: dict, results: dict) -> str | None:
-    """Call the `run_tests.py` post-processor on `results` (in place); the problem, if any."""
+    """Call the `run_tests.py` post-processor on `results` (in place); the problem, if any.
+    Its folder is first on `sys.path` meanwhile, as when Gradescope runs the file (its
+    `from utilities import ...` finds the module beside it)."""
     name = options.get("post_processor")
     if not name:
         return None
@@ -90,11 +98,15 @@ def apply_post_processor(options: dict, results: dict) -> str | None:
     tree.body = [node for node in tree.body if isinstance(
         node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Assign))]
     namespace = {"__name__": "run_tests", "__file__": str(path)}
+    saved_path = sys.path[:]
+    sys.path.insert(0, str(path.parent))
     try:
         exec(compile(tree, str(path), "exec"), namespace)  # noqa: S102 - the instructor's code
         namespace[name](results)
-    except Exception as error:  # noqa: BLE001 - a course's code: report, keep the results
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - a course's code: report, go on
         return f"{path}: post_processor {name} failed: {type(error).__name__}: {error}"
+    finally:
+        sys.path[:] = saved_path
     return None
 
 

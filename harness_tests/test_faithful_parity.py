@@ -73,13 +73,15 @@ def write_files(folder: Path, files: dict[str, str]) -> Path:
     return folder
 
 
-def json_test_runner(tests: Path, submission: Path, workspace: Path, run_tests: str = RUN_TESTS) -> dict:
+def json_test_runner(tests: Path, submission: Path, workspace: Path, run_tests: str = RUN_TESTS,
+                     beside: dict[str, str] | None = None) -> dict:
     """What Gradescope writes: `run_tests` run from a copy of `/autograder/source` (its folder
-    written as that one in the output)."""
+    written as that one in the output), with the files `beside` it."""
     source = workspace / "source"
     shutil.copytree(submission, source)
     shutil.copytree(tests, source / "tests")
     (source / "run_tests.py").write_text(run_tests)
+    write_files(source, beside or {})
     out = workspace / "json_test_runner.json"
     subprocess.run([sys.executable, "run_tests.py", str(out)], cwd=source, check=True,
                    capture_output=True, timeout=120)
@@ -258,3 +260,107 @@ def test_output_past_the_limit_is_cut_and_the_test_keeps_its_result(tmp_path):
     assert marker == OUTPUT_CUT and report == full == {
         "name": "The report prints every line", "score": 2, "max_score": 2, "status": "passed"}
     assert got["The header comes first"] == expected["The header comes first"]
+
+
+FAILFAST_RUN_TESTS = textwrap.dedent("""
+    import sys
+    import unittest
+
+    from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
+
+    from grading_policy import NOTE, capped
+
+
+    def cap(results):
+        results["score"] = capped(results["score"])
+        results["output"] = NOTE
+
+
+    if __name__ == "__main__":
+        suite = unittest.defaultTestLoader.discover("tests")
+        with open(sys.argv[1], "w") as stream:
+            JSONTestRunner(visibility="visible", failfast=True, post_processor=cap,
+                           stream=stream).run(suite)
+    """)
+GRADING_POLICY = {"grading_policy.py": '''
+    NOTE = "Scores are capped at 1.5 this week."
+
+
+    def capped(score):
+        return min(score, 1.5)
+    '''}
+
+
+def test_failfast_and_a_post_processor_importing_a_module_beside_run_tests(tmp_path):
+    """`JSONTestRunner(failfast=True)` stops at the first failure (what follows is not listed),
+    and the post-processor's `from grading_policy import capped` finds the course's module
+    beside `run_tests.py`, as when Gradescope runs the file."""
+    tests = write_files(tmp_path / "suite" / "tests", LAB_TESTS)
+    (tmp_path / "suite" / "run_tests.py").write_text(FAILFAST_RUN_TESTS)
+    write_files(tmp_path / "suite", GRADING_POLICY)
+    submission = write_files(tmp_path / "submission", LAB_WRONG)
+    expected = json_test_runner(tests, submission, tmp_path / "gradescope", FAILFAST_RUN_TESTS,
+                                beside=GRADING_POLICY)
+    got = graded_by_entrypoint(tests, submission, tmp_path / "results.json")
+    assert by_name(got) == by_name(expected)
+    assert top_level(got) == top_level(expected)
+    everything = json_test_runner(tests, submission, tmp_path / "without failfast")
+    assert got["tests"][-1]["status"] == "failed" and len(got["tests"]) < len(everything["tests"])
+    assert got["output"] == "Scores are capped at 1.5 this week."
+
+
+ON_FAIL_TESTS = {"test_hw.py": '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import visibility, weight
+
+    import hw
+
+
+    class TestHw(unittest.TestCase):
+        @weight(2)
+        @visibility("on_fail")
+        def test_double(self):
+            """double(2) is 4"""
+            self.assertEqual(hw.double(2), 4)
+
+        @weight(1)
+        @visibility("hidden")
+        def test_half(self):
+            """half(4) is 2"""
+            self.assertEqual(hw.half(4), 2)
+    '''}
+BREAKING_RUN_TESTS = textwrap.dedent("""
+    def spoil(results):
+        results["score"] = "full marks"
+        results["tests"] = None
+
+
+    JSONTestRunner(visibility="to everyone", post_processor=spoil)
+    """)
+
+
+def test_values_gradescope_would_refuse_are_left_out_not_fatal(tmp_path):
+    """A visibility Gradescope's specification does not know (`on_fail`, which a course's own
+    result class may read), a top-level one, and a post-processor that spoils the results:
+    results.json is still written, without them, and the staff log says why."""
+    tests = write_files(tmp_path / "suite" / "tests", ON_FAIL_TESTS)
+    (tmp_path / "suite" / "run_tests.py").write_text(BREAKING_RUN_TESTS)
+    submission = write_files(tmp_path / "submission", {"hw.py": '''
+        def double(x):
+            return 2 * x
+
+
+        def half(x):
+            return x / 3
+        '''})
+    finished = run_entrypoint(["--suite", str(tests), "--submission", str(submission),
+                               "--results", str(tmp_path / "results.json")])
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    got = read_results(tmp_path / "results.json", as_gradescope=True)
+    assert [(test["name"], test["score"], test.get("visibility")) for test in got["tests"]] == [
+        ("double(2) is 4", 2, None), ("half(4) is 2", 0.0, "hidden")]
+    assert got["score"] == 2 and "visibility" not in got
+    for said in ("visibility 'on_fail' is not one of", "visibility 'to everyone' is not one of",
+                 "post_processor left results Gradescope would refuse"):
+        assert said in finished.stderr

@@ -65,7 +65,7 @@ class SuiteGrading:
         request = messages.RunSuiteRequest(
             start_dir=str(Path(source) / self.setup.tests_name), pattern=self.setup.pattern,
             failure_prefix=self.setup.failure_prefix, descriptions=self.setup.descriptions,
-            buffer=self.setup.buffer,
+            buffer=self.setup.buffer, failfast=self.setup.failfast,
             ids=None if everything else list(dict.fromkeys(self.known[key].id for key in self.remaining)))
         current, started_any = None, False
         worker_client.begin_test(self.setup.timeout, self.plan.output_limit_bytes)
@@ -146,7 +146,8 @@ class SuiteGrading:
 
     def lost(self, current: str | None, started_any: bool, why: str) -> bool:
         """The worker stopped before the suite ended: `current` (else the next test, else every
-        test left when nothing had started) fails with `why`; True when a new worker should go on."""
+        test left when nothing had started) fails with `why` (with `failfast`, the rest is not
+        run, as unittest stops at a first failure); True when a new worker should go on."""
         if current is None and not started_any:
             victims = list(self.remaining)
         else:
@@ -157,6 +158,8 @@ class SuiteGrading:
             hidden = self.known[test].hide_errors
             output = f"{self.setup.failure_prefix}{why}\n" if hidden is None else hidden
             channel.send(self.fd, events.Result(test, passed=False, message=output))
+        if self.setup.failfast:  # unittest stops at the first failure: nothing else runs
+            self.never_started()
         return bool(self.remaining)
 
     def failure_text(self, failure: worker_client.WorkerFailure) -> str:

@@ -397,7 +397,7 @@ class _Controller:
             pattern=self.rubric.test_pattern, timeout=self.rubric.default_timeout,
             failure_prefix=str(options.get("failure_prefix", "Test Failed: ")),
             descriptions=bool(options.get("descriptions", True)),
-            buffer=bool(options.get("buffer", True)))
+            buffer=bool(options.get("buffer", True)), failfast=bool(options.get("failfast", False)))
 
     def _command(self) -> list[str]:
         if self.rubric.isolation == "faithful":

@@ -5,16 +5,24 @@ grading process read before any submitted code ran; from the worker only its sta
 `set_score` (for `@partial_credit` tests) and leaderboard value, with the score capped at the
 test's weight. Tests come in the order they ran; the top level is JSONTestRunner's (`tests`,
 `leaderboard`, the runner's visibility options, `execution_time` as text, `score` summed the
-way it sums it), then a course's `run_tests.py` post-processor.
+way it sums it), then a course's `run_tests.py` post-processor. A visibility or leaderboard
+order that Gradescope's specification does not know (`@visibility("on_fail")`, which a course's
+own result class may have read) is left out, as Gradescope would refuse the whole file; the
+staff log says so. So are a post-processor's changes when they leave a file Gradescope would
+refuse.
 """
 from __future__ import annotations
 
+import copy
 import sys
 
 from autograder import run_tests_options
+from autograder.harness import results as results_module
 from autograder.harness.outcomes import CheckOutcome, GradingRun
-from autograder.rubric import Rubric
+from autograder.rubric import VISIBILITIES, Rubric
 from autograder.wire.decorations import Decorations
+
+ORDERS = ("asc", "desc")
 
 
 def build_suite_results(rubric: Rubric, run: GradingRun) -> dict:
@@ -23,7 +31,7 @@ def build_suite_results(rubric: Rubric, run: GradingRun) -> dict:
         found = run.decorated.get(key)
         if found is not None and found.leaderboard:
             leaderboard.append({"name": found.leaderboard, "value": outcome.leaderboard_value,
-                                "order": found.sort_order})
+                                **_known("order", found.sort_order, ORDERS, found.leaderboard)})
         elif found is not None:
             tests.append(_test_entry(found, outcome))
         else:
@@ -32,7 +40,7 @@ def build_suite_results(rubric: Rubric, run: GradingRun) -> dict:
     results: dict = {"tests": tests, "leaderboard": leaderboard}
     for key in ("visibility", "stdout_visibility"):
         if rubric.results_fields.get(key):
-            results[key] = rubric.results_fields[key]
+            results.update(_known(key, rubric.results_fields[key], VISIBILITIES, "run_tests.py"))
     results["execution_time"] = format(run.execution_time, "0.2f")
     total = 0
     for test in tests:
@@ -41,10 +49,34 @@ def build_suite_results(rubric: Rubric, run: GradingRun) -> dict:
     if run.grader_error:
         results["output"] = ("The autograder had a problem running the tests (not your fault). "
                              "Course staff can see the details; please let them know.")
+    return _post_processed(rubric, results)
+
+
+def _post_processed(rubric: Rubric, results: dict) -> dict:
+    """`results` after the course's post-processor, or as they were when it failed or left
+    them as Gradescope would refuse them."""
+    if not rubric.runner_options.get("post_processor"):
+        return results
+    before = copy.deepcopy(results)
     problem = run_tests_options.apply_post_processor(rubric.runner_options, results)
-    if problem:
-        print(f"autograder: {problem}", file=sys.stderr)
-    return results
+    if problem is None:
+        try:
+            results_module.validate_gradescope(results)
+            return results
+        except Exception as error:  # noqa: BLE001 - jsonschema's error, or a value it cannot read
+            problem = (f"run_tests.py's post_processor left results Gradescope would refuse "
+                       f"({str(error).splitlines()[0][:300]}); they are written without it")
+    print(f"autograder: {problem}", file=sys.stderr)
+    return before
+
+
+def _known(key: str, value, allowed: tuple[str, ...], where: str) -> dict:
+    """`{key: value}` when Gradescope's specification allows `value`, else nothing (logged)."""
+    if value in allowed:
+        return {key: value}
+    print(f"autograder: {where}: {key} {str(value)[:100]!r} is not one of {', '.join(allowed)}; "
+          f"left out of results.json", file=sys.stderr)
+    return {}
 
 
 def _test_entry(found: Decorations, outcome: CheckOutcome) -> dict:
@@ -65,7 +97,7 @@ def _test_entry(found: Decorations, outcome: CheckOutcome) -> dict:
     if outcome.message:
         entry["output"] = outcome.message
     if found.visibility:
-        entry["visibility"] = found.visibility
+        entry.update(_known("visibility", found.visibility, VISIBILITIES, found.name))
     if found.number:
         entry["number"] = found.number
     return entry

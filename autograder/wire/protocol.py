@@ -63,7 +63,7 @@ class SuiteSetup:
     the suite (read for decorators); source_dir: the workers' working folder, laid out as
     Gradescope's `/autograder/source` (the submission's files, the suite in `tests_name`);
     pattern: unittest's file pattern; timeout: seconds per test; failure_prefix, descriptions,
-    buffer: `JSONTestRunner`'s options."""
+    buffer, failfast: `JSONTestRunner`'s options."""
 
     private_dir: str
     source_dir: str
@@ -73,6 +73,7 @@ class SuiteSetup:
     failure_prefix: str = "Test Failed: "
     descriptions: bool = True
     buffer: bool = True
+    failfast: bool = False
 
 
 @dataclass(frozen=True)

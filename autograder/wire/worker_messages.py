@@ -121,6 +121,7 @@ class RunSuiteRequest:
     descriptions: bool
     buffer: bool
     ids: list | None = None
+    failfast: bool = False
 
 
 REQUESTS = {kind.KIND: kind for kind in (ImportRequest, LibraryRequest, GetAttrRequest,

@@ -40,7 +40,7 @@ def run_suite(send, request: messages.RunSuiteRequest) -> None:
         suite = _only(suite, set(request.ids))
     result = StreamingResult(send, str(request.failure_prefix), bool(request.descriptions))
     registerResult(result)
-    result.failfast = False
+    result.failfast = bool(request.failfast)
     result.buffer = bool(request.buffer)
     result.startTestRun()
     try:
