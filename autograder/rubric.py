@@ -22,6 +22,12 @@ DEFAULT_MEMORY_MB = 700
 RUN_MEMORY_SLACK = 1.25  # the run's processes together, against one process's cap
 LEADERBOARD_TEST_PREFIX = "gradescope-utils:"  # a leaderboard key naming the test that sets it
 DEFAULT_TEST_PATTERN = "test*.py"  # unittest's default, so `test.py` is a test file too
+
+
+def is_file_name_pattern(pattern) -> bool:
+    """Whether `pattern` names test files as unittest's discovery matches them (`test*.py`,
+    `*_tests.py`): a pattern of a file's name in one folder, for a Python file."""
+    return isinstance(pattern, str) and pattern.endswith(".py") and "/" not in pattern
 ISOLATIONS = ("strict", "faithful")  # how a gradescope-utils suite runs (README: "Two modes")
 
 
@@ -303,7 +309,7 @@ class _RubricParser:
     def test_pattern(self, assignment: dict) -> str:
         """`assignment.test_pattern`: the test files' names, as unittest's `-p` takes them."""
         pattern = assignment.get("test_pattern", DEFAULT_TEST_PATTERN)
-        if not isinstance(pattern, str) or not pattern.endswith(".py") or "/" in pattern:
+        if not is_file_name_pattern(pattern):
             raise self.fail(assignment, f"assignment.test_pattern must be a file name pattern "
                                         f"such as 'test*.py'; got {pattern!r}")
         return pattern

@@ -14,6 +14,8 @@ import ast
 import sys
 from pathlib import Path
 
+from autograder.rubric import is_file_name_pattern
+
 LITERAL_OPTIONS = ("visibility", "stdout_visibility", "failure_prefix", "descriptions", "buffer",
                    "failfast")
 SAMPLE_OPTIONS = {"visibility": "visible"}
@@ -30,7 +32,8 @@ def find_run_tests(tests_folder: Path) -> Path | None:
 
 def read_runner_options(tests_folder: Path) -> dict:
     """The `JSONTestRunner` options of the suite's `run_tests.py` (`post_processor`: the
-    function's name), or the sample's when there is none or it builds no `JSONTestRunner`."""
+    function's name), or the sample's when there is none or it builds no `JSONTestRunner`;
+    with `pattern`, the test files' pattern its first `discover(...)` gives."""
     path = find_run_tests(tests_folder)
     if path is None:
         return dict(SAMPLE_OPTIONS)
@@ -44,11 +47,15 @@ def read_runner_options(tests_folder: Path) -> dict:
     if own:
         print(f"autograder: {path} defines its own {' and '.join(own)}; the suite runs with "
               f"gradescope-utils' own, with the options read from the file", file=sys.stderr)
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    calls = sorted((node for node in ast.walk(tree) if isinstance(node, ast.Call)),
+                   key=lambda call: (call.lineno, call.col_offset))  # in the file's order
     runner = next((call for call in calls if _called_name(call.func) == "JSONTestRunner"), None)
     options = dict(SAMPLE_OPTIONS) if runner is None else _runner_options(runner, path)
-    discover = next((call for call in calls if _called_name(call.func) == "discover"), None)
-    pattern = _discover_pattern(discover, path) if discover is not None else None
+    discovers = [call for call in calls if _called_name(call.func) == "discover"]
+    if len(discovers) > 1:
+        print(f"autograder: {path} calls discover() {len(discovers)} times; the test files are "
+              f"those of the first", file=sys.stderr)
+    pattern = _discover_pattern(discovers[0], path) if discovers else None
     if pattern is not None:
         options["pattern"] = pattern
     return options
@@ -79,7 +86,7 @@ def _discover_pattern(call: ast.Call, path: Path) -> str | None:
         pattern = ast.literal_eval(given)
     except ValueError:
         pattern = None
-    if not isinstance(pattern, str) or not pattern or "/" in pattern:
+    if not is_file_name_pattern(pattern):
         print(f"autograder: {path}: discover()'s pattern is not a literal file name pattern; "
               f"unittest's test*.py is used", file=sys.stderr)
         return None

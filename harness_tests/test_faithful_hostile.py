@@ -135,3 +135,77 @@ def test_a_daemon_does_not_outlive_the_run(forged_run):
     left = [p for p in psutil.process_iter(["cmdline"])
             if p.info["cmdline"] and "time.sleep(600)" in " ".join(p.info["cmdline"])]
     assert not left
+
+
+SHARED_CLASS_TESTS = {
+    "test_a.py": '''
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import weight
+
+        import calc
+
+
+        class Shared(unittest.TestCase):
+            @weight(1)
+            def test_once(self):
+                """once"""
+                calc.once()
+
+
+        class TestCrash(unittest.TestCase):
+            @weight(1)
+            def test_crash(self):
+                """crash"""
+                calc.crash()
+        ''',
+    "test_b.py": '''
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import weight
+
+        from test_a import Shared
+
+
+        class TestB(unittest.TestCase):
+            @weight(5)
+            def test_never_calls(self):
+                """never calls the submission"""
+                self.assertTrue(True)
+        ''',
+}
+BREAKS_ON_A_SECOND_CALL = '''
+import os
+
+CALLS = []
+
+
+def once():
+    CALLS.append(1)
+    if len(CALLS) > 1:
+        os._exit(3)
+
+
+def crash():
+    os._exit(4)
+'''
+
+
+def test_after_a_crash_a_fresh_worker_runs_only_what_is_left(tmp_path):
+    """A class imported into a second module runs twice. After the crash of the test between
+    its two occurrences, the fresh worker runs the second occurrence and what follows, never
+    the first again: the submission that breaks on a second call cannot make the crash land
+    on a test that never ran."""
+    for name, text in SHARED_CLASS_TESTS.items():
+        (tmp_path / "suite" / "tests").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "suite" / "tests" / name).write_text(textwrap.dedent(text))
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "calc.py").write_text(BREAKS_ON_A_SECOND_CALL)
+    out = tmp_path / "results.json"
+    finished = run_entrypoint(["--suite", str(tmp_path / "suite" / "tests"), "--submission",
+                               str(tmp_path / "submission"), "--results", str(out)])
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    tests = read_results(out, as_gradescope=True)["tests"]
+    assert [(test["name"], test["score"]) for test in tests] == [
+        ("once", 1), ("crash", 0.0), ("once", 1), ("never calls the submission", 5)]
+    assert "exit code 4" in tests[1]["output"]

@@ -7,14 +7,14 @@ import textwrap
 from dataclasses import replace
 
 from autograder.grading_process import suite_discovery
-from autograder.grading_process.reported_text import fitting
+from autograder.grading_process.reported_text import TAIL_CHARS, fitting
 from autograder.run_tests_options import read_runner_options
 from autograder.rubric import DEFAULT_TEST_PATTERN, Rubric
 from autograder.sentences import OUTPUT_CUT
 from autograder.wire.channel import MAX_TEXT_BYTES
 from autograder.wire.decorations import Decorations, read_decorations
 
-MODULE_LEVEL_VALUES = '''
+ARITHMETIC_ONLY = '''
     import unittest
 
     from gradescope_utils.autograder_utils.decorators import number, weight
@@ -23,9 +23,9 @@ MODULE_LEVEL_VALUES = '''
     from grid import SIZE
 
     CELLS = grid.SIZE * grid.SIZE + 1
-    EDGE = [(row, SIZE - 1) for row in range(SIZE)]
-    LABEL = f"{grid.SIZE:>3d} x {len(grid.cells())}"
-    EVEN = SIZE % 2 == 0 and -SIZE < abs(SIZE) and "x" not in grid.NAMES
+    LAST = SIZE - 1
+    CORNERS = [(0, LAST), (-LAST, abs(LAST)), (SIZE // 2, SIZE % 2), (SIZE ** 2, ~SIZE)]
+    BIG, SAME = SIZE >= 3, grid.SIZE == grid.OTHER
 
 
     class TestGrid(unittest.TestCase):
@@ -37,15 +37,82 @@ MODULE_LEVEL_VALUES = '''
     '''
 
 
-def test_module_level_values_of_the_submission_do_not_hide_a_modules_decorators(tmp_path):
-    """`CELLS = grid.SIZE * grid.SIZE` and the like load with placeholders: the weight and
-    number are read (they were lost, the module's tests status-only, when it failed to load)."""
+def write_suite(tmp_path, files: dict[str, str]) -> str:
     (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_grid.py").write_text(textwrap.dedent(MODULE_LEVEL_VALUES))
-    tests, problems = suite_discovery.discover(str(tmp_path / "tests"), "test*.py", ["grid"])
+    for name, text in files.items():
+        (tmp_path / "tests" / name).write_text(textwrap.dedent(text))
+    return str(tmp_path / "tests")
+
+
+def test_arithmetic_on_the_submissions_values_loads_as_it_is(tmp_path):
+    """`CELLS = grid.SIZE * grid.SIZE` and the like give placeholders, and nothing at the
+    module's top level needed a plain value: its decorators are read from the loaded module
+    (such a module used to fail to load, its tests status-only)."""
+    tests, problems = suite_discovery.discover(write_suite(tmp_path, {"test_grid.py": ARITHMETIC_ONLY}),
+                                               "test*.py", ["grid"])
     assert problems == []
     assert [(test.id, test.name, test.weight, test.number) for test in tests] == [
         ("test_grid.TestGrid.test_cells", "The board has its cells", 3, "1.1")]
+
+
+PLAIN_VALUES = '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import partial_credit, weight
+
+    import grid
+
+
+    class TestGrid(unittest.TestCase):
+        @weight(len(grid.CASES))
+        def test_cases(self):
+            pass
+
+        @unittest.skipUnless(grid.SIZE >= 3, "a small board")
+        @partial_credit(2)
+        def test_half(self, set_score=None):
+            """Half credit on a big board"""
+            set_score(1)
+
+
+    for n in range(grid.MORE):
+        setattr(TestGrid, f"test_more_{n}", lambda self: None)
+    '''
+WAITING_LOOP = '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import weight
+
+    import grid
+
+    side = 1
+    while True:
+        if side * side >= grid.CELLS:
+            break
+        side += 1
+
+
+    class TestSide(unittest.TestCase):
+        @weight(4)
+        def test_side(self):
+            self.assertEqual(grid.side(), side)
+    '''
+
+
+def test_a_module_that_takes_plain_values_from_the_submission_is_read_from_its_source(tmp_path):
+    """A weight computed from the submission (`len(grid.CASES)`), a skip that depends on it
+    (whose wrapper would hide the partial credit), tests made in a loop over its values: what
+    the loaded module shows is not what the submission's values give, so the module's literal
+    decorators are read from its source, and the staff log is told. A loop that waits for one
+    of its values stops (it used to hang the grading process) and is read the same way."""
+    folder = write_suite(tmp_path, {"test_grid.py": PLAIN_VALUES, "test_side.py": WAITING_LOOP})
+    tests, problems = suite_discovery.discover(folder, "test*.py", ["grid"])
+    assert [(name, count) for name, _, count in problems] == [("test_grid", 2), ("test_side", 1)]
+    assert "took 3 plain values" in problems[0][1]  # len(), bool() in skipUnless, range()
+    assert f"more than {suite_discovery.MAX_PLAIN_VALUES} times" in problems[1][1]
+    assert [(test.id, test.weight, test.partial_credit) for test in tests] == [
+        ("test_grid.TestGrid.test_cases", None, False), ("test_grid.TestGrid.test_half", 2, True),
+        ("test_side.TestSide.test_side", 4, False)]
 
 
 def test_a_weight_or_number_of_zero_crosses_the_wire():
@@ -93,9 +160,16 @@ def test_a_pattern_that_is_not_a_literal_file_name_is_not_used(tmp_path, capsys)
     assert "not a literal file name pattern" in capsys.readouterr().err
 
 
-def test_output_is_cut_at_the_limit_and_marked():
+def test_output_is_cut_at_the_limit_and_marked_keeping_its_end():
+    """The end of a cut output stays (a failure's message is there): a quarter of what is
+    kept, at most `TAIL_CHARS`."""
     assert fitting("short", 10) == "short"
-    assert fitting("x" * 50, 10) == "x" * 10 + "\n" + OUTPUT_CUT
+    assert fitting("abcdefghij" * 5, 12) == f"abcdefghi\n{OUTPUT_CUT}\nhij"
+    assert fitting("x" * 50, 0) == OUTPUT_CUT
+    long = "".join(f"line {number}\n" for number in range(100_000)) + "Test Failed: 1 != 2\n"
+    head, tail = fitting(long, 50_000).split(f"\n{OUTPUT_CUT}\n")
+    assert long.startswith(head) and long.endswith(tail) and tail.endswith("Test Failed: 1 != 2\n")
+    assert (len(head), len(tail)) == (50_000 - TAIL_CHARS, TAIL_CHARS)
 
 
 def test_output_is_cut_to_what_an_event_carries_whatever_its_characters():
@@ -104,7 +178,7 @@ def test_output_is_cut_to_what_an_event_carries_whatever_its_characters():
     for character in ("\U0001F600", "\x01", "é", "x"):
         text = fitting(character * 4_000_000, 10**9)
         assert len(json.dumps(text)) <= MAX_TEXT_BYTES
-        assert text.endswith(OUTPUT_CUT) and text.startswith(character * 1000)
+        assert OUTPUT_CUT in text and text.startswith(character * 1000) and text.endswith(character)
 
 
 UNLOADABLE = '''
@@ -154,7 +228,7 @@ UNLOADABLE = '''
     '''
 
 
-def test_a_module_that_does_not_load_has_its_decorators_read_from_its_source(tmp_path, monkeypatch):
+def test_a_module_that_does_not_load_has_its_decorators_read_from_the_same_source(tmp_path, monkeypatch):
     """`X, y = hw.load_data()` fails with placeholders (nothing to unpack): the module's tests
     and their literal decorators come from its syntax tree, as the loader reads them once the
     module loads (here with a stand-in `hw` that gives two values), in the same order; a

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import faulthandler
 import gc
-import json
+import math
 import os
 import sys
 import tempfile
@@ -248,7 +248,7 @@ class GradingReporter:
         stdout = fitting(stdout, self.output_limit)
         channel.send(self.fd, events.Result(
             test=node, passed=message is None, message=message or "", stdout=stdout,
-            properties=_json_safe(self.properties.pop(node, [])),
+            properties=_reported_properties(self.properties.pop(node, [])),
             set_score=(_number_or_none(getattr(function, "__score__", None))
                        if node in self.partial_credit else None),
             leaderboard_value=_leaderboard_value(getattr(function, "__leaderboard_value__", None))))
@@ -268,7 +268,7 @@ def _number_or_none(value):
 
 def _leaderboard_value(value):
     """A number or a text (gradescope-utils allows both, e.g. "*****"), else None."""
-    return value if isinstance(value, str) else _number_or_none(value)
+    return value[:events.MAX_TEXT_VALUE_CHARS] if isinstance(value, str) else _number_or_none(value)
 
 
 def _end_leftover_processes() -> None:
@@ -280,6 +280,19 @@ def _end_leftover_processes() -> None:
     process_control.kill_descendants(keep=worker_client.live_pids())
 
 
-def _json_safe(values):
-    """`values` as JSON can carry it (tuples become lists, unknown objects their repr)."""
-    return json.loads(json.dumps(values, default=repr))
+def _reported_properties(recorded: list) -> list[list]:
+    """What a test recorded with `record_property`, as the harness reads it: at most
+    `events.MAX_PROPERTIES` (name, value) pairs (`_property_value`), names cut to
+    `events.MAX_TEXT_VALUE_CHARS` (an event too long for its line would be lost)."""
+    return [[str(name)[: events.MAX_TEXT_VALUE_CHARS], _property_value(value)]
+            for name, value in recorded[: events.MAX_PROPERTIES]]
+
+
+def _property_value(value):
+    """None, true or false, a finite number, or else a text (a value's repr), cut."""
+    if value is None or isinstance(value, bool):
+        return value
+    number = _number_or_none(value)
+    if number is not None and math.isfinite(number):
+        return number
+    return (value if isinstance(value, str) else repr(value))[: events.MAX_TEXT_VALUE_CHARS]

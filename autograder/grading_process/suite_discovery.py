@@ -25,19 +25,57 @@ from autograder.grading_process.decorations import decorations_of
 from autograder.paths import without_harness_folder
 
 
+MAX_PLAIN_VALUES = 10_000  # plain values one module may take (past it: a loop waiting on one)
+
+
+class PlaceholderLoop(RuntimeError):
+    """A test module kept asking placeholders for plain values, as a loop that waits for one
+    of the submission's values would (`while True: ... if side * side >= grid.CELLS: break`)."""
+
+
+class PlainValues:
+    """Which modules took a plain value (a truth value, a length, a number, a text, an
+    iteration, an equality) from a placeholder while they loaded. What they computed from it
+    may differ from what the submission's values give (a weight, a skip, tests made in a loop),
+    so discovery reads their decorators from their source instead."""
+
+    def __init__(self):
+        self.counts: dict[str, int] = {}
+
+    def asked(self) -> None:
+        """Record a plain value for every module running now (the test module whose top-level
+        code is loading is one of them); `PlaceholderLoop` past `MAX_PLAIN_VALUES`."""
+        running, frame = set(), sys._getframe(2)
+        while frame is not None:  # (a class body and its module's frame are one module)
+            module = frame.f_globals.get("__name__")
+            if isinstance(module, str):
+                running.add(module)
+            frame = frame.f_back
+        for module in running:
+            self.counts[module] = self.counts.get(module, 0) + 1
+            if self.counts[module] > MAX_PLAIN_VALUES:
+                raise PlaceholderLoop(f"{module} asked the submission's values for plain "
+                                      f"values more than {MAX_PLAIN_VALUES} times")
+
+
 class Placeholder:
     """Whatever a test module takes from the submission while it loads: any attribute, call,
     item, operator or base class, doing nothing. Arithmetic and comparisons give placeholders
-    (`CELLS = grid.SIZE * grid.SIZE` loads); where Python needs a plain value it gets a neutral
-    one: false, 0, 0.0, an empty iteration, no member."""
+    (`CELLS = grid.SIZE * grid.SIZE` loads as it is); where Python needs a plain value it gets
+    a neutral one (false, 0, an empty text or iteration), and `PlainValues` notes the module."""
+
+    __slots__ = ("_plain",)
+
+    def __init__(self, plain: PlainValues):
+        object.__setattr__(self, "_plain", plain)
 
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        return Placeholder()
+        return Placeholder(self._plain)
 
     def _placeholder(self, *args, **kwargs):
-        return Placeholder()
+        return Placeholder(self._plain)
 
     __call__ = __getitem__ = _placeholder
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _placeholder
@@ -46,30 +84,37 @@ class Placeholder:
     __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = _placeholder
     __lshift__ = __rlshift__ = __rshift__ = __rrshift__ = _placeholder
     __neg__ = __pos__ = __abs__ = __invert__ = __round__ = _placeholder
-    __lt__ = __le__ = __gt__ = __ge__ = _placeholder
-    __hash__ = object.__hash__
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _placeholder
+    __hash__ = object.__hash__  # (defining __eq__ would take it away)
 
     def __bool__(self):
+        self._plain.asked()
         return False
 
     def __len__(self):
+        self._plain.asked()
         return 0
 
-    def __index__(self):
+    def __index__(self):  # int(), float(), range(), slices
+        self._plain.asked()
         return 0
-
-    __int__ = __index__
-
-    def __float__(self):
-        return 0.0
 
     def __contains__(self, item):
+        self._plain.asked()
         return False
 
+    def __str__(self):
+        self._plain.asked()
+        return ""
+
+    __repr__ = __str__
+
     def __format__(self, spec):
+        self._plain.asked()
         return ""
 
     def __iter__(self):
+        self._plain.asked()
         return iter(())
 
     def __mro_entries__(self, bases):
@@ -80,7 +125,7 @@ class PlaceholderModule(types.ModuleType):
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        return Placeholder()
+        return Placeholder(self.__spec__.loader.plain)
 
 
 class PlaceholderFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -89,6 +134,7 @@ class PlaceholderFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def __init__(self, names: list[str]):
         self.names = set(names)
+        self.plain = PlainValues()
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname.split(".", 1)[0] not in self.names:
@@ -120,10 +166,22 @@ class SuiteFolderFinder(importlib.abc.MetaPathFinder):
 
 def discover(start_dir: str, pattern: str, submitted: list[str], descriptions: bool = True):
     """(tests, problems): one `Decorations` per test in discovery order, with its id and
-    name, and the test modules that failed to load here, as (name, error text, how many tests
-    `static_decorations` read from its source instead)."""
+    name, and the test modules that failed to load here or took plain values from a
+    placeholder, as (name, why, how many tests `static_decorations` read from its source
+    instead)."""
     finder, folder = PlaceholderFinder(submitted), SuiteFolderFinder(start_dir)
-    saved_path = sys.path[:]
+    saved_path, loaded_before = sys.path[:], set(sys.modules)
+    try:
+        return _read(start_dir, pattern, descriptions, finder, folder)
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - loaded_before:  # the suite's modules, read and done with
+            if _from_suite(sys.modules[name], start_dir):
+                del sys.modules[name]
+
+
+def _read(start_dir: str, pattern: str, descriptions: bool, finder: "PlaceholderFinder",
+          folder: "SuiteFolderFinder"):
     sys.path[:] = without_harness_folder(sys.path)
     sys.meta_path.insert(0, folder)
     sys.meta_path.append(finder)
@@ -132,21 +190,41 @@ def discover(start_dir: str, pattern: str, submitted: list[str], descriptions: b
     finally:
         sys.meta_path.remove(finder)
         sys.meta_path.remove(folder)
-        sys.path[:] = saved_path
-    tests, problems = [], []
+    asked = finder.plain.counts
+    tests, problems, read_again = [], [], set()
     for test in _tests_of(suite):
         if isinstance(test, unittest.loader._FailedTest):
             module = test._testMethodName
-            read = static_decorations.read_module(
-                Path(start_dir, *module.split(".")).with_suffix(".py"), module, descriptions)
-            tests.extend(read)
-            problems.append((module, str(getattr(test, "_exception", ""))[-3000:], len(read)))
+            source = Path(start_dir, *module.split(".")).with_suffix(".py")
+            error = str(getattr(test, "_exception", ""))[-3000:]
+        elif type(test).__module__ in asked:
+            module = type(test).__module__
+            if module in read_again:
+                continue
+            source = Path(getattr(sys.modules.get(module), "__file__", None) or "")
+            error = (f"its top-level code took {asked[module]} plain values (truth values, "
+                     f"lengths, numbers, texts) from the submission's modules, which are not "
+                     f"known before the submission runs")
+        else:
+            method = getattr(test, test._testMethodName, None)
+            doc = test.shortDescription()
+            tests.append(replace(decorations_of(method, unittest_method=True), id=test.id(),
+                                 name=doc if descriptions and doc else str(test)))
             continue
-        method = getattr(test, test._testMethodName, None)
-        doc = test.shortDescription()
-        tests.append(replace(decorations_of(method, unittest_method=True), id=test.id(),
-                             name=doc if descriptions and doc else str(test)))
+        read_again.add(module)
+        read = static_decorations.read_module(source, module, descriptions)
+        tests.extend(read)
+        problems.append((module, error, len(read)))
     return tests, problems
+
+
+def _from_suite(module, start_dir: str) -> bool:
+    """A module of the suite's folder or a placeholder (not a library the suite imported:
+    NumPy's extension modules, for one, cannot be imported twice in a process)."""
+    if isinstance(module, PlaceholderModule):
+        return True
+    file = getattr(module, "__file__", None)
+    return isinstance(file, str) and Path(file).resolve().is_relative_to(Path(start_dir).resolve())
 
 
 def _tests_of(suite):

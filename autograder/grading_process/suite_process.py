@@ -25,6 +25,7 @@ from autograder.wire.decorations import Decorations
 from autograder.wire.protocol import CHANNEL_FD_ENV, PLAN_ENV, GradingPlan, SuiteSetup
 
 MAX_UNLISTED = 200
+MAX_RUN_OUTPUT_CHARS = 4 << 20  # what the run's tests show of their output together
 FAILURE_PREFIX_DEFAULT = "Test Failed: "
 
 
@@ -35,19 +36,20 @@ class SuiteGrading:
         self.plan = plan
         self.setup: SuiteSetup = plan.suite
         self.fd = fd
-        self.known: dict[str, Decorations] = {}  # by key: the id, or for a test listed again
-        self.remaining: list[str] = []             # (a class imported into a second module) the id and its count
+        self.known: dict[str, Decorations] = {}  # by `messages.suite_keys`
+        self.remaining: list[str] = []
         self.unlisted = 0
+        self.output_left = MAX_RUN_OUTPUT_CHARS
 
     def run(self) -> None:
         tests, problems = suite_discovery.discover(self.setup.private_dir, self.setup.pattern,
                                                    self.plan.submitted_modules,
                                                    self.setup.descriptions)
         for name, error, read in problems:
-            print(f"autograder: the suite's module {name} did not load for reading its "
-                  f"decorators without the submission; {read} tests read from its source, any "
-                  f"other test of it counts as status-only:\n{error}", file=sys.stderr)
-        self.known = _keyed(tests)
+            print(f"autograder: the suite's module {name} could not be read without the "
+                  f"submission; its decorators were read from its source ({read} tests), any "
+                  f"other test of it counts as status-only. Why:\n{error}", file=sys.stderr)
+        self.known = dict(zip(messages.suite_keys(test.id for test in tests), tests))
         channel.send(self.fd, events.Collected(
             list(self.known), {test: found.to_wire() for test, found in self.known.items()}))
         done = set(self.plan.done)
@@ -66,7 +68,7 @@ class SuiteGrading:
             start_dir=str(Path(source) / self.setup.tests_name), pattern=self.setup.pattern,
             failure_prefix=self.setup.failure_prefix, descriptions=self.setup.descriptions,
             buffer=self.setup.buffer, failfast=self.setup.failfast,
-            ids=None if everything else list(dict.fromkeys(self.known[key].id for key in self.remaining)))
+            ids=None if everything else list(self.remaining))
         current, started_any = None, False
         worker_client.begin_test(self.setup.timeout, self.plan.output_limit_bytes)
         try:
@@ -129,8 +131,8 @@ class SuiteGrading:
             channel.send(self.fd, events.Result(
                 test=current, passed=frame.status in (None, "passed"), message=self.shown(frame.output),
                 set_score=frame.score if found.partial_credit and _number(frame.score) else None,
-                leaderboard_value=(frame.value if isinstance(frame.value, str)
-                                   or _number(frame.value) else None)))
+                leaderboard_value=(frame.value[:events.MAX_TEXT_VALUE_CHARS] if isinstance(frame.value, str)
+                                   else frame.value if _number(frame.value) else None)))
         else:
             self.send_unlisted(frame.name, frame.status == "passed", frame.output)
 
@@ -141,8 +143,12 @@ class SuiteGrading:
         channel.send(self.fd, events.Unlisted(_text(name)[:500], bool(passed), self.shown(output)))
 
     def shown(self, output) -> str:
-        """A test's output as results.json shows it: up to the run's output limit."""
-        return fitting(_text(output), self.plan.output_limit_bytes)
+        """A test's output as results.json shows it: up to the output limit of a test, and of
+        what is left of the run's (`MAX_RUN_OUTPUT_CHARS`: a results.json stays a few MB)."""
+        limit = min(self.plan.output_limit_bytes, self.output_left, messages.MAX_SUITE_TEXT_CHARS - 1)
+        text = fitting(_text(output), limit)  # (a text the worker cut is always cut here too)
+        self.output_left = max(0, self.output_left - len(text))
+        return text
 
     def lost(self, current: str | None, started_any: bool, why: str) -> bool:
         """The worker stopped before the suite ended: `current` (else the next test, else every
@@ -168,17 +174,6 @@ class SuiteGrading:
             return timed_out_message(self.setup.timeout, where, note=" (the grader's limit per test)",
                                      look_for="a loop that never ends or a prompt waiting for input")
         return f"The process running the tests {failure.message} while this test ran."
-
-
-def _keyed(tests: list[Decorations]) -> dict[str, Decorations]:
-    """Each test by its key: unittest's id, which a TestCase class imported into a second test
-    module shares with the first (unittest runs and JSONTestRunner lists it twice), so a second
-    listing is keyed `id (2)`, a third `id (3)`."""
-    keyed, seen = {}, {}
-    for test in tests:
-        seen[test.id] = seen.get(test.id, 0) + 1
-        keyed[test.id if seen[test.id] == 1 else f"{test.id} ({seen[test.id]})"] = test
-    return keyed
 
 
 def _number(value) -> bool:

@@ -65,7 +65,7 @@ def lease_sandbox_user() -> Iterator[SandboxUser | None]:
     if folder is None:
         yield user
         return
-    # (the spare uids are looked up only when the user is taken: 64 account lookups)
+    # (the spare uids are looked up only when the user is taken: a user and a group each)
     spares = (SandboxUser(f"sandbox-{uid}", uid, uid) for uid in SPARE_UIDS if not _has_account(uid))
     tried = 0
     for candidate in itertools.chain([user], spares):

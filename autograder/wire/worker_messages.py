@@ -113,7 +113,7 @@ class BlockRequest:
 @dataclass(frozen=True)
 class RunSuiteRequest:
     """Run a unittest suite as JSONTestRunner would, sending suite frames before the reply;
-    ids: only these tests (None: all)."""
+    ids: only these tests, by `suite_keys` (None: all)."""
     KIND: ClassVar[str] = "run_suite"
     start_dir: str
     pattern: str
@@ -122,6 +122,20 @@ class RunSuiteRequest:
     buffer: bool
     ids: list | None = None
     failfast: bool = False
+
+
+def suite_keys(ids) -> list[str]:
+    """Each test of a suite by its key, in the suite's order: unittest's id, which a TestCase
+    class imported into a second test module shares with the first (unittest runs it twice,
+    JSONTestRunner lists it twice), so a second occurrence is `id (2)`, a third `id (3)`."""
+    seen: dict[str, int] = {}
+    return [suite_key(test_id, seen) for test_id in ids]
+
+
+def suite_key(test_id: str, seen: dict[str, int]) -> str:
+    """The key of the next occurrence of `test_id`, counting occurrences in `seen`."""
+    seen[test_id] = seen.get(test_id, 0) + 1
+    return test_id if seen[test_id] == 1 else f"{test_id} ({seen[test_id]})"
 
 
 REQUESTS = {kind.KIND: kind for kind in (ImportRequest, LibraryRequest, GetAttrRequest,
@@ -169,6 +183,10 @@ class SuiteEntryFrame:
 
 # The keys of JSONTestRunner's own dict that a `SuiteEntryFrame` carries.
 SUITE_ENTRY_FIELDS = ("name", "status", "output", "score", "value")
+# What a suite frame carries of a text: its beginning and its last `TEXT_TAIL_CHARS` (where a
+# failure's message is); the grading process cuts a test's output shorter, and marks the cut.
+MAX_SUITE_TEXT_CHARS = 1 << 20
+TEXT_TAIL_CHARS = 2000
 
 
 @dataclass(frozen=True)

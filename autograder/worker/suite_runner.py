@@ -27,7 +27,6 @@ from gradescope_utils.autograder_utils.json_test_runner import JSONTestResult
 from autograder.paths import without_harness_folder
 from autograder.wire import worker_messages as messages
 
-MAX_FRAME_TEXT = 1 << 20
 
 
 def run_suite(send, request: messages.RunSuiteRequest) -> None:
@@ -37,7 +36,7 @@ def run_suite(send, request: messages.RunSuiteRequest) -> None:
     loader = unittest.TestLoader()
     suite = loader.discover(str(request.start_dir), pattern=str(request.pattern))
     if request.ids is not None:
-        suite = _only(suite, set(request.ids))
+        suite = _only(suite, set(request.ids), {})
     result = StreamingResult(send, str(request.failure_prefix), bool(request.descriptions))
     registerResult(result)
     result.failfast = bool(request.failfast)
@@ -49,16 +48,17 @@ def run_suite(send, request: messages.RunSuiteRequest) -> None:
         result.stopTestRun()
 
 
-def _only(suite: unittest.TestSuite, ids: set[str]) -> unittest.TestSuite:
-    """`suite` with only the tests whose id is in `ids` (nested suites kept, for class and
-    module fixtures)."""
+def _only(suite: unittest.TestSuite, wanted: set[str], seen: dict[str, int]) -> unittest.TestSuite:
+    """`suite` with only the tests whose key (`messages.suite_key`, occurrences counted in
+    `seen` in the suite's order) is in `wanted`: a test already graded does not run again,
+    even when its class runs twice (nested suites kept, for class and module fixtures)."""
     kept = type(suite)()
     for test in suite:
         if isinstance(test, unittest.TestSuite):
-            inner = _only(test, ids)
+            inner = _only(test, wanted, seen)
             if inner.countTestCases():
                 kept.addTest(inner)
-        elif test.id() in ids:
+        elif messages.suite_key(test.id(), seen) in wanted:
             kept.addTest(test)
     return kept
 
@@ -107,11 +107,16 @@ def _is_holder(test) -> bool:
 
 
 def _text(value) -> str:
+    """`value`'s text as a frame carries it (`messages.MAX_SUITE_TEXT_CHARS`: its beginning
+    and its end)."""
     try:
         text = str(value)
     except Exception:  # noqa: BLE001 - a hostile __str__
         text = "(unreadable)"
-    return text[:MAX_FRAME_TEXT]
+    if len(text) <= messages.MAX_SUITE_TEXT_CHARS:
+        return text
+    return (text[: messages.MAX_SUITE_TEXT_CHARS - messages.TEXT_TAIL_CHARS]
+            + text[len(text) - messages.TEXT_TAIL_CHARS:])
 
 
 def _scalar(value):
