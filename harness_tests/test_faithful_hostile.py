@@ -7,12 +7,14 @@ it happened in.
 """
 from __future__ import annotations
 
+import ast
 import os
 import textwrap
 
 import pytest
 
-from harness_tests.conftest import read_results, run_entrypoint
+from autograder.sandbox import accounts
+from harness_tests.conftest import PROJECT, read_results, run_entrypoint
 
 SUITE = '''
 import unittest
@@ -209,3 +211,83 @@ def test_after_a_crash_a_fresh_worker_runs_only_what_is_left(tmp_path):
     assert [(test["name"], test["score"]) for test in tests] == [
         ("once", 1), ("crash", 0.0), ("once", 1), ("never calls the submission", 5)]
     assert "exit code 4" in tests[1]["output"]
+
+
+PROBE_SUITE = '''
+import unittest
+
+from gradescope_utils.autograder_utils.decorators import weight
+
+import probe
+
+
+class TestProbe(unittest.TestCase):
+    @weight(1)
+    def test_probe(self):
+        """probe"""
+        print(probe.FOUND)
+'''
+PROBE = '''
+import glob
+import json
+import os
+import sys
+
+FOUND = {}
+
+
+def _try(label, action):
+    try:
+        action()
+        FOUND[label] = "done"
+    except (OSError, PermissionError):
+        FOUND[label] = "refused"
+
+
+def _read_all(pattern):
+    paths = glob.glob(pattern)
+    if not paths:
+        raise PermissionError(pattern)  # nothing to be seen there
+    for path in paths:
+        open(path).read()
+
+
+_try("reference", lambda: open(sys.argv_reference).read())
+_try("rubric", lambda: open(sys.argv_rubric).read())
+_try("tests copy", lambda: _read_all("/tmp/autograder-run-*/grading/tests/*.py"))
+# its own run's folder is two above its working folder (`work/source`): the copy by its name
+_try("tests copy by name", lambda: open(os.path.join(
+    os.path.dirname(os.path.dirname(os.getcwd())), "grading", "tests", "test_probe.py")).read())
+_try("own working folder", lambda: open(os.path.join(os.getcwd(), "tests", "test_probe.py")).read())
+_try("results", lambda: open(sys.argv_results, "w").write("{}"))
+_try("root", lambda: os.setuid(0))
+FOUND["uid"] = os.getuid()
+'''
+
+
+def test_the_submission_reads_no_grading_file_and_never_becomes_root(tmp_path):
+    """Beside the suite's tests (README: what a hostile submission cannot do in faithful mode):
+    it reads neither `reference/` nor the rubric nor the harness's copy of the tests, cannot
+    write results.json and cannot become root."""
+    if not accounts.sandbox_user():
+        pytest.skip("student code runs as another user only when the harness starts as root")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_probe.py").write_text(PROBE_SUITE)
+    (tmp_path / "rubric.yaml").write_text("assignment: {name: probe, tests: tests}\n")
+    out = tmp_path / "out" / "results.json"
+    paths = {"reference": PROJECT / "reference" / "layers.py", "rubric": tmp_path / "rubric.yaml",
+             "results": out}
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "probe.py").write_text(
+        "import sys\n" + "".join(f"sys.argv_{name} = {str(path)!r}\n" for name, path in paths.items())
+        + PROBE)
+    os.chmod(tmp_path, 0o755)
+    finished = run_entrypoint(["--rubric", str(tmp_path / "rubric.yaml"), "--submission",
+                               str(tmp_path / "submission"), "--results", str(out)])
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    [test] = read_results(out, as_gradescope=True)["tests"]
+    found = ast.literal_eval(test["output"].strip())
+    assert found.pop("uid") != 0
+    assert found == {"reference": "refused", "rubric": "refused", "tests copy": "refused",
+                     "tests copy by name": "refused", "results": "refused", "root": "refused",
+                     "own working folder": "done"}  # (the suite beside it, as on Gradescope)
