@@ -18,6 +18,7 @@ from autograder.rubric import is_file_name_pattern
 
 LITERAL_OPTIONS = ("visibility", "stdout_visibility", "failure_prefix", "descriptions", "buffer",
                    "failfast")
+RUNNER_FIELDS = ("tests", "leaderboard", "execution_time", "score")  # what JSONTestRunner fills
 SAMPLE_OPTIONS = {"visibility": "visible"}
 FILE_NAME = "run_tests.py"
 
@@ -33,7 +34,8 @@ def find_run_tests(tests_folder: Path) -> Path | None:
 def read_runner_options(tests_folder: Path) -> dict:
     """The `JSONTestRunner` options of the suite's `run_tests.py` (`post_processor`: the
     function's name), or the sample's when there is none or it builds no `JSONTestRunner`;
-    with `pattern`, the test files' pattern its first `discover(...)` gives."""
+    with `pattern`, the test files' pattern its first `discover(...)` gives, and with
+    `json_data`, the top-level fields it sets on its runner."""
     path = find_run_tests(tests_folder)
     if path is None:
         return dict(SAMPLE_OPTIONS)
@@ -58,7 +60,31 @@ def read_runner_options(tests_folder: Path) -> dict:
     pattern = _discover_pattern(discovers[0], path) if discovers else None
     if pattern is not None:
         options["pattern"] = pattern
+    set_fields = _json_data_fields(tree)
+    if set_fields:
+        options["json_data"] = set_fields
     return options
+
+
+def _json_data_fields(tree: ast.Module) -> dict:
+    """The top-level fields a file sets on its runner before running it, with literals
+    (`runner.json_data["output"] = "..."`: JSONTestRunner writes them as they are), but those
+    the runner fills itself."""
+    fields = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        target = node.targets[0]
+        if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute)
+                and target.value.attr == "json_data"):
+            continue
+        try:
+            key, value = ast.literal_eval(target.slice), ast.literal_eval(node.value)
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            continue
+        if isinstance(key, str) and key not in RUNNER_FIELDS:
+            fields[key] = value
+    return fields
 
 
 def _runner_options(call: ast.Call, path: Path) -> dict:

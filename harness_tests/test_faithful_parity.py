@@ -152,14 +152,17 @@ COURSE_RUN_TESTS = textwrap.dedent("""
     if __name__ == "__main__":
         suite = unittest.defaultTestLoader.discover("tests")
         with open(sys.argv[1], "w") as stream:
-            JSONTestRunner(visibility="after_published", stdout_visibility="visible",
-                           failure_prefix="FAIL: ", post_processor=late_penalty,
-                           stream=stream).run(suite)
+            runner = JSONTestRunner(visibility="after_published", stdout_visibility="visible",
+                                    failure_prefix="FAIL: ", post_processor=late_penalty,
+                                    stream=stream)
+            runner.json_data["extra_data"] = {"week": 3, "late": True}
+            runner.run(suite)
     """)
 
 
 def test_a_courses_run_tests_options_and_post_processor_are_honoured(tmp_path):
-    """`run_tests.py` beside the suite: its JSONTestRunner options and post-processor apply."""
+    """`run_tests.py` beside the suite: its JSONTestRunner options, the fields it sets on the
+    runner's `json_data` and its post-processor apply."""
     tests = write_files(tmp_path / "suite" / "tests", LAB_TESTS)
     (tmp_path / "suite" / "run_tests.py").write_text(COURSE_RUN_TESTS)
     submission = write_files(tmp_path / "submission", LAB_WRONG)
@@ -168,6 +171,7 @@ def test_a_courses_run_tests_options_and_post_processor_are_honoured(tmp_path):
     assert by_name(got) == by_name(expected)
     assert top_level(got) == top_level(expected)
     assert got["output"] == "Late: half marks." and got["stdout_visibility"] == "visible"
+    assert got["extra_data"] == {"week": 3, "late": True}
     assert "FAIL: 8 != 16\n" in by_name(got)["square(4) is 16"][0]["output"]
 
 
@@ -363,5 +367,5 @@ def test_values_gradescope_would_refuse_are_left_out_not_fatal(tmp_path):
         ("double(2) is 4", 2, None), ("half(4) is 2", 0.0, "hidden")]
     assert got["score"] == 2 and "visibility" not in got
     for said in ("visibility 'on_fail' is not one of", "visibility 'to everyone' is not one of",
-                 "post_processor left results Gradescope would refuse"):
+                 "leave results Gradescope would refuse"):
         assert said in finished.stderr

@@ -49,23 +49,27 @@ def build_suite_results(rubric: Rubric, run: GradingRun) -> dict:
     if run.grader_error:
         results["output"] = ("The autograder had a problem running the tests (not your fault). "
                              "Course staff can see the details; please let them know.")
-    return _post_processed(rubric, results)
+    return _with_course_changes(rubric, results)
 
 
-def _post_processed(rubric: Rubric, results: dict) -> dict:
-    """`results` after the course's post-processor, or as they were when it failed or left
-    them as Gradescope would refuse them."""
-    if not rubric.runner_options.get("post_processor"):
+def _with_course_changes(rubric: Rubric, results: dict) -> dict:
+    """`results` with the top-level fields the course's `run_tests.py` sets on its runner
+    (`runner.json_data["output"] = ...`), then after its post-processor; or as they were when
+    the post-processor failed or the changes leave a file Gradescope would refuse."""
+    options = rubric.runner_options
+    if not options.get("post_processor") and not options.get("json_data"):
         return results
     before = copy.deepcopy(results)
-    problem = run_tests_options.apply_post_processor(rubric.runner_options, results)
+    results.update(copy.deepcopy(options.get("json_data", {})))
+    problem = run_tests_options.apply_post_processor(options, results)
     if problem is None:
         try:
             results_module.validate_gradescope(results)
             return results
         except Exception as error:  # noqa: BLE001 - jsonschema's error, or a value it cannot read
-            problem = (f"run_tests.py's post_processor left results Gradescope would refuse "
-                       f"({str(error).splitlines()[0][:300]}); they are written without it")
+            problem = (f"run_tests.py's changes (its runner's json_data, its post_processor) "
+                       f"leave results Gradescope would refuse ({str(error).splitlines()[0][:300]}); "
+                       f"they are written without them")
     print(f"autograder: {problem}", file=sys.stderr)
     return before
 
