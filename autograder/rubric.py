@@ -22,13 +22,14 @@ DEFAULT_MEMORY_MB = 700
 RUN_MEMORY_SLACK = 1.25  # the run's processes together, against one process's cap
 LEADERBOARD_TEST_PREFIX = "gradescope-utils:"  # a leaderboard key naming the test that sets it
 DEFAULT_TEST_PATTERN = "test*.py"  # unittest's default, so `test.py` is a test file too
+ISOLATIONS = ("strict", "faithful")  # how a gradescope-utils suite runs (README: "Two modes")
 
 
 def is_file_name_pattern(pattern) -> bool:
     """Whether `pattern` names test files as unittest's discovery matches them (`test*.py`,
-    `*_tests.py`): a pattern of a file's name in one folder, for a Python file."""
-    return isinstance(pattern, str) and pattern.endswith(".py") and "/" not in pattern
-ISOLATIONS = ("strict", "faithful")  # how a gradescope-utils suite runs (README: "Two modes")
+    `*_tests.py`, `test_*`): a pattern of a file's name in one folder (unittest and pytest
+    look at Python files alone)."""
+    return isinstance(pattern, str) and bool(pattern) and "/" not in pattern
 
 
 class RubricError(ValueError):

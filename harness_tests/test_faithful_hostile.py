@@ -238,28 +238,32 @@ FOUND = {}
 
 def _try(label, action):
     try:
-        action()
-        FOUND[label] = "done"
-    except (OSError, PermissionError):
+        FOUND[label] = action() or "done"
+    except PermissionError:  # EACCES, EPERM: there, and refused
         FOUND[label] = "refused"
+    except OSError as error:
+        FOUND[label] = type(error).__name__
+
+
+def _read(path):
+    open(path).read()
 
 
 def _read_all(pattern):
     paths = glob.glob(pattern)
-    if not paths:
-        raise PermissionError(pattern)  # nothing to be seen there
     for path in paths:
         open(path).read()
+    return "done" if paths else "none listed"
 
 
-_try("reference", lambda: open(sys.argv_reference).read())
-_try("rubric", lambda: open(sys.argv_rubric).read())
+_try("reference", lambda: _read(sys.argv_reference))
+_try("rubric", lambda: _read(sys.argv_rubric))
 _try("tests copy", lambda: _read_all("/tmp/autograder-run-*/grading/tests/*.py"))
 # its own run's folder is two above its working folder (`work/source`): the copy by its name
-_try("tests copy by name", lambda: open(os.path.join(
-    os.path.dirname(os.path.dirname(os.getcwd())), "grading", "tests", "test_probe.py")).read())
-_try("own working folder", lambda: open(os.path.join(os.getcwd(), "tests", "test_probe.py")).read())
-_try("results", lambda: open(sys.argv_results, "w").write("{}"))
+_try("tests copy by name", lambda: _read(os.path.join(
+    os.path.dirname(os.path.dirname(os.getcwd())), "grading", "tests", "test_probe.py")))
+_try("own working folder", lambda: _read(os.path.join(os.getcwd(), "tests", "test_probe.py")))
+_try("results", lambda: open(sys.argv_results, "w").close())
 _try("root", lambda: os.setuid(0))
 FOUND["uid"] = os.getuid()
 '''
@@ -275,6 +279,8 @@ def test_the_submission_reads_no_grading_file_and_never_becomes_root(tmp_path):
     (tmp_path / "tests" / "test_probe.py").write_text(PROBE_SUITE)
     (tmp_path / "rubric.yaml").write_text("assignment: {name: probe, tests: tests}\n")
     out = tmp_path / "out" / "results.json"
+    out.parent.mkdir()  # (there: a write is refused, not a missing folder)
+    out.write_text("{}")
     paths = {"reference": PROJECT / "reference" / "layers.py", "rubric": tmp_path / "rubric.yaml",
              "results": out}
     (tmp_path / "submission").mkdir()
@@ -288,6 +294,6 @@ def test_the_submission_reads_no_grading_file_and_never_becomes_root(tmp_path):
     [test] = read_results(out, as_gradescope=True)["tests"]
     found = ast.literal_eval(test["output"].strip())
     assert found.pop("uid") != 0
-    assert found == {"reference": "refused", "rubric": "refused", "tests copy": "refused",
+    assert found == {"reference": "refused", "rubric": "refused", "tests copy": "none listed",
                      "tests copy by name": "refused", "results": "refused", "root": "refused",
                      "own working folder": "done"}  # (the suite beside it, as on Gradescope)

@@ -337,18 +337,18 @@ ON_FAIL_TESTS = {"test_hw.py": '''
     '''}
 BREAKING_RUN_TESTS = textwrap.dedent("""
     def spoil(results):
-        results["score"] = "full marks"
-        results["tests"] = None
+        results["score"] = float("nan")  # a number to the schema, not to JSON nor Gradescope
 
 
     JSONTestRunner(visibility="to everyone", post_processor=spoil)
     """)
 
 
-def test_values_gradescope_would_refuse_are_left_out_not_fatal(tmp_path):
-    """A visibility Gradescope's specification does not know (`on_fail`, which a course's own
-    result class may read), a top-level one, and a post-processor that spoils the results:
-    results.json is still written, without them, and the staff log says why."""
+def test_values_gradescope_would_refuse_are_not_fatal(tmp_path):
+    """A test's visibility Gradescope's specification does not know (`on_fail`, which a
+    course's own result class may read) is hidden, as staff meant to hide it somehow; a
+    top-level one is left out; a post-processor that spoils the results is not kept:
+    results.json is still written, and the staff log says why."""
     tests = write_files(tmp_path / "suite" / "tests", ON_FAIL_TESTS)
     (tmp_path / "suite" / "run_tests.py").write_text(BREAKING_RUN_TESTS)
     submission = write_files(tmp_path / "submission", {"hw.py": '''
@@ -364,8 +364,45 @@ def test_values_gradescope_would_refuse_are_left_out_not_fatal(tmp_path):
     assert finished.returncode == 0, finished.stdout + finished.stderr
     got = read_results(tmp_path / "results.json", as_gradescope=True)
     assert [(test["name"], test["score"], test.get("visibility")) for test in got["tests"]] == [
-        ("double(2) is 4", 2, None), ("half(4) is 2", 0.0, "hidden")]
+        ("double(2) is 4", 2, "hidden"), ("half(4) is 2", 0.0, "hidden")]
     assert got["score"] == 2 and "visibility" not in got
     for said in ("visibility 'on_fail' is not one of", "visibility 'to everyone' is not one of",
                  "leave results Gradescope would refuse"):
         assert said in finished.stderr
+
+
+MANY_FLOODS = {"test_floods.py": '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import weight
+
+    import report
+
+
+    class TestFloods(unittest.TestCase):
+        pass
+
+
+    def _flood(number):
+        @weight(1)
+        def test(self):
+            print("x" * 300_000)
+            self.assertEqual(report.value(number), number)
+        return test
+
+
+    for _number in range(20):
+        setattr(TestFloods, f"test_flood_{_number:02d}", _flood(_number))
+    '''}
+
+
+def test_once_the_runs_output_is_spent_each_test_still_shows_its_failure(tmp_path):
+    """20 failing tests each print 300,000 characters, past the run's 4 M: the last ones show
+    only the end of their output, where JSONTestRunner puts the failure's message."""
+    tests = write_files(tmp_path / "suite" / "tests", MANY_FLOODS)
+    submission = write_files(tmp_path / "submission", {"report.py": "def value(number):\n    return -1\n"})
+    got = graded_by_entrypoint(tests, submission, tmp_path / "results.json")
+    outputs = [test["output"] for test in got["tests"]]
+    assert len(outputs) == 20 and all(OUTPUT_CUT in output for output in outputs)
+    assert all(output.endswith(f"Test Failed: -1 != {number}\n") for number, output in enumerate(outputs))
+    assert sum(map(len, outputs)) < 5_000_000 and len(outputs[-1]) < 10_000

@@ -7,12 +7,13 @@ import textwrap
 from dataclasses import replace
 
 from autograder.grading_process import suite_discovery
-from autograder.grading_process.reported_text import TAIL_CHARS, fitting
+from autograder.grading_process.reported_text import fitting
 from autograder.run_tests_options import read_runner_options
 from autograder.rubric import DEFAULT_TEST_PATTERN, Rubric
 from autograder.sentences import OUTPUT_CUT
 from autograder.wire.channel import MAX_TEXT_BYTES
 from autograder.wire.decorations import Decorations, read_decorations
+from autograder.wire.worker_messages import TEXT_TAIL_CHARS
 
 ARITHMETIC_ONLY = '''
     import unittest
@@ -162,14 +163,14 @@ def test_a_pattern_that_is_not_a_literal_file_name_is_not_used(tmp_path, capsys)
 
 def test_output_is_cut_at_the_limit_and_marked_keeping_its_end():
     """The end of a cut output stays (a failure's message is there): a quarter of what is
-    kept, at most `TAIL_CHARS`."""
+    kept, at most `TEXT_TAIL_CHARS`."""
     assert fitting("short", 10) == "short"
     assert fitting("abcdefghij" * 5, 12) == f"abcdefghi\n{OUTPUT_CUT}\nhij"
     assert fitting("x" * 50, 0) == OUTPUT_CUT
     long = "".join(f"line {number}\n" for number in range(100_000)) + "Test Failed: 1 != 2\n"
     head, tail = fitting(long, 50_000).split(f"\n{OUTPUT_CUT}\n")
     assert long.startswith(head) and long.endswith(tail) and tail.endswith("Test Failed: 1 != 2\n")
-    assert (len(head), len(tail)) == (50_000 - TAIL_CHARS, TAIL_CHARS)
+    assert (len(head), len(tail)) == (50_000 - TEXT_TAIL_CHARS, TEXT_TAIL_CHARS)
 
 
 def test_output_is_cut_to_what_an_event_carries_whatever_its_characters():
@@ -253,3 +254,151 @@ def test_a_module_that_does_not_load_has_its_decorators_read_from_the_same_sourc
         "test_model.Base.test_shared", "test_model.TestModel.test_board",
         "test_model.TestModel.test_fit", "test_model.TestModel.test_from_a_mixin",
         "test_model.TestModel.test_not_a_literal", "test_model.TestModel.test_shared"]
+
+
+MANY_PLAIN_VALUES = '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import weight
+
+    import hw
+
+    for _ in range(6_000):
+        bool(hw.READY)
+
+
+    class Test{name}(unittest.TestCase):
+        @weight(1)
+        def test_{name}(self):
+            pass
+    '''
+HIDDEN_BY_A_VALUE = '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import visibility, weight
+
+    import hw
+
+
+    class TestSecret(unittest.TestCase):
+        @weight(3)
+        @visibility(hw.VISIBILITY)
+        def test_secret(self):
+            pass
+    '''
+
+
+def test_plain_values_are_counted_by_module_and_a_decorator_given_one_stays_hidden(tmp_path):
+    """Two modules each taking 6,000 plain values stay under the limit of one module (the
+    count is of the suite's own modules, not the whole process's), and a visibility given a
+    value of the submission is read as hidden: a test staff meant to hide is never shown."""
+    folder = write_suite(tmp_path, {"test_a.py": MANY_PLAIN_VALUES.replace("{name}", "a"),
+                                    "test_b.py": MANY_PLAIN_VALUES.replace("{name}", "b"),
+                                    "test_c.py": HIDDEN_BY_A_VALUE})
+    tests, problems = suite_discovery.discover(folder, "test*.py", ["hw"])
+    assert [(name, count) for name, _, count in problems] == [("test_a", 1), ("test_b", 1), ("test_c", 1)]
+    assert "took 6000 plain values" in problems[0][1] and "decorators were given" in problems[2][1]
+    assert [(test.id, test.weight, test.visibility) for test in tests] == [
+        ("test_a.Testa.test_a", 1, None), ("test_b.Testb.test_b", 1, None),
+        ("test_c.TestSecret.test_secret", 3, "hidden")]
+
+
+HELPERS = '''
+    import hw
+
+    PER_CASE = 1 if hw.EASY else 2
+    '''
+USES_HELPERS_FIRST = '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import weight
+
+    import helpers
+
+
+    class Shared(unittest.TestCase):
+        @weight(2)
+        def test_shared(self):
+            pass
+    '''
+USES_HELPERS_LATER = '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import weight
+
+    from helpers import PER_CASE
+    from test_a import Shared
+
+
+    class TestB(unittest.TestCase):
+        @weight(PER_CASE)
+        def test_per_case(self):
+            pass
+    '''
+
+
+def test_a_module_importing_one_that_took_plain_values_is_read_from_its_source_too(tmp_path):
+    """`helpers` computes `PER_CASE` from the submission; `test_b`, which imports it after
+    `test_a` did (no placeholder is asked then), is read from its source all the same: its
+    computed weight is not believed, and the class it imports from `test_a` is still graded
+    twice, as unittest runs it."""
+    folder = write_suite(tmp_path, {"helpers.py": HELPERS, "test_a.py": USES_HELPERS_FIRST,
+                                    "test_b.py": USES_HELPERS_LATER})
+    tests, problems = suite_discovery.discover(folder, "test*.py", ["hw"])
+    assert [name for name, _, _ in problems] == ["test_a", "test_b"]
+    assert "it imports helpers" in problems[1][1]
+    assert [(test.id, test.weight) for test in tests] == [
+        ("test_a.Shared.test_shared", 2), ("test_a.Shared.test_shared", 2),
+        ("test_b.TestB.test_per_case", None)]
+
+
+SOURCE_ONLY = '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import *
+
+    import hw
+
+    X, y = hw.load_data()
+
+
+    class Mixin(object):
+        def test_not_collected_alone(self):
+            pass
+
+
+    class TestKinds(Mixin, unittest.TestCase):
+        @weight(2)
+        @weight(3)
+        @visibility("hidden")
+        def test_stacked(self):
+            pass
+
+        @weight(1e999)
+        @hide_errors(None)
+        def test_infinite(self):
+            pass
+
+        @weight(1)
+        async def test_async(self):
+            pass
+    '''
+
+
+def test_the_source_reading_follows_the_loaders_rules(tmp_path, monkeypatch):
+    """`import *` of the decorators, the topmost of stacked decorators winning, `async` tests,
+    a mixin on `object` that is no TestCase by itself, an infinite weight and `@hide_errors(None)`
+    (neither of which the loader keeps): as the loader reads the module once it loads."""
+    folder = write_suite(tmp_path, {"test_kinds.py": SOURCE_ONLY})
+    read, problems = suite_discovery.discover(folder, "test*.py", ["hw"])
+    assert [name for name, _, _ in problems] == ["test_kinds"]
+    (tmp_path / "stand-in").mkdir()
+    (tmp_path / "stand-in" / "hw.py").write_text("def load_data():\n    return 1, 2\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "stand-in"))
+    monkeypatch.delitem(sys.modules, "hw", raising=False)
+    loaded, problems = suite_discovery.discover(folder, "test*.py", [])
+    assert problems == [] and read == loaded
+    assert [(test.id, test.weight, test.visibility) for test in read] == [
+        ("test_kinds.TestKinds.test_async", 1, None), ("test_kinds.TestKinds.test_infinite", None, None),
+        ("test_kinds.TestKinds.test_not_collected_alone", None, None),
+        ("test_kinds.TestKinds.test_stacked", 2, "hidden")]

@@ -18,10 +18,10 @@ def decorations_of(function, unittest_method: bool) -> Decorations | None:
     found = {name: str(getattr(function, attribute)) for attribute, name in TEXT_ATTRIBUTES.items()
              if getattr(function, attribute, None) is not None}
     weight, number = getattr(function, "__weight__", None), getattr(function, "__number__", None)
-    if _number(weight) is not None:
-        found["weight"] = _number(weight)
+    if plain_number(weight) is not None:
+        found["weight"] = plain_number(weight)
     if number is not None:
-        found["number"] = str(number) if _number(number) is None else _number(number)
+        found["number"] = str(number) if plain_number(number) is None else plain_number(number)
     if getattr(function, "__tags__", None) is not None:
         found["tags"] = tuple(str(tag) for tag in function.__tags__)
     if "set_score" in getattr(getattr(function, "__code__", None), "co_freevars", ()):
@@ -34,7 +34,7 @@ def decorations_of(function, unittest_method: bool) -> Decorations | None:
     return Decorations(**found, doc=doc.splitlines()[0].strip() if doc else None)
 
 
-def _number(value) -> int | float | None:
+def plain_number(value) -> int | float | None:
     """`value` as a plain finite int or float (NumPy's included), else None."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import faulthandler
 import gc
-import math
 import os
 import sys
 import tempfile
@@ -33,7 +32,7 @@ from autograder.grading_process.feedback import describe_failure
 from autograder.grading_process.reported_text import fitting
 from autograder.sandbox import process_control
 from autograder.wire import channel, events
-from autograder.wire.decorations import Decorations
+from autograder.wire.decorations import Decorations, is_finite
 from autograder.wire.protocol import (CHANNEL_FD_ENV, PLAN_ENV, PROVIDED_DIR_ENV,
                                       SUBMISSION_DIR_ENV, GradingPlan, PlannedTest)
 from autograder.wire.time_limits import WATCHDOG_SLACK_S
@@ -293,6 +292,6 @@ def _property_value(value):
     if value is None or isinstance(value, bool):
         return value
     number = _number_or_none(value)
-    if number is not None and math.isfinite(number):
+    if number is not None and is_finite(number):
         return number
     return (value if isinstance(value, str) else repr(value))[: events.MAX_TEXT_VALUE_CHARS]

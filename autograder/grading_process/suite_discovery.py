@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import os
 import sys
 import types
 import unittest
@@ -23,6 +24,7 @@ from pathlib import Path
 from autograder.grading_process import static_decorations
 from autograder.grading_process.decorations import decorations_of
 from autograder.paths import without_harness_folder
+from autograder.wire.decorations import Decorations
 
 
 MAX_PLAIN_VALUES = 10_000  # plain values one module may take (past it: a loop waiting on one)
@@ -34,21 +36,28 @@ class PlaceholderLoop(RuntimeError):
 
 
 class PlainValues:
-    """Which modules took a plain value (a truth value, a length, a number, a text, an
-    iteration, an equality) from a placeholder while they loaded. What they computed from it
-    may differ from what the submission's values give (a weight, a skip, tests made in a loop),
-    so discovery reads their decorators from their source instead."""
+    """Which modules of the suite took a plain value (a truth value, a length, a number, a
+    text, an iteration, an equality) from a placeholder while they loaded. What they computed
+    from it may differ from what the submission's values give (a weight, a skip, tests made in
+    a loop), so discovery reads their decorators from their source instead. Counted only while
+    the suite loads (`counting`), for the suite's own files (`root`)."""
 
-    def __init__(self):
+    def __init__(self, start_dir: str):
+        self.roots = tuple({os.path.join(os.path.abspath(start_dir), ""),
+                            os.path.join(os.path.realpath(start_dir), "")})
         self.counts: dict[str, int] = {}
+        self.counting = True
 
     def asked(self) -> None:
-        """Record a plain value for every module running now (the test module whose top-level
-        code is loading is one of them); `PlaceholderLoop` past `MAX_PLAIN_VALUES`."""
+        """Record a plain value for every module of the suite running now (the one whose
+        top-level code is loading is one of them); `PlaceholderLoop` past `MAX_PLAIN_VALUES`
+        for one module."""
+        if not self.counting:
+            return
         running, frame = set(), sys._getframe(2)
         while frame is not None:  # (a class body and its module's frame are one module)
             module = frame.f_globals.get("__name__")
-            if isinstance(module, str):
+            if isinstance(module, str) and frame.f_code.co_filename.startswith(self.roots):
                 running.add(module)
             frame = frame.f_back
         for module in running:
@@ -86,6 +95,9 @@ class Placeholder:
     __neg__ = __pos__ = __abs__ = __invert__ = __round__ = _placeholder
     __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _placeholder
     __hash__ = object.__hash__  # (defining __eq__ would take it away)
+
+    def __setattr__(self, name, value):  # `hw.config.size = 3` loads too
+        return None
 
     def __bool__(self):
         self._plain.asked()
@@ -132,9 +144,9 @@ class PlaceholderFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Last on `sys.meta_path`: the submission's module names (and their submodules) that
     nothing else provides become placeholders."""
 
-    def __init__(self, names: list[str]):
+    def __init__(self, names: list[str], start_dir: str):
         self.names = set(names)
-        self.plain = PlainValues()
+        self.plain = PlainValues(start_dir)
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname.split(".", 1)[0] not in self.names:
@@ -169,8 +181,11 @@ def discover(start_dir: str, pattern: str, submitted: list[str], descriptions: b
     name, and the test modules that failed to load here or took plain values from a
     placeholder, as (name, why, how many tests `static_decorations` read from its source
     instead)."""
-    finder, folder = PlaceholderFinder(submitted), SuiteFolderFinder(start_dir)
-    saved_path, loaded_before = sys.path[:], set(sys.modules)
+    finder, folder = PlaceholderFinder(submitted, start_dir), SuiteFolderFinder(start_dir)
+    saved_path = sys.path[:]
+    submitted_before = {name: sys.modules.pop(name) for name in list(sys.modules)
+                        if name.split(".", 1)[0] in finder.names}  # placeholders here, whatever
+    loaded_before = set(sys.modules)
     try:
         return _read(start_dir, pattern, descriptions, finder, folder)
     finally:
@@ -178,44 +193,79 @@ def discover(start_dir: str, pattern: str, submitted: list[str], descriptions: b
         for name in set(sys.modules) - loaded_before:  # the suite's modules, read and done with
             if _from_suite(sys.modules[name], start_dir):
                 del sys.modules[name]
+        sys.modules.update(submitted_before)
 
 
 def _read(start_dir: str, pattern: str, descriptions: bool, finder: "PlaceholderFinder",
           folder: "SuiteFolderFinder"):
+    """`discover`'s work, with the finders in place while unittest's loader runs."""
     sys.path[:] = without_harness_folder(sys.path)
     sys.meta_path.insert(0, folder)
     sys.meta_path.append(finder)
     try:
         suite = unittest.TestLoader().discover(start_dir, pattern=pattern)
     finally:
+        finder.plain.counting = False
         sys.meta_path.remove(finder)
         sys.meta_path.remove(folder)
-    asked = finder.plain.counts
-    tests, problems, read_again = [], [], set()
-    for test in _tests_of(suite):
+    loaded = list(_tests_of(suite))
+    flagged = _flagged(finder.plain.counts, loaded, start_dir)
+    tests, problems, read = [], [], {}
+    for test in loaded:
         if isinstance(test, unittest.loader._FailedTest):
             module = test._testMethodName
-            source = Path(start_dir, *module.split(".")).with_suffix(".py")
-            error = str(getattr(test, "_exception", ""))[-3000:]
-        elif type(test).__module__ in asked:
-            module = type(test).__module__
-            if module in read_again:
-                continue
-            source = Path(getattr(sys.modules.get(module), "__file__", None) or "")
-            error = (f"its top-level code took {asked[module]} plain values (truth values, "
-                     f"lengths, numbers, texts) from the submission's modules, which are not "
-                     f"known before the submission runs")
-        else:
-            method = getattr(test, test._testMethodName, None)
-            doc = test.shortDescription()
-            tests.append(replace(decorations_of(method, unittest_method=True), id=test.id(),
-                                 name=doc if descriptions and doc else str(test)))
+            found = static_decorations.read_module(static_decorations.source_of(start_dir, module),
+                                                   module, start_dir, descriptions)
+            tests.extend(found)
+            problems.append((module, str(getattr(test, "_exception", ""))[-3000:], len(found)))
             continue
-        read_again.add(module)
-        read = static_decorations.read_module(source, module, descriptions)
-        tests.extend(read)
-        problems.append((module, error, len(read)))
+        module, doc = type(test).__module__, test.shortDescription()
+        name = doc if descriptions and doc else str(test)
+        if module in flagged:
+            if module not in read:
+                read[module] = {found.id: found for found in static_decorations.read_module(
+                    _file_of(module), module, start_dir, descriptions)}
+                problems.append((module, flagged[module], len(read[module])))
+            found = read[module].get(test.id(), Decorations(unittest=True, doc=doc or None))
+        else:
+            found = decorations_of(getattr(test, test._testMethodName, None), unittest_method=True)
+        tests.append(replace(found, id=test.id(), name=name))
     return tests, problems
+
+
+def _flagged(counts: dict[str, int], loaded: list, start_dir: str) -> dict[str, str]:
+    """The suite's modules whose loaded tests cannot be believed, with why: they took plain
+    values from placeholders, their decorators hold one, or they import such a module of the
+    suite (`from helpers import POINTS`, where helpers computed POINTS from one)."""
+    flagged = {module: f"its top-level code took {count} plain values (truth values, lengths, "
+                       f"numbers, texts) from the submission's modules, which are not known "
+                       f"before the submission runs" for module, count in counts.items()}
+    for test in loaded:
+        if _holds_placeholder(getattr(test, getattr(test, "_testMethodName", ""), None)):
+            flagged.setdefault(type(test).__module__,
+                               "its decorators were given values of the submission's modules")
+    modules = {type(test).__module__ for test in loaded} | set(flagged)
+    imports = {module: static_decorations.imported_modules(_file_of(module)) for module in modules}
+    changed = True
+    while changed:
+        changed = False
+        for module in modules - set(flagged):
+            reached = sorted(imports[module] & set(flagged))
+            if reached:
+                flagged[module] = f"it imports {reached[0]}, which could not be read either"
+                changed = True
+    return flagged
+
+
+def _holds_placeholder(function) -> bool:
+    """Whether a decorator put a placeholder (or a tuple holding one) on `function`."""
+    values = vars(function).values() if hasattr(function, "__dict__") else ()
+    return any(isinstance(value, Placeholder) or (isinstance(value, tuple) and any(
+        isinstance(item, Placeholder) for item in value)) for value in values)
+
+
+def _file_of(module: str) -> Path:
+    return Path(getattr(sys.modules.get(module), "__file__", None) or "")
 
 
 def _from_suite(module, start_dir: str) -> bool:

@@ -40,6 +40,7 @@ class SuiteGrading:
         self.remaining: list[str] = []
         self.unlisted = 0
         self.output_left = MAX_RUN_OUTPUT_CHARS
+        self.unkeyed: str | None = None  # a known test's id that started with no key left
 
     def run(self) -> None:
         tests, problems = suite_discovery.discover(self.setup.private_dir, self.setup.pattern,
@@ -114,16 +115,22 @@ class SuiteGrading:
             self.no_result(test)
 
     def start(self, test_id) -> str | None:
-        """The key of the test that starts: the first one left with unittest's id `test_id`."""
+        """The key of the test that starts: the first one left with unittest's id `test_id`
+        (None for one more occurrence than the reading of the suite showed: `unkeyed`)."""
         worker_client.begin_test(self.setup.timeout, self.plan.output_limit_bytes)
+        self.unkeyed = None
         for key in self.remaining:
             if self.known[key].id == test_id:
                 channel.send(self.fd, events.Started(key))
                 return key
+        self.unkeyed = test_id
         return None
 
     def entry(self, frame: messages.SuiteEntryFrame, current) -> None:
         if any(found.id == frame.id for found in self.known.values()):
+            if current is None and frame.id == self.unkeyed:  # listed, without points
+                self.send_unlisted(frame.name, frame.status == "passed", frame.output)
+                self.unkeyed = None
             if current is None or self.known[current].id != frame.id:
                 return  # a result for a test that is not the one running: refused
             self.remaining.remove(current)
@@ -144,8 +151,10 @@ class SuiteGrading:
 
     def shown(self, output) -> str:
         """A test's output as results.json shows it: up to the output limit of a test, and of
-        what is left of the run's (`MAX_RUN_OUTPUT_CHARS`: a results.json stays a few MB)."""
-        limit = min(self.plan.output_limit_bytes, self.output_left, messages.MAX_SUITE_TEXT_CHARS - 1)
+        what is left of the run's (`MAX_RUN_OUTPUT_CHARS`: a results.json stays a few MB),
+        though always its end (a failure's message) once the run's is spent."""
+        left = max(self.output_left, 4 * messages.TEXT_TAIL_CHARS)
+        limit = min(self.plan.output_limit_bytes, left, messages.MAX_SUITE_TEXT_CHARS - 1)
         text = fitting(_text(output), limit)  # (a text the worker cut is always cut here too)
         self.output_left = max(0, self.output_left - len(text))
         return text

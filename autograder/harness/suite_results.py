@@ -5,15 +5,16 @@ grading process read before any submitted code ran; from the worker only its sta
 `set_score` (for `@partial_credit` tests) and leaderboard value, with the score capped at the
 test's weight. Tests come in the order they ran; the top level is JSONTestRunner's (`tests`,
 `leaderboard`, the runner's visibility options, `execution_time` as text, `score` summed the
-way it sums it), then a course's `run_tests.py` post-processor. A visibility or leaderboard
-order that Gradescope's specification does not know (`@visibility("on_fail")`, which a course's
-own result class may have read) is left out, as Gradescope would refuse the whole file; the
-staff log says so. So are a post-processor's changes when they leave a file Gradescope would
+way it sums it), then a course's `run_tests.py` post-processor. A test's visibility that
+Gradescope's specification does not know (`@visibility("on_fail")`, which a course's own result
+class may have read) is "hidden"; such a leaderboard order or top-level visibility is left
+out, as Gradescope would refuse the whole file; the staff log says so. So are a post-processor's changes when they leave a file Gradescope would
 refuse.
 """
 from __future__ import annotations
 
 import copy
+import json
 import sys
 
 from autograder import run_tests_options
@@ -64,7 +65,7 @@ def _with_course_changes(rubric: Rubric, results: dict) -> dict:
     problem = run_tests_options.apply_post_processor(options, results)
     if problem is None:
         try:
-            results_module.validate_gradescope(results)
+            results_module.validate_gradescope(json.loads(json.dumps(results, allow_nan=False)))
             return results
         except Exception as error:  # noqa: BLE001 - jsonschema's error, or a value it cannot read
             problem = (f"run_tests.py's changes (its runner's json_data, its post_processor) "
@@ -100,8 +101,9 @@ def _test_entry(found: Decorations, outcome: CheckOutcome) -> dict:
         entry["tags"] = list(found.tags)
     if outcome.message:
         entry["output"] = outcome.message
-    if found.visibility:
-        entry.update(_known("visibility", found.visibility, VISIBILITIES, found.name))
+    if found.visibility:  # one Gradescope does not know: hidden, as staff meant to hide it somehow
+        entry["visibility"] = _known("visibility", found.visibility, VISIBILITIES, found.name
+                                     ).get("visibility", "hidden")
     if found.number:
         entry["number"] = found.number
     return entry

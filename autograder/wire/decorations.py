@@ -85,7 +85,16 @@ def read_decorations(mapping) -> Decorations:
 
 
 def _finite(value) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)
+    return type(value) in (int, float) and is_finite(value)
+
+
+def is_finite(number) -> bool:
+    """Whether an int or float is finite as JSON and a float carry it (an int past a float's
+    range is not: `math.isfinite` would raise)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
 
 
 def read_all_decorations(decorated) -> dict[str, Decorations]:

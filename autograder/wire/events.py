@@ -9,10 +9,10 @@ that test with a message instead of crashing the run.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from autograder.wire.decorations import is_finite
 from autograder.wire.records import from_mapping, to_mapping
 
 KIND = "event"
@@ -118,7 +118,7 @@ def _text(value, name: str, limit: int) -> str:
 def _finite(value, name: str) -> float | None:
     if value is None:
         return None
-    if type(value) not in (int, float) or not math.isfinite(value):
+    if type(value) not in (int, float) or not is_finite(value):
         raise InvalidEvent(f"`{name}` is not a finite number")
     return value  # an int stays one: results.json writes `3` where the test set 3
 

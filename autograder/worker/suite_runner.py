@@ -16,7 +16,6 @@ goes on.
 """
 from __future__ import annotations
 
-import math
 import sys
 import unittest
 from unittest.result import TestResult
@@ -26,7 +25,7 @@ from gradescope_utils.autograder_utils.json_test_runner import JSONTestResult
 
 from autograder.paths import without_harness_folder
 from autograder.wire import worker_messages as messages
-
+from autograder.wire.decorations import is_finite
 
 
 def run_suite(send, request: messages.RunSuiteRequest) -> None:
@@ -126,5 +125,5 @@ def _scalar(value):
         return None
     if type(value) in (int, float) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
         number = float(value) if isinstance(value, float) else int(value)
-        return number if math.isfinite(number) else None
+        return number if is_finite(number) else None
     return _text(value)
