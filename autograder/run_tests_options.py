@@ -67,24 +67,38 @@ def read_runner_options(tests_folder: Path) -> dict:
 
 
 def _json_data_fields(tree: ast.Module) -> dict:
-    """The top-level fields a file sets on its runner before running it, with literals
-    (`runner.json_data["output"] = "..."`: JSONTestRunner writes them as they are), but those
-    the runner fills itself."""
+    """The top-level fields a file sets on its runner before running it, with literals or
+    names the file gave a literal (`runner.json_data["output"] = output`: JSONTestRunner writes
+    them as they are), but those the runner fills itself."""
+    literals: dict[str, object] = {}
     fields = {}
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+    for node in sorted((node for node in ast.walk(tree) if isinstance(node, ast.Assign)),
+                       key=lambda node: (node.lineno, node.col_offset)):
+        if len(node.targets) != 1:
             continue
         target = node.targets[0]
-        if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute)
-                and target.value.attr == "json_data"):
-            continue
-        try:
-            key, value = ast.literal_eval(target.slice), ast.literal_eval(node.value)
-        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-            continue
-        if isinstance(key, str) and key not in RUNNER_FIELDS:
-            fields[key] = value
+        value = _literal(node.value, literals)
+        if isinstance(target, ast.Name) and value is not _NOT_LITERAL:
+            literals[target.id] = value
+        elif (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute)
+              and target.value.attr == "json_data"):
+            key = _literal(target.slice, literals)
+            if isinstance(key, str) and key not in RUNNER_FIELDS and value is not _NOT_LITERAL:
+                fields[key] = value
     return fields
+
+
+_NOT_LITERAL = object()
+
+
+def _literal(node, literals: dict):
+    """The value of a literal, or of a name the file gave a literal before; `_NOT_LITERAL`."""
+    if isinstance(node, ast.Name):
+        return literals.get(node.id, _NOT_LITERAL)
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return _NOT_LITERAL
 
 
 def _runner_options(call: ast.Call, path: Path) -> dict:

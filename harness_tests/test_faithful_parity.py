@@ -142,6 +142,7 @@ COURSE_RUN_TESTS = textwrap.dedent("""
     from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
 
     PENALTY = 0.5
+    FORMAT = "simple_format"
 
 
     def late_penalty(results):
@@ -156,6 +157,7 @@ COURSE_RUN_TESTS = textwrap.dedent("""
                                     failure_prefix="FAIL: ", post_processor=late_penalty,
                                     stream=stream)
             runner.json_data["extra_data"] = {"week": 3, "late": True}
+            runner.json_data["output_format"] = FORMAT
             runner.run(suite)
     """)
 
@@ -171,7 +173,7 @@ def test_a_courses_run_tests_options_and_post_processor_are_honoured(tmp_path):
     assert by_name(got) == by_name(expected)
     assert top_level(got) == top_level(expected)
     assert got["output"] == "Late: half marks." and got["stdout_visibility"] == "visible"
-    assert got["extra_data"] == {"week": 3, "late": True}
+    assert got["extra_data"] == {"week": 3, "late": True} and got["output_format"] == "simple_format"
     assert "FAIL: 8 != 16\n" in by_name(got)["square(4) is 16"][0]["output"]
 
 
