@@ -15,6 +15,7 @@ from autograder.wire.decorations import Decorations
 from autograder.wire.time_limits import DEFAULT_TIMEOUT_S
 
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+ORDERS = ("asc", "desc")  # a leaderboard column's sort order
 FORMATS = ("text", "html", "simple_format", "md", "ansi")
 RESULTS_FIELDS = ("visibility", "stdout_visibility", "extra_data", "output_format",
                   "test_output_format", "test_name_format")
@@ -443,7 +444,7 @@ class _RubricParser:
                 raise self.fail(entry if isinstance(entry, dict) else self.raw,
                                 "a leaderboard entry needs 'name' and 'key'")
             order = entry.get("order", "desc")
-            if order not in ("asc", "desc"):
+            if order not in ORDERS:
                 raise self.fail(entry, f"leaderboard order must be 'asc' or 'desc'; got {order!r}")
             item = entry.get("item")
             if item is not None and not isinstance(item, str):

@@ -105,11 +105,12 @@ def _runner_options(call: ast.Call, path: Path) -> dict:
     options = {"path": str(path)}
     for keyword in call.keywords:
         if keyword.arg in LITERAL_OPTIONS:
-            try:
-                options[keyword.arg] = ast.literal_eval(keyword.value)
-            except ValueError:
+            value = _literal(keyword.value, {})
+            if value is _NOT_LITERAL:
                 print(f"autograder: {path}: {keyword.arg}= is not a literal; ignored",
                       file=sys.stderr)
+            else:
+                options[keyword.arg] = value
         elif keyword.arg == "post_processor" and isinstance(keyword.value, ast.Name):
             options["post_processor"] = keyword.value.id
     return options
@@ -122,10 +123,7 @@ def _discover_pattern(call: ast.Call, path: Path) -> str | None:
         (keyword.value for keyword in call.keywords if keyword.arg == "pattern"), None)
     if given is None:
         return None
-    try:
-        pattern = ast.literal_eval(given)
-    except ValueError:
-        pattern = None
+    pattern = _literal(given, {})
     if not is_file_name_pattern(pattern):
         print(f"autograder: {path}: discover()'s pattern is not a literal file name pattern; "
               f"unittest's test*.py is used", file=sys.stderr)

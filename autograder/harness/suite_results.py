@@ -8,8 +8,8 @@ test's weight. Tests come in the order they ran; the top level is JSONTestRunner
 way it sums it), then a course's `run_tests.py` post-processor. A test's visibility that
 Gradescope's specification does not know (`@visibility("on_fail")`, which a course's own result
 class may have read) is "hidden"; such a leaderboard order or top-level visibility is left
-out, as Gradescope would refuse the whole file; the staff log says so. So are a post-processor's changes when they leave a file Gradescope would
-refuse.
+out, as Gradescope would refuse the whole file; the staff log says so. So are a
+post-processor's changes when they leave a file Gradescope would refuse.
 """
 from __future__ import annotations
 
@@ -20,10 +20,8 @@ import sys
 from autograder import run_tests_options
 from autograder.harness import results as results_module
 from autograder.harness.outcomes import CheckOutcome, GradingRun
-from autograder.rubric import VISIBILITIES, Rubric
+from autograder.rubric import ORDERS, VISIBILITIES, Rubric
 from autograder.wire.decorations import Decorations
-
-ORDERS = ("asc", "desc")
 
 
 def build_suite_results(rubric: Rubric, run: GradingRun) -> dict:
