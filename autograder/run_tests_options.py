@@ -67,25 +67,83 @@ def read_runner_options(tests_folder: Path) -> dict:
 
 
 def _json_data_fields(tree: ast.Module) -> dict:
-    """The top-level fields a file sets on its runner before running it, with literals or
-    names the file gave a literal (`runner.json_data["output"] = output`: JSONTestRunner writes
-    them as they are), but those the runner fills itself."""
+    """The top-level fields the file sets on its runner on the way to running it
+    (`runner.json_data["output"] = note`), with literals or names given a literal on that way
+    (JSONTestRunner writes them as they are), but those the runner fills itself. The way is
+    the statements that run from the file's top until `runner.run(...)`: its
+    `if __name__ == "__main__":` block, `with` and `try` blocks, and the body of a function of
+    the file that it calls (`main()`); not other branches, nor other functions."""
     literals: dict[str, object] = {}
-    fields = {}
-    for node in sorted((node for node in ast.walk(tree) if isinstance(node, ast.Assign)),
-                       key=lambda node: (node.lineno, node.col_offset)):
-        if len(node.targets) != 1:
-            continue
-        target = node.targets[0]
-        value = _literal(node.value, literals)
-        if isinstance(target, ast.Name) and value is not _NOT_LITERAL:
-            literals[target.id] = value
-        elif (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute)
-              and target.value.attr == "json_data"):
+    fields: dict = {}
+    runner = None
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    for node in _run_order(tree.body, functions, set()):
+        if runner is not None and _runs(node, runner):
+            break
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+        if isinstance(target, ast.Subscript) and _is_json_data(target.value, runner):
             key = _literal(target.slice, literals)
-            if isinstance(key, str) and key not in RUNNER_FIELDS and value is not _NOT_LITERAL:
-                fields[key] = value
+            if isinstance(key, str) and key not in RUNNER_FIELDS:
+                value = _literal(node.value, literals)
+                if value is _NOT_LITERAL:
+                    fields.pop(key, None)
+                else:
+                    fields[key] = value
+            continue
+        for name in {inner.id for inner in ast.walk(node)
+                     if isinstance(inner, ast.Name) and isinstance(inner.ctx, (ast.Store, ast.Del))}:
+            literals.pop(name, None)
+            runner = None if name == runner else runner
+        if isinstance(target, ast.Name):
+            if isinstance(node.value, ast.Call) and _called_name(node.value.func) == "JSONTestRunner":
+                runner = target.id
+            elif _literal(node.value, literals) is not _NOT_LITERAL:
+                literals[target.id] = _literal(node.value, literals)
     return fields
+
+
+def _run_order(body: list, functions: dict, entered: set):
+    """The statements of `body` in the order they run, into the blocks that surely run
+    (`if __name__ == "__main__":`, `with`, `try`, a call of one of `functions`); any other
+    compound statement as one statement."""
+    for node in body:
+        if isinstance(node, ast.If) and _is_main_check(node.test):
+            yield from _run_order(node.body, functions, entered)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            yield ast.Assign(targets=[item.optional_vars for item in node.items if item.optional_vars],
+                             value=ast.Constant(None), lineno=node.lineno)
+            yield from _run_order(node.body, functions, entered)
+        elif isinstance(node, ast.Try):
+            yield from _run_order(node.body + node.orelse + node.finalbody, functions, entered)
+        elif (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+              and isinstance(node.value.func, ast.Name) and node.value.func.id in functions
+              and node.value.func.id not in entered):
+            entered.add(node.value.func.id)
+            yield from _run_order(functions[node.value.func.id].body, functions, entered)
+        else:
+            yield node
+
+
+def _is_main_check(test) -> bool:
+    """`__name__ == "__main__"`, either way round."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = {type(side).__name__: side for side in (test.left, test.comparators[0])}
+    return (getattr(sides.get("Name"), "id", None) == "__name__"
+            and getattr(sides.get("Constant"), "value", None) == "__main__")
+
+
+def _is_json_data(node, runner: str | None) -> bool:
+    """`runner.json_data`, for the name the runner was given."""
+    return (runner is not None and isinstance(node, ast.Attribute) and node.attr == "json_data"
+            and isinstance(node.value, ast.Name) and node.value.id == runner)
+
+
+def _runs(node, runner: str) -> bool:
+    """Whether the statement calls `runner.run(...)`."""
+    return any(isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
+               and inner.func.attr == "run" and isinstance(inner.func.value, ast.Name)
+               and inner.func.value.id == runner for inner in ast.walk(node))
 
 
 _NOT_LITERAL = object()

@@ -5,6 +5,8 @@ from __future__ import annotations
 NOT_IMPLEMENTED = "Not implemented yet"
 SLOW_CODE = "a loop that never ends or an algorithm much slower than needed"
 OUTPUT_CUT = "… (output cut at the grader's limit)"
+GRADER_PROBLEM = ("The autograder had a problem running the tests (not your fault). "
+                  "Course staff can see the details; please let them know.")
 MUST_RETURN = "Graded functions must return, never call `exit()`, `sys.exit()` or `os._exit()`."
 
 

@@ -959,3 +959,25 @@ SUITES = {"calculator": (CALCULATOR_TESTS, CALCULATOR_RIGHT, CALCULATOR_WRONG),
           "board game with its own run_tests.py": (GRID_TESTS, GRID_RIGHT, GRID_WRONG)}
 # The run_tests.py a suite's course puts beside its tests (the others use Gradescope's sample).
 RUN_TESTS_BESIDE = {"board game with its own run_tests.py": GRID_RUN_TESTS}
+
+
+# A test module whose `load_tests` adds a test again when the submission says so.
+LOAD_TESTS_AGAIN = '''
+    import unittest
+
+    from gradescope_utils.autograder_utils.decorators import weight
+
+    import hw
+
+
+    class TestA(unittest.TestCase):
+        @weight(2)
+        def test_a(self):
+            self.assertEqual(hw.double(2), 4)
+
+
+    def load_tests(loader, tests, pattern):
+        if hw.AGAIN:
+            tests.addTest(TestA("test_a"))
+        return tests
+    '''

@@ -258,10 +258,12 @@ def _read_all(pattern):
 
 _try("reference", lambda: _read(sys.argv_reference))
 _try("rubric", lambda: _read(sys.argv_rubric))
-_try("tests copy", lambda: _read_all("/tmp/autograder-run-*/grading/tests/*.py"))
-# its own run's folder is two above its working folder (`work/source`): the copy by its name
-_try("tests copy by name", lambda: _read(os.path.join(
-    os.path.dirname(os.path.dirname(os.getcwd())), "grading", "tests", "test_probe.py")))
+# its own run's folder is two above its working folder (`work/source`), in the runs' folder
+RUN = os.path.dirname(os.path.dirname(os.getcwd()))
+RUNS = os.path.join(os.path.dirname(RUN), "autograder-run-*")
+FOUND["grading folders seen"] = len(glob.glob(os.path.join(RUNS, "grading"))) > 0
+_try("tests copy", lambda: _read_all(os.path.join(RUNS, "grading", "tests", "*.py")))
+_try("tests copy by name", lambda: _read(os.path.join(RUN, "grading", "tests", "test_probe.py")))
 _try("own working folder", lambda: _read(os.path.join(os.getcwd(), "tests", "test_probe.py")))
 _try("results", lambda: open(sys.argv_results, "w").close())
 _try("root", lambda: os.setuid(0))
@@ -294,6 +296,7 @@ def test_the_submission_reads_no_grading_file_and_never_becomes_root(tmp_path):
     [test] = read_results(out, as_gradescope=True)["tests"]
     found = ast.literal_eval(test["output"].strip())
     assert found.pop("uid") != 0
-    assert found == {"reference": "refused", "rubric": "refused", "tests copy": "none listed",
+    assert found == {"reference": "refused", "rubric": "refused", "grading folders seen": True,
+                     "tests copy": "none listed",
                      "tests copy by name": "refused", "results": "refused", "root": "refused",
                      "own working folder": "done"}  # (the suite beside it, as on Gradescope)

@@ -45,7 +45,7 @@ import pytest
 
 from autograder.sentences import OUTPUT_CUT
 from harness_tests.conftest import read_results, run_entrypoint
-from harness_tests.faithful_suites import LAB_TESTS, LAB_WRONG, RUN_TESTS_BESIDE, SUITES
+from harness_tests.faithful_suites import LAB_TESTS, LAB_WRONG, LOAD_TESTS_AGAIN, RUN_TESTS_BESIDE, SUITES
 
 # Gradescope's sample run_tests.py, run from /autograder/source with the submission copied in.
 RUN_TESTS = textwrap.dedent("""
@@ -368,7 +368,10 @@ def test_values_gradescope_would_refuse_are_not_fatal(tmp_path):
     assert [(test["name"], test["score"], test.get("visibility")) for test in got["tests"]] == [
         ("double(2) is 4", 2, "hidden"), ("half(4) is 2", 0.0, "hidden")]
     assert got["score"] == 2 and "visibility" not in got
-    for said in ("visibility 'on_fail' is not one of", "visibility 'to everyone' is not one of",
+    for said in ("visibility 'on_fail' is not one of visible, after_due_date, after_published, "
+                 "hidden; written as 'hidden'",
+                 "visibility 'to everyone' is not one of visible, after_due_date, after_published, "
+                 "hidden; left out of results.json",
                  "leave results Gradescope would refuse"):
         assert said in finished.stderr
 
@@ -408,3 +411,26 @@ def test_once_the_runs_output_is_spent_each_test_still_shows_its_failure(tmp_pat
     assert len(outputs) == 20 and all(OUTPUT_CUT in output for output in outputs)
     assert all(output.endswith(f"Test Failed: -1 != {number}\n") for number, output in enumerate(outputs))
     assert sum(map(len, outputs)) < 5_000_000 and len(outputs[-1]) < 10_000
+
+
+def test_a_test_run_more_often_than_the_suite_reads_is_listed_without_points(tmp_path):
+    """A `load_tests` that adds a test again when the submission says so: the reading before
+    any submitted code runs took a plain value (the module is read from its source, which
+    shows the test once), so the run's second occurrence is listed status-only, with no
+    points, and the first keeps its weight."""
+    tests = write_files(tmp_path / "suite" / "tests", {"test_more.py": LOAD_TESTS_AGAIN})
+    submission = write_files(tmp_path / "submission", {"hw.py": '''
+        AGAIN = True
+
+
+        def double(x):
+            return 2 * x
+        '''})
+    finished = run_entrypoint(["--suite", str(tests), "--submission", str(submission),
+                               "--results", str(tmp_path / "results.json")])
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    got = read_results(tmp_path / "results.json", as_gradescope=True)
+    name = "test_a (test_more.TestA.test_a)"
+    assert got["tests"] == [{"name": name, "score": 2, "max_score": 2, "status": "passed"},
+                            {"name": name, "status": "passed"}]
+    assert got["score"] == 2

@@ -4,16 +4,21 @@ a course's `run_tests.py`, output cut to what an event carries."""
 import json
 import sys
 import textwrap
+import types
 from dataclasses import replace
 
+from gradescope_utils.autograder_utils.decorators import weight
+
 from autograder.grading_process import suite_discovery
+from autograder.grading_process.decorations import decorations_of
 from autograder.grading_process.reported_text import fitting
 from autograder.run_tests_options import read_runner_options
 from autograder.rubric import DEFAULT_TEST_PATTERN, Rubric
 from autograder.sentences import OUTPUT_CUT
 from autograder.wire.channel import MAX_TEXT_BYTES
-from autograder.wire.decorations import Decorations, read_decorations
+from autograder.wire.decorations import Decorations, is_finite, read_decorations
 from autograder.wire.worker_messages import TEXT_TAIL_CHARS
+from harness_tests.faithful_suites import LOAD_TESTS_AGAIN
 
 ARITHMETIC_ONLY = '''
     import unittest
@@ -123,6 +128,37 @@ def test_a_weight_or_number_of_zero_crosses_the_wire():
     assert read_decorations(wire) == Decorations(weight=0, number=0)
 
 
+def test_a_weight_past_a_floats_range_is_no_weight_wherever_it_is_read(tmp_path):
+    """`@weight(10 ** 400)` is no number JSON carries: the loaded function's, the source's
+    literal and the wire's reading all give no weight, none raises."""
+    huge = 10 ** 400
+
+    @weight(huge)
+    def test_huge(self):
+        pass
+
+    assert decorations_of(test_huge, unittest_method=True).weight is None
+    assert not is_finite(huge) and is_finite(2 ** 60)
+    folder = write_suite(tmp_path, {"test_huge.py": f'''
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import weight
+
+        import hw
+
+        X, y = hw.load_data()
+
+
+        class TestHuge(unittest.TestCase):
+            @weight({huge})
+            def test_huge(self):
+                pass
+        '''})
+    tests, problems = suite_discovery.discover(folder, "test*.py", ["hw"])
+    assert [name for name, _, _ in problems] == ["test_huge"]
+    assert [(test.id, test.weight) for test in tests] == [("test_huge.TestHuge.test_huge", None)]
+
+
 def run_tests_beside(tmp_path, text: str) -> dict:
     (tmp_path / "tests").mkdir(parents=True)
     (tmp_path / "run_tests.py").write_text(textwrap.dedent(text))
@@ -159,6 +195,43 @@ def test_a_pattern_that_is_not_a_literal_file_name_is_not_used(tmp_path, capsys)
         ''')
     assert "pattern" not in options
     assert "not a literal file name pattern" in capsys.readouterr().err
+
+
+def test_only_the_fields_set_on_the_runner_on_the_way_to_running_it_are_written(tmp_path):
+    """`runner.json_data[...]` counts in the statements that run up to `runner.run(...)`,
+    through `main()`, `with` and the `__main__` block, with the literal a name holds then; not
+    in a function never called, a branch, another object's `json_data` or after the run, and
+    not from a name given a computed value since."""
+    options = run_tests_beside(tmp_path, '''
+        import unittest
+        from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
+
+        NOTE = "Graded by the course's suite."
+        STALE = "an old note"
+
+
+        def unused(runner):
+            runner.json_data["from_unused"] = "no"
+
+
+        def main():
+            suite = unittest.defaultTestLoader.discover("tests")
+            with open("/autograder/results/results.json", "w") as f:
+                runner = JSONTestRunner(visibility="visible", stream=f)
+                runner.json_data["output"] = NOTE
+                runner.json_data["stale"] = STALE
+                other.json_data["other"] = "no"
+                if late:
+                    runner.json_data["branch"] = "no"
+                runner.run(suite)
+                runner.json_data["after"] = "no"
+
+
+        STALE = compute()
+        if __name__ == "__main__":
+            main()
+        ''')
+    assert options["json_data"] == {"output": "Graded by the course's suite."}
 
 
 def test_output_is_cut_at_the_limit_and_marked_keeping_its_end():
@@ -217,6 +290,10 @@ UNLOADABLE = '''
 
         @decorators.weight(POINTS)
         @hide_errors()
+        def test_named_literal(self):
+            pass
+
+        @decorators.weight(POINTS + 1)
         def test_not_a_literal(self):
             pass
 
@@ -232,12 +309,12 @@ UNLOADABLE = '''
 def test_a_module_that_does_not_load_has_its_decorators_read_from_the_same_source(tmp_path, monkeypatch):
     """`X, y = hw.load_data()` fails with placeholders (nothing to unpack): the module's tests
     and their literal decorators come from its syntax tree, as the loader reads them once the
-    module loads (here with a stand-in `hw` that gives two values), in the same order; a
-    decorator whose argument is not a literal is left out."""
+    module loads (here with a stand-in `hw` that gives two values), in the same order, a name
+    given a literal included; a decorator whose argument is not a literal is left out."""
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_model.py").write_text(textwrap.dedent(UNLOADABLE))
     read, problems = suite_discovery.discover(str(tmp_path / "tests"), "test*.py", ["hw"])
-    assert [(name, count) for name, _, count in problems] == [("test_model", 6)]
+    assert [(name, count) for name, _, count in problems] == [("test_model", 7)]
     assert "not enough values to unpack" in problems[0][1]
 
     (tmp_path / "stand-in").mkdir()
@@ -249,11 +326,12 @@ def test_a_module_that_does_not_load_has_its_decorators_read_from_the_same_sourc
     assert problems == []
     not_literal = "test_model.TestModel.test_not_a_literal"
     assert [replace(test, weight=None) if test.id == not_literal else test for test in loaded] == read
-    assert [test.weight for test in loaded if test.id == not_literal] == [2]
-    assert [test.id for test in read] == [
-        "test_model.Base.test_shared", "test_model.TestModel.test_board",
-        "test_model.TestModel.test_fit", "test_model.TestModel.test_from_a_mixin",
-        "test_model.TestModel.test_not_a_literal", "test_model.TestModel.test_shared"]
+    assert [test.weight for test in loaded if test.id == not_literal] == [3]
+    assert [(test.id, test.weight) for test in read] == [
+        ("test_model.Base.test_shared", 1), ("test_model.TestModel.test_board", None),
+        ("test_model.TestModel.test_fit", 3), ("test_model.TestModel.test_from_a_mixin", None),
+        ("test_model.TestModel.test_named_literal", 2), ("test_model.TestModel.test_not_a_literal", None),
+        ("test_model.TestModel.test_shared", 1)]
 
 
 MANY_PLAIN_VALUES = '''
@@ -402,3 +480,206 @@ def test_the_source_reading_follows_the_loaders_rules(tmp_path, monkeypatch):
         ("test_kinds.TestKinds.test_async", 1, None), ("test_kinds.TestKinds.test_infinite", None, None),
         ("test_kinds.TestKinds.test_not_collected_alone", None, None),
         ("test_kinds.TestKinds.test_stacked", 2, "hidden")]
+
+
+PACKAGE_LAYOUT = {
+    "__init__.py": "",
+    "constants.py": '''
+        POINTS = 4
+        LABEL = "core"
+        ''',
+    "constants/cases.txt": "a data folder beside the module of its name\n",
+    "base.py": '''
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import number, weight
+
+
+        class Base(unittest.TestCase):
+            @weight(1)
+            @number("1")
+            def test_base(self):
+                pass
+        ''',
+    "helpers.py": '''
+        from gradescope_utils.autograder_utils.decorators import *
+
+        import hw
+
+
+        class Starred(object):
+            @weight(5)
+            def test_starred(self):
+                pass
+        ''',
+    "test_a.py": '''
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import weight
+
+        import hw
+
+
+        def cases():
+            return len(hw.CASES)
+
+
+        class TestA(unittest.TestCase):
+            @weight(2)
+            def test_a(self):
+                pass
+        ''',
+    "test_calls.py": '''
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import weight
+
+        import test_a
+
+        COUNT = test_a.cases()
+
+
+        class TestCalls(unittest.TestCase):
+            @weight(3)
+            def test_calls(self):
+                pass
+        ''',
+    "test_pkg.py": '''
+        import unittest
+
+        import base
+        import hw
+        from base import Base as Plain
+        from constants import LABEL, POINTS
+        from helpers import *
+        from tests.base import Base
+
+        X, y = hw.load_data()
+        EXTRA = 2
+        EXTRA = hw.EXTRA
+        Later = Plain
+
+
+        class TestPkg(base.Base, Starred):
+            BONUS = 3
+
+            @weight(POINTS)
+            @tags(LABEL)
+            def test_imported_constant(self):
+                pass
+
+            @weight(BONUS)
+            def test_class_constant(self):
+                pass
+
+            @weight(EXTRA)
+            def test_reassigned(self):
+                pass
+
+
+        class FromSubmission(hw.Base):
+            @weight(9)
+            def test_not_a_test_case(self):
+                pass
+        ''',
+    "sub/__init__.py": "",
+    "sub/shared.py": '''
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import weight
+
+
+        class Shared(unittest.TestCase):
+            @weight(6)
+            def test_shared(self):
+                pass
+        ''',
+    "sub/test_relative.py": '''
+        from gradescope_utils.autograder_utils.decorators import weight
+
+        import hw
+        from . import shared
+        from .shared import Shared
+
+        X, y = hw.load_data()
+
+
+        class TestRelative(shared.Shared):
+            @weight(7)
+            def test_relative(self):
+                pass
+        ''',
+}
+STAND_IN_HW = '''
+    CASES = [1, 2]
+    EXTRA = 7
+    Base = object
+
+
+    def load_data():
+        return 1, 2
+    '''
+
+
+def test_the_source_reading_follows_imports_and_names_across_the_suite(tmp_path, monkeypatch):
+    """Imports by the suite's package name, by module name, relative, `import *` through a
+    helper, a module imported whole (`base.Base`), names given literals (imported, in the class
+    body), a class given a second name (graded twice), a class of the submission's that is no TestCase, a data folder beside the module of
+    its name: read from the source as the loader reads the modules once they load (but the
+    name reassigned from the submission, which the source cannot tell), whatever module of the
+    suite folder's name the process had (the harness's own `tests`), given back after. A
+    module calling another test module's function that takes plain values is read from its
+    source; the other is not."""
+    own_tests = types.ModuleType("tests")
+    monkeypatch.setitem(sys.modules, "tests", own_tests)
+    (tmp_path / "tests" / "sub").mkdir(parents=True)
+    (tmp_path / "tests" / "constants").mkdir()
+    for name, text in PACKAGE_LAYOUT.items():
+        (tmp_path / "tests" / name).write_text(textwrap.dedent(text))
+    folder = str(tmp_path / "tests")
+    read, problems = suite_discovery.discover(folder, "test*.py", ["hw"])
+    assert [name for name, _, _ in problems] == ["sub.test_relative", "test_calls", "test_pkg"]
+
+    (tmp_path / "stand-in").mkdir()
+    (tmp_path / "stand-in" / "hw.py").write_text(textwrap.dedent(STAND_IN_HW))
+    monkeypatch.syspath_prepend(str(tmp_path / "stand-in"))
+    monkeypatch.delitem(sys.modules, "hw", raising=False)
+    loaded, problems = suite_discovery.discover(folder, "test*.py", [])
+    assert problems == []
+    reassigned = "test_pkg.TestPkg.test_reassigned"
+    assert [test.weight for test in loaded if test.id == reassigned] == [7]
+    assert [replace(test, weight=None) if test.id == reassigned else test for test in loaded] == read
+    assert sys.modules["tests"] is own_tests
+    assert [(test.id, test.weight, test.number, test.tags) for test in read] == [
+        ("sub.shared.Shared.test_shared", 6, None, ()),
+        ("sub.test_relative.TestRelative.test_relative", 7, None, ()),
+        ("sub.test_relative.TestRelative.test_shared", 6, None, ()),
+        ("test_a.TestA.test_a", 2, None, ()),
+        ("test_calls.TestCalls.test_calls", 3, None, ()),
+        ("tests.base.Base.test_base", 1, "1", ()),
+        ("base.Base.test_base", 1, "1", ()),
+        ("base.Base.test_base", 1, "1", ()),
+        ("test_pkg.TestPkg.test_base", 1, "1", ()),
+        ("test_pkg.TestPkg.test_class_constant", 3, None, ()),
+        ("test_pkg.TestPkg.test_imported_constant", 4, None, ("core",)),
+        ("test_pkg.TestPkg.test_reassigned", None, None, ()),
+        ("test_pkg.TestPkg.test_starred", 5, None, ())]
+
+
+def test_a_submitted_file_named_like_a_library_module_does_not_hide_the_library(tmp_path, capsys):
+    """A submission with its own `unittest.py`: the suite's `import unittest` is still the
+    library's here (its TestCase classes are found), and the staff log says so."""
+    folder = write_suite(tmp_path, {"test_grid.py": ARITHMETIC_ONLY})
+    tests, problems = suite_discovery.discover(folder, "test*.py", ["grid", "unittest"])
+    assert problems == []
+    assert [(test.id, test.weight) for test in tests] == [("test_grid.TestGrid.test_cells", 3)]
+    assert "the submission's unittest has the name of a library module" in capsys.readouterr().err
+
+
+def test_a_load_tests_function_taking_plain_values_has_its_module_read_from_source(tmp_path):
+    """unittest's loader calls `load_tests` after the module ran: the plain value it takes is
+    the module's (no module's top level is running then)."""
+    folder = write_suite(tmp_path, {"test_more.py": LOAD_TESTS_AGAIN})
+    tests, problems = suite_discovery.discover(folder, "test*.py", ["hw"])
+    assert [(name, count) for name, _, count in problems] == [("test_more", 1)]
+    assert [(test.id, test.weight) for test in tests] == [("test_more.TestA.test_a", 2)]

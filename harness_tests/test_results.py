@@ -7,7 +7,9 @@ from autograder.harness.outcomes import CheckOutcome, GradingRun
 from autograder.harness.results import (build_results, failure_results, validate,
                                         validate_gradescope, write_results)
 from autograder.harness.scoring import score_items
-from autograder.rubric import load_rubric
+from autograder.harness.suite_results import build_suite_results
+from autograder.rubric import Rubric, load_rubric
+from autograder.sentences import GRADER_PROBLEM
 from autograder.staging import StagedSubmission
 from harness_tests.conftest import write_rubric
 from harness_tests.test_rubric import VALID, rubric_with_gradescope_fields
@@ -115,3 +117,21 @@ def test_write_is_atomic_and_validated(tmp_path, rubric):
         write_results({"score": "not a number"}, target)
     assert json.loads(target.read_text())["output"] == "first"
     assert [p.name for p in target.parent.iterdir()] == ["results.json"]
+
+
+def test_a_grader_problem_stays_told_when_the_course_sets_its_own_output(tmp_path):
+    """A course's `runner.json_data["output"]` is written, after the note that the autograder
+    had a problem, never instead of it."""
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "run_tests.py").write_text(
+        "from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner\n"
+        "runner = JSONTestRunner(visibility='visible')\n"
+        "runner.json_data['output'] = 'Office hours are on Friday.'\n"
+        "runner.run(suite)\n")
+    rubric = Rubric.for_suite(tmp_path / "tests")
+    run = make_run([], [])
+    assert build_suite_results(rubric, run)["output"] == "Office hours are on Friday."
+    run.grader_error = "The grading tests could not start"
+    written = build_suite_results(rubric, run)
+    validate_gradescope(written)
+    assert written["output"] == f"{GRADER_PROBLEM}\n\nOffice hours are on Friday."

@@ -1,10 +1,9 @@
 """What gradescope-utils' decorators put on a test function, read without running it."""
 from __future__ import annotations
 
-import math
 import numbers
 
-from autograder.wire.decorations import Decorations
+from autograder.wire.decorations import Decorations, is_finite
 
 TEXT_ATTRIBUTES = {"__visibility__": "visibility", "__leaderboard_column__": "leaderboard",
                    "__leaderboard_sort_order__": "order", "__hide_errors__": "hide_errors"}
@@ -39,4 +38,4 @@ def plain_number(value) -> int | float | None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
     plain = int(value) if isinstance(value, numbers.Integral) else float(value)
-    return plain if math.isfinite(plain) else None
+    return plain if is_finite(plain) else None

@@ -3,14 +3,20 @@
 For the faithful suite mode's reading of a suite (`suite_discovery`): a test module whose
 top-level code needs the submission's real values (`X, y = hw.load_data()`, `@weight(len(hw.CASES))`)
 does not load with placeholders, or loads showing what the placeholders gave; yet its tests'
-weights must be known before any submitted code runs. Its syntax tree gives them: each class
-with a base (a TestCase, or a class of the suite that has one) that the module defines or
-imports from another module of the suite, its `test*` methods and those it inherits from
-classes of the suite, in the order unittest's loader takes them (classes by the name the
-module gives them, then methods, by name), and the decorators whose arguments are literals.
-A visibility that is not a literal is read as "hidden": a test staff meant to hide stays
-hidden. Tests the tree cannot show (methods inherited from a class outside the suite) are
-left to the run, which reports them as tests nobody listed.
+weights must be known before any submitted code runs. The syntax trees of the suite's modules
+give them, with the names each module binds at its top level followed as Python binds them:
+its classes and those it imports from other modules of the suite (`from base import Base`,
+`from tests.base import Base`, `from .base import Base`, `from base import *`, `import base`
+then `base.Base`), the decorators it imports (directly, aliased, with `import *`, or through a
+helper of the suite), names given literals (`POINTS = 4`, then `@weight(POINTS)`; in the
+class body too) and other names (`Alias = TestCalc`), each as it stands when the decorator
+runs. Each class with a base (a
+TestCase, or a class of the suite that has one; not a class of the submission) gives its
+`test*` methods, inherited ones from classes of the suite included, in the order unittest's
+loader takes them (classes by the name the module gives them, then methods, by name). A
+visibility that is not a literal is read as "hidden": a test staff meant to hide stays hidden.
+Tests the trees cannot show (methods inherited from a class outside the suite) are left to the
+run, which reports them as tests nobody listed.
 """
 from __future__ import annotations
 
@@ -25,123 +31,318 @@ DECORATORS = ("weight", "number", "visibility", "tags", "leaderboard", "partial_
 TEST_PREFIX = "test"  # unittest.TestLoader.testMethodPrefix
 HIDE_ERRORS_DEFAULT = "Test failed"  # gradescope-utils' `@hide_errors()` message
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp,
+          ast.SetComp, ast.DictComp, ast.GeneratorExp)  # whose inner names are not the module's
+
+UNKNOWN = ("unknown",)  # a name bound to something the source does not tell
+SUBMITTED = ("submitted",)  # a module of the submission, or a name taken from one
 
 
 class SuiteModule:
-    """One module of the suite, parsed: its classes by name, the decorator names it imports."""
+    """One module of the suite, parsed, by the name discovery imports it under: what each of
+    its top-level names is bound to once it has run (`bindings()`), and what the names were
+    where each class and each method is defined (`scopes`, by node)."""
 
-    def __init__(self, name: str, tree: ast.Module):
+    def __init__(self, source: "SuiteSource", name: str, path: Path, tree: ast.Module):
+        self.source = source
         self.name = name
+        self.path = path
         self.tree = tree
-        self.classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
-        self.decorators = _decorator_names(tree)
+        self.package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        self.scopes: dict[ast.AST, dict] = {}
+        self._bindings: dict | None = None
+        self._binding_now = False
+
+    def bindings(self) -> dict:
+        """Name -> ("class", module, node) | ("module", name) | ("decorator", kind) |
+        ("value", literal) | UNKNOWN | SUBMITTED, for the module's top-level names once it
+        ran; {} while they are being found (a circular import sees a module half run)."""
+        if self._bindings is None:
+            if self._binding_now:
+                return {}
+            self._binding_now = True
+            names: dict = {}
+            for node in self.tree.body:
+                self._bind(node, names)
+            self._bindings, self._binding_now = names, False
+        return self._bindings
+
+    def _bind(self, node: ast.stmt, names: dict) -> None:
+        if isinstance(node, ast.ClassDef):
+            self.scopes[node] = dict(names)
+            self._bind_class_body(node, names)
+            names[node.name] = ("class", self, node)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".", 1)[0]
+                names[bound] = self.source.module_binding(alias.name if alias.asname else bound)
+        elif isinstance(node, ast.ImportFrom):
+            self._bind_import_from(node, names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            value = literal_value(node.value, names)
+            given = (("value", value) if value is not NOT_LITERAL
+                     else self.resolve(node.value, names) if isinstance(node.value, (ast.Name, ast.Attribute))
+                     else None) or UNKNOWN  # (`Alias = TestCalc`, `points = weight`: the same)
+            for target in targets:
+                for bound in stored_names(target):
+                    names[bound] = given if isinstance(target, ast.Name) else UNKNOWN
+        else:  # an if, a loop, a try, a def: what they bind is not known from here
+            for inner in () if isinstance(node, SCOPES) else _inner_nodes(node):
+                if isinstance(inner, ast.ImportFrom) and inner.module == DECORATORS_MODULE:
+                    self._bind_import_from(inner, names)
+            for bound in stored_names(node):
+                if bound not in names or names[bound][0] != "decorator":
+                    names[bound] = UNKNOWN
+
+    def _bind_class_body(self, node: ast.ClassDef, names: dict) -> None:
+        """The scope each method's decorators see: the class body's names so far, then the
+        module's as they were at the class statement."""
+        inside = dict(names)
+        for item in node.body:
+            if isinstance(item, FUNCTIONS):
+                self.scopes[item] = dict(inside)
+                inside[item.name] = UNKNOWN
+            else:
+                self._bind(item, inside)
+
+    def _bind_import_from(self, node: ast.ImportFrom, names: dict) -> None:
+        module = self.absolute(node)
+        if module == DECORATORS_MODULE:
+            for alias in node.names:
+                if alias.name == "*":
+                    names.update({kind: ("decorator", kind) for kind in DECORATORS})
+                elif alias.name in DECORATORS:
+                    names[alias.asname or alias.name] = ("decorator", alias.name)
+                else:
+                    names[alias.asname or alias.name] = UNKNOWN
+            return
+        other = self.source.module(module) if module else None
+        for alias in node.names:
+            if alias.name == "*":
+                if other is not None:
+                    names.update({name: bound for name, bound in other.bindings().items()
+                                  if not name.startswith("_")})
+                continue
+            names[alias.asname or alias.name] = self.source.attribute(module, alias.name)
+
+    def absolute(self, node: ast.ImportFrom) -> str | None:
+        """The module an import names, a relative one resolved from this module's package;
+        None for a relative import past the top (Python's ImportError)."""
+        if node.level == 0:
+            return node.module
+        parts = self.package.split(".") if self.package else []
+        if node.level - 1 >= len(parts):
+            return None
+        base = parts[:len(parts) - (node.level - 1)]
+        return ".".join(base + ([node.module] if node.module else []))
+
+    def resolve(self, node: ast.expr, scope: dict):
+        """What a name or a dotted name (`base.Base`) in `scope` is bound to; None for a
+        name the module never binds (a builtin)."""
+        if isinstance(node, ast.Name):
+            return scope.get(node.id)
+        if isinstance(node, ast.Attribute):
+            owner = self.resolve(node.value, scope)
+            if owner is not None and owner[0] == "module":
+                return self.source.attribute(owner[1], node.attr)
+            return SUBMITTED if owner is SUBMITTED else UNKNOWN
+        return UNKNOWN
 
 
-def parse(path: Path, name: str) -> SuiteModule | None:
+class SuiteSource:
+    """The suite's modules found and parsed by the names discovery imports them under: the
+    suite's folder first on `sys.path`, and the folder itself the package of its own name
+    (`tests.base`); a name of the submission's that the suite does not have is SUBMITTED."""
+
+    def __init__(self, start_dir: str, submitted=()):
+        self.start_dir = Path(start_dir)
+        self.submitted = set(submitted)
+        self._modules: dict[str, SuiteModule | None] = {}
+
+    def path_of(self, module: str) -> Path | None:
+        """The file that is the suite's module `module`, as Python's path finder takes it (a
+        package before a module of the same name); None when the suite has none."""
+        parts = module.split(".")
+        if parts[0] == self.start_dir.name:
+            folder, parts = self.start_dir, parts[1:]
+            if not parts:
+                return _file(folder / "__init__.py")
+        else:
+            folder = self.start_dir
+        for part in parts[:-1]:
+            folder = folder / part
+            if not folder.is_dir():
+                return None
+        package = folder / parts[-1] / "__init__.py"
+        return _file(package) or _file(folder / f"{parts[-1]}.py")
+
+    def module(self, name: str, path: Path | None = None) -> SuiteModule | None:
+        """The suite's module `name` (its source at `path` when given), parsed once."""
+        if name not in self._modules:
+            path = path or self.path_of(name)
+            tree = _parse(path) if path is not None else None
+            self._modules[name] = None if tree is None else SuiteModule(self, name, path, tree)
+        return self._modules[name]
+
+    def has(self, module: str) -> bool:
+        """Whether the suite has the module `module` (a namespace package's folder counts)."""
+        parts = module.split(".")
+        folder = self.start_dir.joinpath(*parts[1:] if parts[0] == self.start_dir.name else parts)
+        return self.path_of(module) is not None or folder.is_dir()
+
+    def module_binding(self, name: str):
+        """What `import name` binds a name to."""
+        if self.has(name):
+            return ("module", name)
+        return SUBMITTED if name.split(".", 1)[0] in self.submitted else UNKNOWN
+
+    def attribute(self, module: str | None, name: str):
+        """What `from module import name` gives: a top-level name of a suite module, or its
+        submodule."""
+        if module is None:
+            return UNKNOWN
+        other = self.module(module)
+        if other is not None and name in other.bindings():
+            return other.bindings()[name]
+        if self.has(f"{module}.{name}"):
+            return ("module", f"{module}.{name}")
+        in_suite = other is not None or self.has(module)
+        return SUBMITTED if not in_suite and module.split(".", 1)[0] in self.submitted else UNKNOWN
+
+    def read_module(self, name: str, path: Path | None = None, descriptions: bool = True
+                    ) -> list[Decorations]:
+        """One `Decorations` (with unittest's id and JSONTestRunner's name) per test of the
+        module `name`; [] when it cannot be found or parsed."""
+        parsed = self.module(name, path)
+        if parsed is None:
+            return []
+        tests = []
+        for _, (_, owner, node) in sorted(_test_classes(parsed), key=lambda found: found[0]):
+            methods = _methods(owner, node, set())
+            for method in sorted(methods):
+                if method.startswith(TEST_PREFIX):
+                    function, where = methods[method]
+                    tests.append(_decorations(function, f"{owner.name}.{node.name}", where,
+                                              descriptions))
+        return tests
+
+    def imported(self, name: str, path: Path | None = None) -> set[str]:
+        """The modules the module `name` imports anywhere in its source (relative imports
+        resolved), with their parent packages."""
+        parsed = self.module(name, path)
+        if parsed is None:
+            return set()
+        found = set()
+        for node in ast.walk(parsed.tree):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and parsed.absolute(node):
+                module = parsed.absolute(node)
+                found.add(module)
+                found.update(f"{module}.{alias.name}" for alias in node.names if alias.name != "*")
+        return {".".join(parts[:end]) for parts in (name.split(".") for name in found)
+                for end in range(1, len(parts) + 1)}
+
+
+NOT_LITERAL = object()
+
+
+def literal_value(node: ast.expr, scope: dict):
+    """A literal's value, or that of a name bound to one in `scope`; `NOT_LITERAL`."""
+    if isinstance(node, ast.Name):
+        bound = scope.get(node.id)
+        return bound[1] if bound is not None and bound[0] == "value" else NOT_LITERAL
     try:
-        return SuiteModule(name, ast.parse(path.read_text(encoding="utf-8", errors="replace")))
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return NOT_LITERAL
+
+
+def stored_names(node: ast.AST) -> set[str]:
+    """The names a statement or target binds in its own scope (not in the functions,
+    classes and comprehensions inside it, but their own names)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    names = set()
+    for inner in [node, *_inner_nodes(node)]:
+        if isinstance(inner, ast.Name) and isinstance(inner.ctx, (ast.Store, ast.Del)):
+            names.add(inner.id)
+        elif isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(inner.name)
+        elif isinstance(inner, (ast.Import, ast.ImportFrom)):
+            names.update(alias.asname or alias.name.split(".", 1)[0]
+                         for alias in inner.names if alias.name != "*")
+        elif isinstance(inner, ast.ExceptHandler) and inner.name:
+            names.add(inner.name)
+    return names
+
+
+def _inner_nodes(node: ast.AST):
+    """The nodes inside `node` that are in its scope (a nested scope's own body left out)."""
+    for child in ast.iter_child_nodes(node):
+        yield child
+        if not isinstance(child, SCOPES):
+            yield from _inner_nodes(child)
+
+
+def _file(path: Path) -> Path | None:
+    return path if path.is_file() else None
+
+
+def _parse(path: Path) -> ast.Module | None:
+    try:
+        return ast.parse(path.read_text(encoding="utf-8", errors="replace"))
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 
-def source_of(start_dir: str, module: str) -> Path:
-    """Where the suite module `module` (named from the suite's folder) is written."""
-    path = Path(start_dir, *module.split("."))
-    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+def _test_classes(parsed: SuiteModule) -> list[tuple[str, tuple]]:
+    """(the name the module gives it, its binding) for each class the module binds that may
+    be a TestCase."""
+    return [(name, bound) for name, bound in parsed.bindings().items()
+            if bound[0] == "class" and _may_be_test_case(bound[1], bound[2], set())]
 
 
-def read_module(path: Path, module: str, start_dir: str, descriptions: bool = True) -> list[Decorations]:
-    """One `Decorations` (with unittest's id and JSONTestRunner's name) per test of the module
-    `module` whose source is `path`; [] when it cannot be read or parsed."""
-    parsed = parse(path, module)
-    if parsed is None:
-        return []
-    tests = []
-    for _, owner, node in sorted(_test_classes(parsed, start_dir), key=lambda found: found[0]):
-        methods = _methods(node, owner, set())
-        for method in sorted(methods):
-            if method.startswith(TEST_PREFIX):
-                function, where = methods[method]
-                tests.append(_decorations(function, f"{owner.name}.{node.name}", where.decorators,
-                                          descriptions))
-    return tests
-
-
-def imported_modules(path: Path) -> set[str]:
-    """The modules the file at `path` imports by absolute name (and their parent packages)."""
-    parsed = parse(path, "")
-    if parsed is None:
-        return set()
-    names = set()
-    for node in ast.walk(parsed.tree):
-        found = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                 else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
-                 else [])
-        for name in found:
-            parts = name.split(".")
-            names.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
-    return names
-
-
-def _test_classes(parsed: SuiteModule, start_dir: str):
-    """(the name the module gives it, the module defining it, its node) for each class the
-    module defines or imports from another module of the suite that may be a TestCase."""
-    found = [(name, parsed, node) for name, node in parsed.classes.items()]
-    for node in parsed.tree.body:
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            other = parse(source_of(start_dir, node.module), node.module)
-            for alias in node.names if other is not None else ():
-                if alias.name in other.classes:
-                    found.append((alias.asname or alias.name, other, other.classes[alias.name]))
-    return [(name, owner, node) for name, owner, node in found
-            if _may_be_test_case(node, owner.classes, set())]
-
-
-def _decorator_names(tree: ast.Module) -> dict[str, str]:
-    """The names a module gives gradescope-utils' decorators (`from ... import weight as w`,
-    or all of them with `import *`)."""
-    names = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == DECORATORS_MODULE:
-            for alias in node.names:
-                if alias.name == "*":
-                    names.update({name: name for name in DECORATORS})
-                elif alias.name in DECORATORS:
-                    names[alias.asname or alias.name] = alias.name
-    return names
-
-
-def _may_be_test_case(node: ast.ClassDef, classes: dict, seen: set) -> bool:
-    """Whether the class has a base from outside its module other than `object` (unittest's
-    TestCase, a helper's base class), directly or through classes of the module."""
-    seen.add(node.name)
+def _may_be_test_case(owner: SuiteModule, node: ast.ClassDef, seen: set) -> bool:
+    """Whether the class has a base from outside the suite other than `object` and the
+    submission's classes (a placeholder's class is an `object`): unittest's TestCase, a
+    helper's base class; directly or through classes of the suite."""
+    seen.add(node)
+    scope = owner.scopes.get(node, {})
     for base in node.bases:
-        if isinstance(base, ast.Name) and base.id == "object":
+        bound = owner.resolve(base, scope)
+        if bound is None and isinstance(base, ast.Name) and base.id == "object":
             continue
-        inner = classes.get(base.id) if isinstance(base, ast.Name) else None
-        if inner is None or (inner.name not in seen and _may_be_test_case(inner, classes, seen)):
+        if bound is SUBMITTED:
+            continue
+        if bound is None or bound[0] != "class":
+            return True
+        if bound[2] not in seen and _may_be_test_case(bound[1], bound[2], seen):
             return True
     return False
 
 
-def _methods(node: ast.ClassDef, owner: SuiteModule, seen: set) -> dict[str, tuple]:
+def _methods(owner: SuiteModule, node: ast.ClassDef, seen: set) -> dict[str, tuple]:
     """The class's methods by name, each with the module that writes it, with those it
-    inherits from classes of its module (its own win, then its first base's)."""
-    seen.add(node.name)
+    inherits from classes of the suite (its own win, then its first base's)."""
+    seen.add(node)
     found: dict[str, tuple] = {}
+    scope = owner.scopes.get(node, {})
     for base in reversed(node.bases):
-        inner = owner.classes.get(base.id) if isinstance(base, ast.Name) else None
-        if inner is not None and inner.name not in seen:
-            found.update(_methods(inner, owner, seen))
+        bound = owner.resolve(base, scope)
+        if bound is not None and bound[0] == "class" and bound[2] not in seen:
+            found.update(_methods(bound[1], bound[2], seen))
     found.update({item.name: (item, owner) for item in node.body if isinstance(item, FUNCTIONS)})
     return found
 
 
-def _decorations(method, cls: str, names: dict[str, str], descriptions: bool) -> Decorations:
+def _decorations(method, cls: str, owner: SuiteModule, descriptions: bool) -> Decorations:
     """What the method's decorators put on it (the topmost applied last, so it wins)."""
     found: dict = {"unittest": True}
+    scope = owner.scopes.get(method, {})
     for decorator in reversed(method.decorator_list):
-        kind, args, keywords = _decorator(decorator, names)
+        kind, args, keywords = _decorator(decorator, owner, scope)
         if kind is not None:
             found.update(_effect(kind, args, keywords))
     doc = (ast.get_docstring(method, clean=False) or "").strip()
@@ -151,19 +352,19 @@ def _decorations(method, cls: str, names: dict[str, str], descriptions: bool) ->
                        name=first if descriptions and first else f"{test} ({cls}.{test})")
 
 
-def _decorator(node, names: dict[str, str]):
+def _decorator(node, owner: SuiteModule, scope: dict):
     """(which decorator, its literal arguments, its literal keywords), or (None, ...) for
     another decorator or one whose arguments are not literals (a visibility then "hidden")."""
     if not isinstance(node, ast.Call):
         return None, (), {}
     called = node.func
-    kind = (names.get(called.id) if isinstance(called, ast.Name)
+    bound = owner.resolve(called, scope) if isinstance(called, ast.Name) else None
+    kind = (bound[1] if bound is not None and bound[0] == "decorator"
             else called.attr if isinstance(called, ast.Attribute) and called.attr in DECORATORS
             else None)
-    try:
-        args = tuple(ast.literal_eval(arg) for arg in node.args)
-        keywords = {keyword.arg: ast.literal_eval(keyword.value) for keyword in node.keywords}
-    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+    args = tuple(literal_value(arg, scope) for arg in node.args)
+    keywords = {keyword.arg: literal_value(keyword.value, scope) for keyword in node.keywords}
+    if NOT_LITERAL in args or NOT_LITERAL in keywords.values():
         return (kind, ("hidden",), {}) if kind == "visibility" else (None, (), {})
     return kind, args, keywords
 

@@ -16,6 +16,7 @@ import importlib.abc
 import importlib.machinery
 import os
 import sys
+import sysconfig
 import types
 import unittest
 from dataclasses import replace
@@ -27,6 +28,8 @@ from autograder.paths import without_harness_folder
 from autograder.wire.decorations import Decorations
 
 
+LIBRARY_FOLDERS = tuple({Path(sysconfig.get_paths()[key]).resolve()
+                         for key in ("stdlib", "platstdlib", "purelib", "platlib")})
 MAX_PLAIN_VALUES = 10_000  # plain values one module may take (past it: a loop waiting on one)
 
 
@@ -49,18 +52,23 @@ class PlainValues:
         self.counting = True
 
     def asked(self) -> None:
-        """Record a plain value for every module of the suite running now (the one whose
-        top-level code is loading is one of them); `PlaceholderLoop` past `MAX_PLAIN_VALUES`
-        for one module."""
+        """Record a plain value for every module of the suite whose top-level code is
+        running now (a module importing another is running too; a class body runs in its
+        module's), or, when none is (unittest's `load_tests` calls a function of the module),
+        for the outermost of the suite's frames; `PlaceholderLoop` past `MAX_PLAIN_VALUES`
+        for one module. A function of another module that the loading one calls is not
+        counted: its own module's top level did not ask."""
         if not self.counting:
             return
-        running, frame = set(), sys._getframe(2)
-        while frame is not None:  # (a class body and its module's frame are one module)
+        running, outermost, frame = set(), None, sys._getframe(2)
+        while frame is not None:
             module = frame.f_globals.get("__name__")
             if isinstance(module, str) and frame.f_code.co_filename.startswith(self.roots):
-                running.add(module)
+                outermost = module
+                if frame.f_code.co_name == "<module>":
+                    running.add(module)
             frame = frame.f_back
-        for module in running:
+        for module in running or ({outermost} if outermost else set()):
             self.counts[module] = self.counts.get(module, 0) + 1
             if self.counts[module] > MAX_PLAIN_VALUES:
                 raise PlaceholderLoop(f"{module} asked the submission's values for plain "
@@ -183,17 +191,24 @@ def discover(start_dir: str, pattern: str, submitted: list[str], descriptions: b
     instead)."""
     finder, folder = PlaceholderFinder(submitted, start_dir), SuiteFolderFinder(start_dir)
     saved_path = sys.path[:]
-    submitted_before = {name: sys.modules.pop(name) for name in list(sys.modules)
-                        if name.split(".", 1)[0] in finder.names}  # placeholders here, whatever
+    package = Path(start_dir).name  # the suite folder's own package name
+    set_aside = finder.names | {package}  # (and the submission's names)
+    set_aside_before = {name: sys.modules.pop(name) for name in list(sys.modules)
+                        if name.split(".", 1)[0] in set_aside and not _is_library(sys.modules[name])}
+    shadowing = sorted({name.split(".", 1)[0] for name in sys.modules} & finder.names)
+    if shadowing:
+        print(f"autograder: the submission's {', '.join(shadowing)} has the name of a library "
+              f"module; the suite's imports of that name read the library here",
+              file=sys.stderr)
     loaded_before = set(sys.modules)
     try:
         return _read(start_dir, pattern, descriptions, finder, folder)
     finally:
         sys.path[:] = saved_path
         for name in set(sys.modules) - loaded_before:  # the suite's modules, read and done with
-            if _from_suite(sys.modules[name], start_dir):
+            if _from_suite(sys.modules[name], start_dir) or name.split(".", 1)[0] == package:
                 del sys.modules[name]
-        sys.modules.update(submitted_before)
+        sys.modules.update(set_aside_before)  # (what the process had under those names)
 
 
 def _read(start_dir: str, pattern: str, descriptions: bool, finder: "PlaceholderFinder",
@@ -209,13 +224,13 @@ def _read(start_dir: str, pattern: str, descriptions: bool, finder: "Placeholder
         sys.meta_path.remove(finder)
         sys.meta_path.remove(folder)
     loaded = list(_tests_of(suite))
-    flagged = _flagged(finder.plain.counts, loaded, start_dir)
+    source = static_decorations.SuiteSource(start_dir, finder.names)
+    flagged = _flagged(finder.plain.counts, loaded, source)
     tests, problems, read = [], [], {}
     for test in loaded:
         if isinstance(test, unittest.loader._FailedTest):
             module = test._testMethodName
-            found = static_decorations.read_module(static_decorations.source_of(start_dir, module),
-                                                   module, start_dir, descriptions)
+            found = source.read_module(module, descriptions=descriptions)
             tests.extend(found)
             problems.append((module, str(getattr(test, "_exception", ""))[-3000:], len(found)))
             continue
@@ -223,8 +238,8 @@ def _read(start_dir: str, pattern: str, descriptions: bool, finder: "Placeholder
         name = doc if descriptions and doc else str(test)
         if module in flagged:
             if module not in read:
-                read[module] = {found.id: found for found in static_decorations.read_module(
-                    _file_of(module), module, start_dir, descriptions)}
+                read[module] = {found.id: found for found in source.read_module(
+                    module, _file_of(module), descriptions)}
                 problems.append((module, flagged[module], len(read[module])))
             found = read[module].get(test.id(), Decorations(unittest=True, doc=doc or None))
         else:
@@ -233,7 +248,8 @@ def _read(start_dir: str, pattern: str, descriptions: bool, finder: "Placeholder
     return tests, problems
 
 
-def _flagged(counts: dict[str, int], loaded: list, start_dir: str) -> dict[str, str]:
+def _flagged(counts: dict[str, int], loaded: list, source: "static_decorations.SuiteSource"
+             ) -> dict[str, str]:
     """The suite's modules whose loaded tests cannot be believed, with why: they took plain
     values from placeholders, their decorators hold one, or they import such a module of the
     suite (`from helpers import POINTS`, where helpers computed POINTS from one)."""
@@ -245,7 +261,7 @@ def _flagged(counts: dict[str, int], loaded: list, start_dir: str) -> dict[str, 
             flagged.setdefault(type(test).__module__,
                                "its decorators were given values of the submission's modules")
     modules = {type(test).__module__ for test in loaded} | set(flagged)
-    imports = {module: static_decorations.imported_modules(_file_of(module)) for module in modules}
+    imports = {module: source.imported(module, _file_of(module)) for module in modules}
     changed = True
     while changed:
         changed = False
@@ -264,8 +280,20 @@ def _holds_placeholder(function) -> bool:
         isinstance(item, Placeholder) for item in value)) for value in values)
 
 
-def _file_of(module: str) -> Path:
-    return Path(getattr(sys.modules.get(module), "__file__", None) or "")
+def _file_of(module: str) -> Path | None:
+    file = getattr(sys.modules.get(module), "__file__", None)
+    return Path(file) if isinstance(file, str) else None
+
+
+def _is_library(module) -> bool:
+    """A module of Python's own or of an installed package (the process's, kept: a
+    `unittest.py` of the submission's must not take unittest's place here)."""
+    if isinstance(module, PlaceholderModule):
+        return False
+    file = getattr(module, "__file__", None)
+    if isinstance(file, str):
+        return any(Path(file).resolve().is_relative_to(folder) for folder in LIBRARY_FOLDERS)
+    return getattr(getattr(module, "__spec__", None), "origin", None) in ("built-in", "frozen")
 
 
 def _from_suite(module, start_dir: str) -> bool:

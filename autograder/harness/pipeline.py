@@ -10,6 +10,7 @@ from autograder.harness import controller, ratelimit, results, suite_results
 from autograder.harness.scoring import GradedItem, score_items, shown_before_release
 from autograder.rubric import LEADERBOARD_TEST_PREFIX, Rubric
 from autograder.sandbox import accounts, leftover_files
+from autograder.sentences import GRADER_PROBLEM
 
 
 @dataclass
@@ -85,8 +86,7 @@ def _student_output(rubric: Rubric, run: controller.GradingRun, graded: list[Gra
         lines = [f"**Score on the checks shown now: {total:g} / {possible:g}** (the other "
                  f"checks are graded too; you will see them when your course releases them)"]
     if run.grader_error:
-        lines.append("The autograder had a problem running the tests (not your fault). "
-                     "Course staff can see the details; please let them know.")
+        lines.append(GRADER_PROBLEM)
     lines += run.staged.notes
     graded_files = {g.item.file for g in graded}
     missing = [f"`{name}`" for name in run.staged.missing if name in graded_files]

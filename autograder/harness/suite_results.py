@@ -21,6 +21,7 @@ from autograder import run_tests_options
 from autograder.harness import results as results_module
 from autograder.harness.outcomes import CheckOutcome, GradingRun
 from autograder.rubric import ORDERS, VISIBILITIES, Rubric
+from autograder.sentences import GRADER_PROBLEM
 from autograder.wire.decorations import Decorations
 
 
@@ -45,10 +46,11 @@ def build_suite_results(rubric: Rubric, run: GradingRun) -> dict:
     for test in tests:
         total += test.get("score", 0.0)
     results["score"] = total
-    if run.grader_error:
-        results["output"] = ("The autograder had a problem running the tests (not your fault). "
-                             "Course staff can see the details; please let them know.")
-    return _with_course_changes(rubric, results)
+    results = _with_course_changes(rubric, results)
+    if run.grader_error:  # (after the course's changes: its own `output` never hides it)
+        course_output = results.get("output")
+        results["output"] = GRADER_PROBLEM + (f"\n\n{course_output}" if course_output else "")
+    return results
 
 
 def _with_course_changes(rubric: Rubric, results: dict) -> dict:
@@ -73,13 +75,15 @@ def _with_course_changes(rubric: Rubric, results: dict) -> dict:
     return before
 
 
-def _known(key: str, value, allowed: tuple[str, ...], where: str) -> dict:
-    """`{key: value}` when Gradescope's specification allows `value`, else nothing (logged)."""
+def _known(key: str, value, allowed: tuple[str, ...], where: str, instead: str | None = None) -> dict:
+    """`{key: value}` when Gradescope's specification allows `value`, else `{key: instead}`,
+    or nothing when `instead` is None (logged)."""
     if value in allowed:
         return {key: value}
     print(f"autograder: {where}: {key} {str(value)[:100]!r} is not one of {', '.join(allowed)}; "
-          f"left out of results.json", file=sys.stderr)
-    return {}
+          + ("left out of results.json" if instead is None else f"written as {instead!r}"),
+          file=sys.stderr)
+    return {} if instead is None else {key: instead}
 
 
 def _test_entry(found: Decorations, outcome: CheckOutcome) -> dict:
@@ -100,8 +104,7 @@ def _test_entry(found: Decorations, outcome: CheckOutcome) -> dict:
     if outcome.message:
         entry["output"] = outcome.message
     if found.visibility:  # one Gradescope does not know: hidden, as staff meant to hide it somehow
-        entry["visibility"] = _known("visibility", found.visibility, VISIBILITIES, found.name
-                                     ).get("visibility", "hidden")
+        entry.update(_known("visibility", found.visibility, VISIBILITIES, found.name, "hidden"))
     if found.number:
         entry["number"] = found.number
     return entry
