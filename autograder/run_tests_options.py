@@ -90,16 +90,77 @@ def _json_data_fields(tree: ast.Module) -> dict:
                 else:
                     fields[key] = value
             continue
+        if _updates_json_data(node, runner, literals, fields):
+            continue
+        touched = _touched_keys(node, runner, literals)
+        if touched is None:
+            fields.clear()  # (`.pop(...)`, a computed key: what it leaves is not known from here)
+        for key in touched or ():
+            fields.pop(key, None)  # (set in a branch, or to a computed value: not known)
         for name in {inner.id for inner in ast.walk(node)
                      if isinstance(inner, ast.Name) and isinstance(inner.ctx, (ast.Store, ast.Del))}:
             literals.pop(name, None)
-            runner = None if name == runner else runner
+            if name == runner:
+                runner = None
+                fields.clear()
         if isinstance(target, ast.Name):
             if isinstance(node.value, ast.Call) and _called_name(node.value.func) == "JSONTestRunner":
                 runner = target.id
             elif _literal(node.value, literals) is not _NOT_LITERAL:
                 literals[target.id] = _literal(node.value, literals)
     return fields
+
+
+def _touched_keys(node, runner: str | None, literals: dict) -> set | None:
+    """The fields of `runner.json_data` the statement may set or delete, by literal keys
+    (`runner.json_data["output"] = ...` in a branch); None when it may change others."""
+    if runner is None:
+        return set()
+    keys, parents = set(), {}
+    for inner in ast.walk(node):
+        for child in ast.iter_child_nodes(inner):
+            parents[child] = inner
+    for inner in ast.walk(node):
+        if not _is_json_data(inner, runner):
+            continue
+        parent = parents.get(inner)
+        if not isinstance(parent, ast.Subscript):
+            return None  # `.pop(...)`, `.update(notes)`, handed to a function
+        key = _literal(parent.slice, literals)
+        if not isinstance(key, str):
+            return None
+        if isinstance(parent.ctx, (ast.Store, ast.Del)):
+            keys.add(key)
+    return keys
+
+
+def _updates_json_data(node, runner: str | None, literals: dict, fields: dict) -> bool:
+    """Apply `runner.json_data.update({...})` with a literal mapping, `del runner.json_data[k]`
+    and `runner.json_data[k] += literal` to `fields`; whether the statement was one of them."""
+    if isinstance(node, ast.Delete) and len(node.targets) == 1:
+        target = node.targets[0]
+        key = _literal(target.slice, literals) if isinstance(target, ast.Subscript) else None
+        if _is_json_data(getattr(target, "value", None), runner) and isinstance(key, str):
+            fields.pop(key, None)
+            return True
+    if (isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add)
+            and isinstance(node.target, ast.Subscript)):
+        key, more = _literal(node.target.slice, literals), _literal(node.value, literals)
+        if (_is_json_data(node.target.value, runner) and key in fields
+                and isinstance(more, (str, list)) and type(more) is type(fields[key])):
+            fields[key] = fields[key] + more
+            return True
+    call = node.value if isinstance(node, ast.Expr) else None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "update" and _is_json_data(call.func.value, runner)
+            and len(call.args) == 1 and not call.keywords):
+        return False
+    given = _literal(call.args[0], literals)
+    if not isinstance(given, dict):
+        return False
+    fields.update({key: value for key, value in given.items()
+                   if isinstance(key, str) and key not in RUNNER_FIELDS})
+    return True
 
 
 def _run_order(body: list, functions: dict, entered: set):

@@ -1,6 +1,7 @@
 """What the faithful suite mode reads of a suite before any submitted code runs, and the texts
 it reports: discovery with the submission's modules as placeholders, decorators on the wire,
 a course's `run_tests.py`, output cut to what an event carries."""
+import inspect
 import json
 import sys
 import textwrap
@@ -9,7 +10,7 @@ from dataclasses import replace
 
 from gradescope_utils.autograder_utils.decorators import weight
 
-from autograder.grading_process import suite_discovery
+from autograder.grading_process import static_decorations, suite_discovery
 from autograder.grading_process.decorations import decorations_of
 from autograder.grading_process.reported_text import fitting
 from autograder.run_tests_options import read_runner_options
@@ -232,6 +233,33 @@ def test_only_the_fields_set_on_the_runner_on_the_way_to_running_it_are_written(
             main()
         ''')
     assert options["json_data"] == {"output": "Graded by the course's suite."}
+
+
+def test_changes_to_the_runners_fields_are_followed_or_forget_what_they_touch(tmp_path):
+    """`+=` of a literal, `del` and `.update({...})` apply as they would; a change the file
+    does not spell out (`.pop(...)`) forgets the fields, and so does a new runner."""
+    changed = run_tests_beside(tmp_path / "a", '''
+        import unittest
+        from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
+
+        if __name__ == "__main__":
+            suite = unittest.defaultTestLoader.discover("tests")
+            runner = JSONTestRunner(visibility="visible")
+            runner.json_data["output"] = "Part 1."
+            runner.json_data["output"] += " Part 2."
+            runner.json_data["extra"] = "x"
+            del runner.json_data["extra"]
+            runner.json_data.update({"output_format": "md"})
+            runner.run(suite)
+        ''')
+    assert changed["json_data"] == {"output": "Part 1. Part 2.", "output_format": "md"}
+    for lines in ('runner.json_data.pop("output")\n',
+                  'runner = JSONTestRunner(visibility="visible")\n'):
+        forgotten = run_tests_beside(tmp_path / str(len(lines)), (
+            "from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner\n"
+            'runner = JSONTestRunner(visibility="visible")\n'
+            'runner.json_data["output"] = "first"\n' + lines + "runner.run(suite)\n"))
+        assert "json_data" not in forgotten
 
 
 def test_output_is_cut_at_the_limit_and_marked_keeping_its_end():
@@ -683,3 +711,168 @@ def test_a_load_tests_function_taking_plain_values_has_its_module_read_from_sour
     tests, problems = suite_discovery.discover(folder, "test*.py", ["hw"])
     assert [(name, count) for name, _, count in problems] == [("test_more", 1)]
     assert [(test.id, test.weight) for test in tests] == [("test_more.TestA.test_a", 2)]
+
+
+SECOND_LAYOUT = {
+    "base.py": '''
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import visibility, weight
+
+
+        class Base(unittest.TestCase):
+            @weight(2)
+            @visibility("hidden")
+            def test_base(self):
+                pass
+        ''',
+    "helpers.py": '''
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import weight
+
+        __all__ = ["POINTS", "_HIDDEN_WEIGHT", "weight"]
+        POINTS = 3
+        _HIDDEN_WEIGHT = 4
+
+
+        class HelperCase(unittest.TestCase):
+            @weight(9)
+            def test_helper(self):
+                pass
+        ''',
+    "test_b.py": '''
+        # -*- coding: utf-8 -*-
+        import abc
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import visibility
+
+        import hw
+        from helpers import *
+
+        X, y = hw.load_data()
+        secret = visibility("hidden")
+        try:
+            from tests.base import Base
+        except ImportError:
+            from base import Base
+
+
+        class Bases:
+            class Shared(unittest.TestCase):
+                @weight(1)
+                @visibility("hidden")
+                def test_shared(self):
+                    """Prüfung"""
+
+
+        class Common(abc.ABC):
+            @weight(5)
+            def test_common(self):
+                pass
+
+
+        class TestB(Bases.Shared, Common):
+            @weight(POINTS)
+            def test_b(self):
+                pass
+
+            @weight(_HIDDEN_WEIGHT)
+            def test_listed_weight(self):
+                pass
+
+            @secret
+            @weight(2)
+            def test_secret(self):
+                pass
+        ''',
+    "test_c.py": '''
+        POINTS_C = 2
+        from test_d import TestD
+        ''',
+    "test_d.py": '''
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import weight
+
+        import hw
+
+        X, y = hw.load_data()
+        from test_c import POINTS_C
+
+
+        class TestD(unittest.TestCase):
+            @weight(POINTS_C)
+            def test_d(self):
+                pass
+        ''',
+    "test_e.py": '''
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import weight
+
+        import hw
+
+        if hw.DEBUG:
+            pass
+
+
+        class TestE(unittest.TestCase):
+            @weight(1)
+            def check(self):
+                pass
+
+
+        TestE.test_e = TestE.check
+        ''',
+}
+
+
+def test_the_source_reading_follows_try_imports_nested_classes_all_and_cycles(tmp_path, monkeypatch):
+    """A file with a byte-order mark and a coding line, `try: from tests.base import ...`, a
+    TestCase nested in a class, a decorator given a name (`secret = visibility("hidden")`), an
+    `abc.ABC` mixin (no TestCase), `from helpers import *`
+    with `__all__`, a circular import that sees the names bound so far: read from the source
+    as the loader reads them once the modules load. A test the source does not show (a method
+    set on the class later) has no weight, and is hidden."""
+    (tmp_path / "tests").mkdir()
+    for name, text in SECOND_LAYOUT.items():
+        data = textwrap.dedent(text).encode()
+        (tmp_path / "tests" / name).write_bytes(b"\xef\xbb\xbf" + data if name == "test_b.py" else data)
+    folder = str(tmp_path / "tests")
+    read, problems = suite_discovery.discover(folder, "test*.py", ["hw"])
+    assert [(name, count) for name, _, count in problems] == [
+        ("test_b", 6), ("test_c", 1), ("test_d", 1), ("test_e", 0)]
+    (tmp_path / "stand-in").mkdir()
+    (tmp_path / "stand-in" / "hw.py").write_text("DEBUG = False\nload_data = lambda: (1, 2)\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "stand-in"))
+    monkeypatch.delitem(sys.modules, "hw", raising=False)
+    loaded, problems = suite_discovery.discover(folder, "test*.py", [])
+    assert problems == []
+    unfollowed = "test_e.TestE.test_e"
+    assert [(test.id, test.weight, test.visibility) for test in read if test.id == unfollowed] == [
+        (unfollowed, None, "hidden")]
+    assert [test for test in read if test.id != unfollowed] == [
+        test for test in loaded if test.id != unfollowed]
+    assert [(test.id, test.weight, test.visibility) for test in read][:8] == [
+        ("tests.base.Base.test_base", 2, "hidden"), ("test_b.TestB.test_b", 3, None),
+        ("test_b.TestB.test_common", 5, None), ("test_b.TestB.test_listed_weight", 4, None),
+        ("test_b.TestB.test_secret", 2, "hidden"), ("test_b.TestB.test_shared", 1, "hidden"),
+        ("test_d.TestD.test_d", 2, None), ("test_d.TestD.test_d", 2, None)]
+    assert [test.name for test in read if test.id == "test_b.TestB.test_shared"] == ["Prüfung"]
+
+
+def test_a_source_nested_too_deep_to_follow_is_read_as_no_tests(tmp_path):
+    """Following `hw.a.a.a...` past the interpreter's recursion limit gives no tests (which
+    the run then lists status-only and hidden), never an error out of the reading."""
+    folder = write_suite(tmp_path, {"test_deep.py": "import hw\nDEEP = hw" + ".a" * 300 + "\n"})
+    source = static_decorations.SuiteSource(folder, ["hw"])
+    assert source.module("test_deep") is not None  # parsed at the usual limit
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 150)
+    try:
+        found = source.read_module("test_deep"), source.imported("test_deep")
+    finally:
+        sys.setrecursionlimit(limit)
+    assert found == ([], {"hw"})

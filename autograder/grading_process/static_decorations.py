@@ -21,6 +21,7 @@ run, which reports them as tests nobody listed.
 from __future__ import annotations
 
 import ast
+import builtins
 from pathlib import Path
 
 from autograder.grading_process.decorations import plain_number
@@ -34,6 +35,7 @@ FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp,
           ast.SetComp, ast.DictComp, ast.GeneratorExp)  # whose inner names are not the module's
 
+NOT_TEST_CASE_MODULES = ("abc", "typing", "enum", "collections", "dataclasses", "numbers")
 UNKNOWN = ("unknown",)  # a name bound to something the source does not tell
 SUBMITTED = ("submitted",)  # a module of the submission, or a name taken from one
 
@@ -50,25 +52,28 @@ class SuiteModule:
         self.tree = tree
         self.package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         self.scopes: dict[ast.AST, dict] = {}
+        self.qualnames: dict[ast.ClassDef, str] = {}  # a class inside a class: `Bases.Shared`
         self._bindings: dict | None = None
-        self._binding_now = False
+        self._binding_now: dict | None = None  # the names bound so far, while they are found
 
     def bindings(self) -> dict:
         """Name -> ("class", module, node) | ("module", name) | ("decorator", kind) |
         ("value", literal) | UNKNOWN | SUBMITTED, for the module's top-level names once it
-        ran; {} while they are being found (a circular import sees a module half run)."""
+        ran; those bound so far while they are being found (a circular import sees a module
+        half run)."""
         if self._bindings is None:
-            if self._binding_now:
-                return {}
-            self._binding_now = True
+            if self._binding_now is not None:
+                return self._binding_now
             names: dict = {}
+            self._binding_now = names
             for node in self.tree.body:
                 self._bind(node, names)
-            self._bindings, self._binding_now = names, False
+            self._bindings, self._binding_now = names, None
         return self._bindings
 
     def _bind(self, node: ast.stmt, names: dict) -> None:
         if isinstance(node, ast.ClassDef):
+            self.qualnames.setdefault(node, node.name)
             self.scopes[node] = dict(names)
             self._bind_class_body(node, names)
             names[node.name] = ("class", self, node)
@@ -81,13 +86,22 @@ class SuiteModule:
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             value = literal_value(node.value, names)
+            applied = _decorator(node.value, self, names)  # `hidden = visibility("hidden")`
             given = (("value", value) if value is not NOT_LITERAL
+                     else ("applied", *applied) if applied[0] is not None
                      else self.resolve(node.value, names) if isinstance(node.value, (ast.Name, ast.Attribute))
                      else None) or UNKNOWN  # (`Alias = TestCalc`, `points = weight`: the same)
             for target in targets:
                 for bound in stored_names(target):
                     names[bound] = given if isinstance(target, ast.Name) else UNKNOWN
-        else:  # an if, a loop, a try, a def: what they bind is not known from here
+        elif isinstance(node, ast.Try):  # its body runs (`try: from tests.base import Base`)
+            for inner in node.body + node.orelse + node.finalbody:
+                self._bind(inner, names)
+            bound_by_body = set().union(*(stored_names(inner) for inner in node.body))
+            for handler in node.handlers:
+                for bound in stored_names(handler) - bound_by_body:
+                    names[bound] = UNKNOWN
+        else:  # an if, a loop, a def: what they bind is not known from here
             for inner in () if isinstance(node, SCOPES) else _inner_nodes(node):
                 if isinstance(inner, ast.ImportFrom) and inner.module == DECORATORS_MODULE:
                     self._bind_import_from(inner, names)
@@ -100,6 +114,8 @@ class SuiteModule:
         module's as they were at the class statement."""
         inside = dict(names)
         for item in node.body:
+            if isinstance(item, ast.ClassDef):
+                self.qualnames[item] = f"{self.qualnames[node]}.{item.name}"
             if isinstance(item, FUNCTIONS):
                 self.scopes[item] = dict(inside)
                 inside[item.name] = UNKNOWN
@@ -121,8 +137,7 @@ class SuiteModule:
         for alias in node.names:
             if alias.name == "*":
                 if other is not None:
-                    names.update({name: bound for name, bound in other.bindings().items()
-                                  if not name.startswith("_")})
+                    names.update(_public(other.bindings()))
                 continue
             names[alias.asname or alias.name] = self.source.attribute(module, alias.name)
 
@@ -146,6 +161,12 @@ class SuiteModule:
             owner = self.resolve(node.value, scope)
             if owner is not None and owner[0] == "module":
                 return self.source.attribute(owner[1], node.attr)
+            if owner is not None and owner[0] == "class":  # `Bases.Shared`
+                inner = next((item for item in owner[2].body if isinstance(item, ast.ClassDef)
+                              and item.name == node.attr), None)
+                return ("class", owner[1], inner) if inner is not None else UNKNOWN
+            if owner is not None and owner[0] == "external":
+                return ("external", owner[1])
             return SUBMITTED if owner is SUBMITTED else UNKNOWN
         return UNKNOWN
 
@@ -195,7 +216,7 @@ class SuiteSource:
         """What `import name` binds a name to."""
         if self.has(name):
             return ("module", name)
-        return SUBMITTED if name.split(".", 1)[0] in self.submitted else UNKNOWN
+        return SUBMITTED if name.split(".", 1)[0] in self.submitted else ("external", name)
 
     def attribute(self, module: str | None, name: str):
         """What `from module import name` gives: a top-level name of a suite module, or its
@@ -208,12 +229,20 @@ class SuiteSource:
         if self.has(f"{module}.{name}"):
             return ("module", f"{module}.{name}")
         in_suite = other is not None or self.has(module)
-        return SUBMITTED if not in_suite and module.split(".", 1)[0] in self.submitted else UNKNOWN
+        if in_suite:
+            return UNKNOWN
+        return SUBMITTED if module.split(".", 1)[0] in self.submitted else ("external", module)
 
     def read_module(self, name: str, path: Path | None = None, descriptions: bool = True
                     ) -> list[Decorations]:
         """One `Decorations` (with unittest's id and JSONTestRunner's name) per test of the
-        module `name`; [] when it cannot be found or parsed."""
+        module `name`; [] when it cannot be found, parsed or followed (nested too deep)."""
+        try:
+            return self._read_module(name, path, descriptions)
+        except RecursionError:
+            return []
+
+    def _read_module(self, name: str, path: Path | None, descriptions: bool) -> list[Decorations]:
         parsed = self.module(name, path)
         if parsed is None:
             return []
@@ -223,13 +252,19 @@ class SuiteSource:
             for method in sorted(methods):
                 if method.startswith(TEST_PREFIX):
                     function, where = methods[method]
-                    tests.append(_decorations(function, f"{owner.name}.{node.name}", where,
-                                              descriptions))
+                    cls = f"{owner.name}.{owner.qualnames.get(node, node.name)}"
+                    tests.append(_decorations(function, cls, where, descriptions))
         return tests
 
     def imported(self, name: str, path: Path | None = None) -> set[str]:
         """The modules the module `name` imports anywhere in its source (relative imports
         resolved), with their parent packages."""
+        try:
+            return self._imported(name, path)
+        except RecursionError:
+            return set()
+
+    def _imported(self, name: str, path: Path | None) -> set[str]:
         parsed = self.module(name, path)
         if parsed is None:
             return set()
@@ -292,9 +327,18 @@ def _file(path: Path) -> Path | None:
 
 def _parse(path: Path) -> ast.Module | None:
     try:
-        return ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        return ast.parse(path.read_bytes())  # (honours a BOM and a coding line, as Python does)
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def _public(names: dict) -> dict:
+    """What `from module import *` takes of a module's names: its literal `__all__`, else
+    those not starting with `_`."""
+    listed = names.get("__all__")
+    if listed is not None and listed[0] == "value" and isinstance(listed[1], (list, tuple)):
+        return {name: names.get(name, UNKNOWN) for name in listed[1] if isinstance(name, str)}
+    return {name: bound for name, bound in names.items() if not name.startswith("_")}
 
 
 def _test_classes(parsed: SuiteModule) -> list[tuple[str, tuple]]:
@@ -312,9 +356,10 @@ def _may_be_test_case(owner: SuiteModule, node: ast.ClassDef, seen: set) -> bool
     scope = owner.scopes.get(node, {})
     for base in node.bases:
         bound = owner.resolve(base, scope)
-        if bound is None and isinstance(base, ast.Name) and base.id == "object":
-            continue
-        if bound is SUBMITTED:
+        if bound is None and isinstance(base, ast.Name) and hasattr(builtins, base.id):
+            continue  # object, Exception, dict: no TestCase
+        if bound is SUBMITTED or (bound is not None and bound[0] == "external"
+                                  and bound[1].split(".", 1)[0] in NOT_TEST_CASE_MODULES):
             continue
         if bound is None or bound[0] != "class":
             return True
@@ -356,7 +401,8 @@ def _decorator(node, owner: SuiteModule, scope: dict):
     """(which decorator, its literal arguments, its literal keywords), or (None, ...) for
     another decorator or one whose arguments are not literals (a visibility then "hidden")."""
     if not isinstance(node, ast.Call):
-        return None, (), {}
+        bound = owner.resolve(node, scope) if isinstance(node, (ast.Name, ast.Attribute)) else None
+        return bound[1:] if bound is not None and bound[0] == "applied" else (None, (), {})
     called = node.func
     bound = owner.resolve(called, scope) if isinstance(called, ast.Name) else None
     kind = (bound[1] if bound is not None and bound[0] == "decorator"

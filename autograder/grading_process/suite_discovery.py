@@ -241,7 +241,8 @@ def _read(start_dir: str, pattern: str, descriptions: bool, finder: "Placeholder
                 read[module] = {found.id: found for found in source.read_module(
                     module, _file_of(module), descriptions)}
                 problems.append((module, flagged[module], len(read[module])))
-            found = read[module].get(test.id(), Decorations(unittest=True, doc=doc or None))
+            found = read[module].get(test.id(), Decorations(unittest=True, doc=doc or None,
+                                                            visibility="hidden"))
         else:
             found = decorations_of(getattr(test, test._testMethodName, None), unittest_method=True)
         tests.append(replace(found, id=test.id(), name=name))

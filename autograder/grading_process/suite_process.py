@@ -25,6 +25,7 @@ from autograder.wire.decorations import Decorations
 from autograder.wire.protocol import CHANNEL_FD_ENV, PLAN_ENV, GradingPlan, SuiteSetup
 
 MAX_UNLISTED = 200
+FAILED_IMPORT_ID = "unittest.loader._FailedTest."  # unittest's id of a module it could not import
 MAX_RUN_OUTPUT_CHARS = 4 << 20  # what the run's tests show of their output together
 FAILURE_PREFIX_DEFAULT = "Test Failed: "
 
@@ -129,7 +130,7 @@ class SuiteGrading:
     def entry(self, frame: messages.SuiteEntryFrame, current) -> None:
         if any(found.id == frame.id for found in self.known.values()):
             if current is None and frame.id == self.unkeyed:  # listed, without points
-                self.send_unlisted(frame.name, frame.status == "passed", frame.output)
+                self.send_unlisted(frame.name, frame.status == "passed", frame.output, hidden=True)
                 self.unkeyed = None
             if current is None or self.known[current].id != frame.id:
                 return  # a result for a test that is not the one running: refused
@@ -140,14 +141,19 @@ class SuiteGrading:
                 set_score=frame.score if found.partial_credit and _number(frame.score) else None,
                 leaderboard_value=(frame.value[:events.MAX_TEXT_VALUE_CHARS] if isinstance(frame.value, str)
                                    else frame.value if _number(frame.value) else None)))
-        else:
-            self.send_unlisted(frame.name, frame.status == "passed", frame.output)
+        else:  # (a module that failed to import in the worker is shown, as JSONTestRunner shows it)
+            failed_import = str(frame.id).startswith(FAILED_IMPORT_ID)
+            self.send_unlisted(frame.name, frame.status == "passed", frame.output,
+                               hidden=not failed_import)
 
-    def send_unlisted(self, name, passed: bool, output) -> None:
+    def send_unlisted(self, name, passed: bool, output, hidden: bool = False) -> None:
+        """A result nobody listed, status-only; `hidden` for a test (its visibility unknown:
+        a test staff meant to hide stays hidden)."""
         if self.unlisted >= MAX_UNLISTED:
             return
         self.unlisted += 1
-        channel.send(self.fd, events.Unlisted(_text(name)[:500], bool(passed), self.shown(output)))
+        channel.send(self.fd, events.Unlisted(_text(name)[:500], bool(passed), self.shown(output),
+                                              hidden))
 
     def shown(self, output) -> str:
         """A test's output as results.json shows it: up to the output limit of a test, and of

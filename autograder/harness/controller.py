@@ -237,6 +237,8 @@ class _Controller:
             self.outcomes[key] = CheckOutcome(key, event.passed is True,
                                               str(event.output or "")[:events.MAX_STDOUT_CHARS],
                                               name=str(event.name or "")[:500])
+            if event.hidden is True:  # status-only, and hidden
+                self.decorated[key] = Decorations(name=self.outcomes[key].name, visibility="hidden")
         elif isinstance(event, events.Result) and event.test == current and current not in self.outcomes:
             self.outcomes[current] = self._outcome(current, event, message,
                                                    time.monotonic() - current_started)

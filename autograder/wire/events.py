@@ -73,11 +73,13 @@ class NoResult:
 @dataclass(frozen=True)
 class Unlisted:
     """Faithful mode: a result for something the trusted discovery did not list (a test module
-    that failed to import, a failed `setUpClass`)."""
+    that failed to import, a failed `setUpClass`); `hidden` for a test (whose visibility was
+    not read before the submission ran)."""
     KIND: ClassVar[str] = "unlisted"
     name: str
     passed: bool
     output: str
+    hidden: bool = False
 
 
 EVENTS = {kind.KIND: kind for kind in (Collected, LoadFailed, Started, Result, NoResult, Unlisted)}
