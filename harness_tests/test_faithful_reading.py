@@ -786,6 +786,15 @@ SECOND_LAYOUT = {
             @weight(2)
             def test_secret(self):
                 pass
+
+            test_again = test_b
+
+            @weight(8)
+            def test_removed(self):
+                pass
+
+            del test_removed
+            test_common = None
         ''',
     "test_c.py": '''
         POINTS_C = 2
@@ -832,7 +841,7 @@ SECOND_LAYOUT = {
 def test_the_source_reading_follows_try_imports_nested_classes_all_and_cycles(tmp_path, monkeypatch):
     """A file with a byte-order mark and a coding line, `try: from tests.base import ...`, a
     TestCase nested in a class, a decorator given a name (`secret = visibility("hidden")`), an
-    `abc.ABC` mixin (no TestCase), `from helpers import *`
+    `abc.ABC` mixin, a method named twice, deleted or set to None in the class body (no TestCase), `from helpers import *`
     with `__all__`, a circular import that sees the names bound so far: read from the source
     as the loader reads them once the modules load. A test the source does not show (a method
     set on the class later) has no weight, and is hidden."""
@@ -856,8 +865,8 @@ def test_the_source_reading_follows_try_imports_nested_classes_all_and_cycles(tm
     assert [test for test in read if test.id != unfollowed] == [
         test for test in loaded if test.id != unfollowed]
     assert [(test.id, test.weight, test.visibility) for test in read][:8] == [
-        ("tests.base.Base.test_base", 2, "hidden"), ("test_b.TestB.test_b", 3, None),
-        ("test_b.TestB.test_common", 5, None), ("test_b.TestB.test_listed_weight", 4, None),
+        ("tests.base.Base.test_base", 2, "hidden"), ("test_b.TestB.test_again", 3, None),
+        ("test_b.TestB.test_b", 3, None), ("test_b.TestB.test_listed_weight", 4, None),
         ("test_b.TestB.test_secret", 2, "hidden"), ("test_b.TestB.test_shared", 1, "hidden"),
         ("test_d.TestD.test_d", 2, None), ("test_d.TestD.test_d", 2, None)]
     assert [test.name for test in read if test.id == "test_b.TestB.test_shared"] == ["Prüfung"]

@@ -253,7 +253,7 @@ class SuiteSource:
                 if method.startswith(TEST_PREFIX):
                     function, where = methods[method]
                     cls = f"{owner.name}.{owner.qualnames.get(node, node.name)}"
-                    tests.append(_decorations(function, cls, where, descriptions))
+                    tests.append(_decorations(function, method, cls, where, descriptions))
         return tests
 
     def imported(self, name: str, path: Path | None = None) -> set[str]:
@@ -378,11 +378,21 @@ def _methods(owner: SuiteModule, node: ast.ClassDef, seen: set) -> dict[str, tup
         bound = owner.resolve(base, scope)
         if bound is not None and bound[0] == "class" and bound[2] not in seen:
             found.update(_methods(bound[1], bound[2], seen))
-    found.update({item.name: (item, owner) for item in node.body if isinstance(item, FUNCTIONS)})
+    for item in node.body:  # (in order: `test_c = test_b` names a method twice, `del` drops one)
+        if isinstance(item, FUNCTIONS):
+            found[item.name] = (item, owner)
+        elif (isinstance(item, ast.Assign) and isinstance(item.value, ast.Name)
+              and item.value.id in found):
+            found.update({target.id: found[item.value.id] for target in item.targets
+                          if isinstance(target, ast.Name)})
+        else:  # rebound to what is no method here (`test_base = None`), or not known
+            for name in stored_names(item):
+                found.pop(name, None)
     return found
 
 
-def _decorations(method, cls: str, owner: SuiteModule, descriptions: bool) -> Decorations:
+def _decorations(method, test: str, cls: str, owner: SuiteModule, descriptions: bool
+                 ) -> Decorations:
     """What the method's decorators put on it (the topmost applied last, so it wins)."""
     found: dict = {"unittest": True}
     scope = owner.scopes.get(method, {})
@@ -392,7 +402,6 @@ def _decorations(method, cls: str, owner: SuiteModule, descriptions: bool) -> De
             found.update(_effect(kind, args, keywords))
     doc = (ast.get_docstring(method, clean=False) or "").strip()
     first = doc.splitlines()[0].strip() if doc else None
-    test = method.name
     return Decorations(**found, doc=first, id=f"{cls}.{test}",
                        name=first if descriptions and first else f"{test} ({cls}.{test})")
 
