@@ -80,23 +80,14 @@ def _json_data_fields(tree: ast.Module) -> dict:
     for node in _run_order(tree.body, functions, set()):
         if runner is not None and _runs(node, runner):
             break
-        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
-        if isinstance(target, ast.Subscript) and _is_json_data(target.value, runner):
-            key = _literal(target.slice, literals)
-            if isinstance(key, str) and key not in RUNNER_FIELDS:
-                value = _literal(node.value, literals)
-                if value is _NOT_LITERAL:
-                    fields.pop(key, None)
-                else:
-                    fields[key] = value
-            continue
-        if _updates_json_data(node, runner, literals, fields):
+        if _applied_to_json_data(node, runner, literals, fields):
             continue
         touched = _touched_keys(node, runner, literals)
         if touched is None:
             fields.clear()  # (`.pop(...)`, a computed key: what it leaves is not known from here)
         for key in touched or ():
-            fields.pop(key, None)  # (set in a branch, or to a computed value: not known)
+            fields.pop(key, None)  # (set in a branch or to a computed value, deleted)
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
         for name in {inner.id for inner in ast.walk(node)
                      if isinstance(inner, ast.Name) and isinstance(inner.ctx, (ast.Store, ast.Del))}:
             literals.pop(name, None)
@@ -134,14 +125,16 @@ def _touched_keys(node, runner: str | None, literals: dict) -> set | None:
     return keys
 
 
-def _updates_json_data(node, runner: str | None, literals: dict, fields: dict) -> bool:
-    """Apply `runner.json_data.update({...})` with a literal mapping, `del runner.json_data[k]`
-    and `runner.json_data[k] += literal` to `fields`; whether the statement was one of them."""
-    if isinstance(node, ast.Delete) and len(node.targets) == 1:
-        target = node.targets[0]
-        key = _literal(target.slice, literals) if isinstance(target, ast.Subscript) else None
-        if _is_json_data(getattr(target, "value", None), runner) and isinstance(key, str):
-            fields.pop(key, None)
+def _applied_to_json_data(node, runner: str | None, literals: dict, fields: dict) -> bool:
+    """Apply `runner.json_data[k] = literal`, `runner.json_data[k] += literal` and
+    `runner.json_data.update({...})` with a literal mapping to `fields` (but the fields the
+    runner fills itself); whether the statement was one of them."""
+    target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+    if isinstance(target, ast.Subscript) and _is_json_data(target.value, runner):
+        key, value = _literal(target.slice, literals), _literal(node.value, literals)
+        if isinstance(key, str) and value is not _NOT_LITERAL:
+            if key not in RUNNER_FIELDS:
+                fields[key] = value
             return True
     if (isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add)
             and isinstance(node.target, ast.Subscript)):
