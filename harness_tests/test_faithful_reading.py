@@ -1,6 +1,7 @@
 """What the faithful suite mode reads of a suite before any submitted code runs, and the texts
 it reports: discovery with the submission's modules as placeholders, decorators on the wire,
 a course's `run_tests.py`, output cut to what an event carries."""
+import ast
 import inspect
 import json
 import sys
@@ -10,7 +11,7 @@ from dataclasses import replace
 
 from gradescope_utils.autograder_utils.decorators import weight
 
-from autograder.grading_process import static_decorations, suite_discovery
+from autograder.grading_process import static_decorations, static_values, suite_discovery
 from autograder.grading_process.decorations import decorations_of
 from autograder.grading_process.reported_text import fitting
 from autograder.run_tests_options import read_runner_options
@@ -321,7 +322,7 @@ UNLOADABLE = '''
         def test_named_literal(self):
             pass
 
-        @decorators.weight(POINTS + 1)
+        @decorators.weight(max(POINTS, 3))
         def test_not_a_literal(self):
             pass
 
@@ -338,7 +339,8 @@ def test_a_module_that_does_not_load_has_its_decorators_read_from_the_same_sourc
     """`X, y = hw.load_data()` fails with placeholders (nothing to unpack): the module's tests
     and their literal decorators come from its syntax tree, as the loader reads them once the
     module loads (here with a stand-in `hw` that gives two values), in the same order, a name
-    given a literal included; a decorator whose argument is not a literal is left out."""
+    given a literal included; a decorator whose argument the source does not fix (a call) is left
+    out."""
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_model.py").write_text(textwrap.dedent(UNLOADABLE))
     read, problems = suite_discovery.discover(str(tmp_path / "tests"), "test*.py", ["hw"])
@@ -885,3 +887,131 @@ def test_a_source_nested_too_deep_to_follow_is_read_as_no_tests(tmp_path):
     finally:
         sys.setrecursionlimit(limit)
     assert found == ([], {"hw"})
+
+
+VALUES_LAYOUT = {
+    "constants.py": '''
+        POINTS = {"q1": 2, "q2": 3}
+        TOTAL = 10
+        CHANGED = 5
+        TABLE = {"a": 1}
+        ''',
+    "course_setup.py": '''
+        import constants
+
+        constants.CHANGED = 6
+        ''',
+    "test_values.py": '''
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import number, weight
+
+        import constants
+        import course_setup
+        import hw
+        from constants import POINTS, TABLE, TOTAL
+
+        X, y = hw.load_data()
+        SHARE = TOTAL / 4
+        LIMIT = 2
+        TABLE.update({"a": 7})
+
+
+        def configure():
+            global LIMIT
+            LIMIT = 3
+
+
+        configure()
+
+
+        class TestValues(unittest.TestCase):
+            @weight(POINTS["q1"])
+            def test_entry(self):
+                pass
+
+            @weight(constants.POINTS["q2"] * 2)
+            def test_dotted_entry(self):
+                pass
+
+            @weight(SHARE)
+            def test_share(self):
+                pass
+
+            @weight(-(-TOTAL) // 3 + 2 ** 2)
+            @number("1." + "2")
+            def test_arithmetic(self):
+                pass
+
+            @weight(LIMIT)
+            def test_declared_global(self):
+                pass
+
+            @weight(constants.CHANGED)
+            def test_set_from_another_module(self):
+                pass
+
+            @weight(TABLE["a"])
+            def test_changed_table(self):
+                pass
+
+
+        class TestSkipped(unittest.TestCase):
+            @weight(2)
+            def test_skipped(self):
+                pass
+
+
+        TestSkipped = unittest.skipIf(X == 1, "not this term")(TestSkipped)
+        ''',
+}
+NOT_FIXED_BY_THE_SOURCE = ("test_values.TestValues.test_changed_table",
+                           "test_values.TestValues.test_declared_global",
+                           "test_values.TestValues.test_set_from_another_module")
+
+
+def test_the_source_reading_computes_constant_weights_and_distrusts_names_changed_elsewhere(
+        tmp_path, monkeypatch):
+    """Arithmetic on numbers, joined texts and one entry of a literal table (imported, or
+    through the module) give a decorator's value, and a class given back by unittest's skip
+    decorator keeps its tests: read from the source as the loader reads them once the module
+    loads. A name a function declares global, one set on its module from another module, and a
+    table changed in place have values the source does not fix: no weight."""
+    (tmp_path / "tests").mkdir()
+    for name, text in VALUES_LAYOUT.items():
+        (tmp_path / "tests" / name).write_text(textwrap.dedent(text))
+    folder = str(tmp_path / "tests")
+    read, problems = suite_discovery.discover(folder, "test*.py", ["hw"])
+    assert [(name, count) for name, _, count in problems] == [("test_values", 8)]
+    (tmp_path / "stand-in").mkdir()
+    (tmp_path / "stand-in" / "hw.py").write_text("load_data = lambda: (2, 3)\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "stand-in"))
+    monkeypatch.delitem(sys.modules, "hw", raising=False)
+    loaded, problems = suite_discovery.discover(folder, "test*.py", [])
+    assert problems == []
+    assert [(test.id, test.weight) for test in loaded if test.id in NOT_FIXED_BY_THE_SOURCE] == [
+        (NOT_FIXED_BY_THE_SOURCE[0], 7), (NOT_FIXED_BY_THE_SOURCE[1], 3), (NOT_FIXED_BY_THE_SOURCE[2], 6)]
+    assert [replace(test, weight=None) if test.id in NOT_FIXED_BY_THE_SOURCE else test
+            for test in loaded] == read
+    assert [(test.id, test.weight, test.number) for test in read] == [
+        ("test_values.TestSkipped.test_skipped", 2, None),
+        ("test_values.TestValues.test_arithmetic", 7, "1.2"),
+        ("test_values.TestValues.test_changed_table", None, None),
+        ("test_values.TestValues.test_declared_global", None, None),
+        ("test_values.TestValues.test_dotted_entry", 6, None),
+        ("test_values.TestValues.test_entry", 2, None),
+        ("test_values.TestValues.test_set_from_another_module", None, None),
+        ("test_values.TestValues.test_share", 2.5, None)]
+
+
+def test_a_constant_expression_too_large_or_failing_to_compute_has_no_value():
+    """What the reading will not compute (a tower of powers, a text or list repeated, a
+    complex root, a division by zero, a missing entry, a table inside a table) is no value,
+    at once."""
+    scope = {"TABLE": ("value", {"a": [1], "b": 2})}
+    for text in ("10 ** 10 ** 10", "(10 ** 64) ** 64", "'ab' * 10 ** 9", "[0] * 10 ** 9",
+                 "(-8) ** 0.5", "1 / 0", "TABLE['c']", "TABLE['a']", "TABLE[0]", "1 << 10 ** 9"):
+        parsed = ast.parse(text, mode="eval").body
+        assert static_values.evaluate(parsed, lambda name: scope[name.id][1]) is static_values.NOT_KNOWN, text
+    parsed = ast.parse("TABLE['b'] ** 64 + True - 0.5", mode="eval").body
+    assert static_values.evaluate(parsed, lambda name: scope[name.id][1]) == 2 ** 64 + 0.5

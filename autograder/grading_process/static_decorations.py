@@ -8,15 +8,16 @@ give them, with the names each module binds at its top level followed as Python 
 its classes and those it imports from other modules of the suite (`from base import Base`,
 `from tests.base import Base`, `from .base import Base`, `from base import *`, `import base`
 then `base.Base`), the decorators it imports (directly, aliased, with `import *`, or through a
-helper of the suite), names given literals (`POINTS = 4`, then `@weight(POINTS)`; in the
-class body too) and other names (`Alias = TestCalc`), each as it stands when the decorator
-runs. Each class with a base (a
-TestCase, or a class of the suite that has one; not a class of the submission) gives its
-`test*` methods, inherited ones from classes of the suite included, in the order unittest's
-loader takes them (classes by the name the module gives them, then methods, by name). A
-visibility that is not a literal is read as "hidden": a test staff meant to hide stays hidden.
-Tests the trees cannot show (methods inherited from a class outside the suite) are left to the
-run, which reports them as tests nobody listed.
+helper of the suite), the values the source fixes for their arguments (`static_values`:
+`POINTS = 4`, then `@weight(POINTS)`, in the class body too; `@weight(TOTAL / 4)`,
+`@weight(POINTS["q1"])`) and other names (`Alias = TestCalc`, `TestA = skipIf(...)(TestA)`),
+each as it stands when the decorator runs. Each class with a base (a TestCase, or a class of
+the suite that has one; not a class of the submission) gives its `test*` methods, inherited
+ones from classes of the suite included, looked up along Python's method order (C3), in the
+order unittest's loader takes them (classes by the name the module gives them, then methods,
+by name). A visibility the source does not fix is read as "hidden": a test staff meant to hide
+stays hidden. Tests the trees cannot show (methods inherited from a class outside the suite)
+are left to the run, which reports them as tests nobody listed.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import ast
 import builtins
 from pathlib import Path
 
+from autograder.grading_process import static_values
 from autograder.grading_process.decorations import plain_number
 from autograder.wire.decorations import Decorations
 
@@ -36,6 +38,8 @@ SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.L
           ast.SetComp, ast.DictComp, ast.GeneratorExp)  # whose inner names are not the module's
 
 NOT_TEST_CASE_MODULES = ("abc", "typing", "enum", "collections", "dataclasses", "numbers")
+CLASS_DECORATORS = {f"{module}.{name}" for module in ("unittest", "unittest.case")
+                    for name in ("skip", "skipIf", "skipUnless", "expectedFailure")}
 UNKNOWN = ("unknown",)  # a name bound to something the source does not tell
 SUBMITTED = ("submitted",)  # a module of the submission, or a name taken from one
 
@@ -58,7 +62,8 @@ class SuiteModule:
 
     def bindings(self) -> dict:
         """Name -> ("class", module, node) | ("module", name) | ("decorator", kind) |
-        ("value", literal) | UNKNOWN | SUBMITTED, for the module's top-level names once it
+        ("applied", kind, args, keywords) | ("value", value) | ("external", dotted name) |
+        UNKNOWN | SUBMITTED, for the module's top-level names once it
         ran; those bound so far while they are being found (a circular import sees a module
         half run)."""
         if self._bindings is None:
@@ -85,15 +90,15 @@ class SuiteModule:
             self._bind_import_from(node, names)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            value = literal_value(node.value, names)
+            value = self.value(node.value, names)
             applied = _decorator(node.value, self, names)  # `hidden = visibility("hidden")`
-            given = (("value", value) if value is not NOT_LITERAL
+            given = (("value", value) if value is not static_values.NOT_KNOWN
                      else ("applied", *applied) if applied[0] is not None
                      else self.resolve(node.value, names) if isinstance(node.value, (ast.Name, ast.Attribute))
-                     else None) or UNKNOWN  # (`Alias = TestCalc`, `points = weight`: the same)
-            for target in targets:
+                     else self._skipped_class(node.value, names)) or UNKNOWN
+            for target in targets:  # (`Alias = TestCalc`, `points = weight`: the same)
                 for bound in stored_names(target):
-                    names[bound] = given if isinstance(target, ast.Name) else UNKNOWN
+                    names[bound] = self._believed(bound, given) if isinstance(target, ast.Name) else UNKNOWN
         elif isinstance(node, ast.Try):  # its body runs (`try: from tests.base import Base`)
             for inner in node.body + node.orelse + node.finalbody:
                 self._bind(inner, names)
@@ -139,7 +144,35 @@ class SuiteModule:
                 if other is not None:
                     names.update(_public(other.bindings()))
                 continue
-            names[alias.asname or alias.name] = self.source.attribute(module, alias.name)
+            bound = alias.asname or alias.name
+            names[bound] = self._believed(bound, self.source.attribute(module, alias.name))
+
+    def _believed(self, name: str, bound: tuple) -> tuple:
+        """The binding, or UNKNOWN for a value other code of the suite may change."""
+        if bound[0] == "value" and not self.source.changed_elsewhere.believed(name, bound[1]):
+            return UNKNOWN
+        return bound
+
+    def _skipped_class(self, node: ast.expr, names: dict):
+        """What `TestA = unittest.skipIf(cond, why)(TestA)` binds: unittest's skip decorators
+        give back the class they are given; None for any other call."""
+        if not (isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords):
+            return None
+        decorator = node.func.func if isinstance(node.func, ast.Call) else node.func
+        bound = (self.resolve(decorator, names) if isinstance(decorator, (ast.Name, ast.Attribute))
+                 else None)
+        if bound is None or bound[0] != "external" or bound[1] not in CLASS_DECORATORS:
+            return None
+        given = (self.resolve(node.args[0], names) if isinstance(node.args[0], (ast.Name, ast.Attribute))
+                 else None)
+        return given if given is not None and given[0] == "class" else None
+
+    def value(self, node: ast.expr, scope: dict):
+        """The value the source fixes for `node` in `scope` (`static_values.evaluate`)."""
+        def named(name: ast.expr):
+            bound = self.resolve(name, scope)
+            return bound[1] if bound is not None and bound[0] == "value" else static_values.NOT_KNOWN
+        return static_values.evaluate(node, named)
 
     def absolute(self, node: ast.ImportFrom) -> str | None:
         """The module an import names, a relative one resolved from this module's package;
@@ -166,7 +199,7 @@ class SuiteModule:
                               and item.name == node.attr), None)
                 return ("class", owner[1], inner) if inner is not None else UNKNOWN
             if owner is not None and owner[0] == "external":
-                return ("external", owner[1])
+                return ("external", f"{owner[1]}.{node.attr}")
             return SUBMITTED if owner is SUBMITTED else UNKNOWN
         return UNKNOWN
 
@@ -180,6 +213,14 @@ class SuiteSource:
         self.start_dir = Path(start_dir)
         self.submitted = set(submitted)
         self._modules: dict[str, SuiteModule | None] = {}
+        self._changed_elsewhere: static_values.ChangedElsewhere | None = None
+
+    @property
+    def changed_elsewhere(self) -> static_values.ChangedElsewhere:
+        """The names code of the suite may change beyond a module's own assignments."""
+        if self._changed_elsewhere is None:
+            self._changed_elsewhere = static_values.ChangedElsewhere(self.start_dir)
+        return self._changed_elsewhere
 
     def path_of(self, module: str) -> Path | None:
         """The file that is the suite's module `module`, as Python's path finder takes it (a
@@ -202,7 +243,7 @@ class SuiteSource:
         """The suite's module `name` (its source at `path` when given), parsed once."""
         if name not in self._modules:
             path = path or self.path_of(name)
-            tree = _parse(path) if path is not None else None
+            tree = static_values.parse_file(path) if path is not None else None
             self._modules[name] = None if tree is None else SuiteModule(self, name, path, tree)
         return self._modules[name]
 
@@ -231,7 +272,7 @@ class SuiteSource:
         in_suite = other is not None or self.has(module)
         if in_suite:
             return UNKNOWN
-        return SUBMITTED if module.split(".", 1)[0] in self.submitted else ("external", module)
+        return SUBMITTED if module.split(".", 1)[0] in self.submitted else ("external", f"{module}.{name}")
 
     def read_module(self, name: str, path: Path | None = None, descriptions: bool = True
                     ) -> list[Decorations]:
@@ -248,7 +289,7 @@ class SuiteSource:
             return []
         tests = []
         for _, (_, owner, node) in sorted(_test_classes(parsed), key=lambda found: found[0]):
-            methods = _methods(owner, node, set())
+            methods = _methods(owner, node)
             for method in sorted(methods):
                 if method.startswith(TEST_PREFIX):
                     function, where = methods[method]
@@ -280,20 +321,6 @@ class SuiteSource:
                 for end in range(1, len(parts) + 1)}
 
 
-NOT_LITERAL = object()
-
-
-def literal_value(node: ast.expr, scope: dict):
-    """A literal's value, or that of a name bound to one in `scope`; `NOT_LITERAL`."""
-    if isinstance(node, ast.Name):
-        bound = scope.get(node.id)
-        return bound[1] if bound is not None and bound[0] == "value" else NOT_LITERAL
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-        return NOT_LITERAL
-
-
 def stored_names(node: ast.AST) -> set[str]:
     """The names a statement or target binds in its own scope (not in the functions,
     classes and comprehensions inside it, but their own names)."""
@@ -323,13 +350,6 @@ def _inner_nodes(node: ast.AST):
 
 def _file(path: Path) -> Path | None:
     return path if path.is_file() else None
-
-
-def _parse(path: Path) -> ast.Module | None:
-    try:
-        return ast.parse(path.read_bytes())  # (honours a BOM and a coding line, as Python does)
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
 
 
 def _public(names: dict) -> dict:
@@ -368,27 +388,83 @@ def _may_be_test_case(owner: SuiteModule, node: ast.ClassDef, seen: set) -> bool
     return False
 
 
-def _methods(owner: SuiteModule, node: ast.ClassDef, seen: set) -> dict[str, tuple]:
-    """The class's methods by name, each with the module that writes it, with those it
-    inherits from classes of the suite (its own win, then its first base's)."""
-    seen.add(node)
-    found: dict[str, tuple] = {}
+def _methods(owner: SuiteModule, node: ast.ClassDef) -> dict[str, tuple]:
+    """The class's methods by name, each with the module that writes it, looked up as Python
+    looks up an attribute: along the class's method resolution order, the first class whose
+    body leaves the name bound wins (a name bound there to what is no method hides the
+    bases'). {} when Python would refuse the class's bases."""
+    found: dict[str, tuple | None] = {}
+    for cls in reversed(_method_order(owner, node, ()) or []):
+        if cls[0] == "class":
+            found.update(_class_namespace(cls[1], cls[2]))
+    return {name: method for name, method in found.items() if method is not None}
+
+
+def _method_order(owner: SuiteModule, node: ast.ClassDef, below: tuple) -> list | None:
+    """The class's linearization (C3, as `type.mro`), each entry ("class", module, node) for
+    a class of the suite or the binding of one from elsewhere (whose methods the source does
+    not show); None for bases Python refuses (listed twice, in no consistent order) or that
+    the source cannot order (a class its own base, through a cycle of imports)."""
+    if node in below:
+        return None
     scope = owner.scopes.get(node, {})
-    for base in reversed(node.bases):
+    orders, bases = [], []
+    for base in node.bases:
         bound = owner.resolve(base, scope)
-        if bound is not None and bound[0] == "class" and bound[2] not in seen:
-            found.update(_methods(bound[1], bound[2], seen))
-    for item in node.body:  # (in order: `test_c = test_b` names a method twice, `del` drops one)
+        if bound is not None and bound[0] == "class":
+            order = _method_order(bound[1], bound[2], (*below, node))
+            if order is None:
+                return None
+            entry = ("class", bound[1], bound[2])
+        else:  # (object, unittest.TestCase, a placeholder: no methods the source shows)
+            entry = bound if bound not in (None, UNKNOWN, SUBMITTED) else ("opaque", ast.dump(base))
+            order = [entry]
+        orders.append(order)
+        bases.append(entry)
+    if len(set(map(_entry_key, bases))) < len(bases):
+        return None
+    merged = _c3_merge([*orders, bases])
+    return None if merged is None else [("class", owner, node), *merged]
+
+
+def _entry_key(entry: tuple):
+    return entry[2] if entry[0] == "class" else entry
+
+
+def _c3_merge(orders: list[list]) -> list | None:
+    """C3's merge: repeatedly the first head that is in no other order's tail."""
+    entries = {_entry_key(entry): entry for order in orders for entry in order}
+    keys = [[_entry_key(entry) for entry in order] for order in orders]
+    merged = []
+    while any(keys):
+        head = next((order[0] for order in keys if order
+                     and not any(order[0] in other[1:] for other in keys)), None)
+        if head is None:
+            return None
+        merged.append(entries[head])
+        keys = [order[1:] if order and order[0] == head else order for order in keys]
+    return merged
+
+
+def _class_namespace(owner: SuiteModule, node: ast.ClassDef) -> dict[str, tuple | None]:
+    """The names the class body leaves bound, in order: a method as (function, module), or
+    None for a name bound to what the source does not show to be one (`test_base = None`,
+    a name set under an `if`); `del` unbinds a name (the bases' show through again)."""
+    names: dict[str, tuple | None] = {}
+    for item in node.body:
         if isinstance(item, FUNCTIONS):
-            found[item.name] = (item, owner)
-        elif (isinstance(item, ast.Assign) and isinstance(item.value, ast.Name)
-              and item.value.id in found):
-            found.update({target.id: found[item.value.id] for target in item.targets
-                          if isinstance(target, ast.Name)})
-        else:  # rebound to what is no method here (`test_base = None`), or not known
+            names[item.name] = (item, owner)
+        elif isinstance(item, ast.Delete) and all(isinstance(target, ast.Name) for target in item.targets):
+            for target in item.targets:
+                names.pop(target.id, None)
+        else:
+            aliased = isinstance(item, ast.Assign) and isinstance(item.value, ast.Name)
+            method = names.get(item.value.id) if aliased else None  # `test_c = test_b`
+            plain = ({target.id for target in item.targets if isinstance(target, ast.Name)}
+                     if aliased else set())
             for name in stored_names(item):
-                found.pop(name, None)
-    return found
+                names[name] = method if name in plain else None
+    return names
 
 
 def _decorations(method, test: str, cls: str, owner: SuiteModule, descriptions: bool
@@ -407,8 +483,9 @@ def _decorations(method, test: str, cls: str, owner: SuiteModule, descriptions: 
 
 
 def _decorator(node, owner: SuiteModule, scope: dict):
-    """(which decorator, its literal arguments, its literal keywords), or (None, ...) for
-    another decorator or one whose arguments are not literals (a visibility then "hidden")."""
+    """(which decorator, its arguments' values, its keywords' values), or (None, ...) for
+    another decorator or one given a value the source does not fix (a visibility then
+    "hidden")."""
     if not isinstance(node, ast.Call):
         bound = owner.resolve(node, scope) if isinstance(node, (ast.Name, ast.Attribute)) else None
         return bound[1:] if bound is not None and bound[0] == "applied" else (None, (), {})
@@ -417,9 +494,9 @@ def _decorator(node, owner: SuiteModule, scope: dict):
     kind = (bound[1] if bound is not None and bound[0] == "decorator"
             else called.attr if isinstance(called, ast.Attribute) and called.attr in DECORATORS
             else None)
-    args = tuple(literal_value(arg, scope) for arg in node.args)
-    keywords = {keyword.arg: literal_value(keyword.value, scope) for keyword in node.keywords}
-    if NOT_LITERAL in args or NOT_LITERAL in keywords.values():
+    args = tuple(owner.value(arg, scope) for arg in node.args)
+    keywords = {keyword.arg: owner.value(keyword.value, scope) for keyword in node.keywords}
+    if static_values.NOT_KNOWN in args or static_values.NOT_KNOWN in keywords.values():
         return (kind, ("hidden",), {}) if kind == "visibility" else (None, (), {})
     return kind, args, keywords
 
