@@ -913,6 +913,7 @@ VALUES_LAYOUT = {
 
         X, y = hw.load_data()
         SHARE = TOTAL / 4
+        FULL = TOTAL >= 10 and not SHARE < 2
         LIMIT = 2
         TABLE.update({"a": 7})
 
@@ -955,6 +956,22 @@ VALUES_LAYOUT = {
             def test_changed_table(self):
                 pass
 
+            if FULL:
+                @weight(1)
+                def test_full(self):
+                    pass
+            else:
+                @weight(5)
+                def test_partial(self):
+                    pass
+
+
+        if FULL or X:
+            class TestExtra(unittest.TestCase):
+                @weight(4)
+                def test_extra(self):
+                    pass
+
 
         class TestSkipped(unittest.TestCase):
             @weight(2)
@@ -973,7 +990,8 @@ NOT_FIXED_BY_THE_SOURCE = ("test_values.TestValues.test_changed_table",
 def test_the_source_reading_computes_constant_weights_and_distrusts_names_changed_elsewhere(
         tmp_path, monkeypatch):
     """Arithmetic on numbers, joined texts and one entry of a literal table (imported, or
-    through the module) give a decorator's value, and a class given back by unittest's skip
+    through the module) give a decorator's value, an `if` whose test the source fixes (in the
+    module, in a class body) takes its branch, and a class given back by unittest's skip
     decorator keeps its tests: read from the source as the loader reads them once the module
     loads. A name a function declares global, one set on its module from another module, and a
     table changed in place have values the source does not fix: no weight."""
@@ -982,7 +1000,7 @@ def test_the_source_reading_computes_constant_weights_and_distrusts_names_change
         (tmp_path / "tests" / name).write_text(textwrap.dedent(text))
     folder = str(tmp_path / "tests")
     read, problems = suite_discovery.discover(folder, "test*.py", ["hw"])
-    assert [(name, count) for name, _, count in problems] == [("test_values", 8)]
+    assert [(name, count) for name, _, count in problems] == [("test_values", 10)]
     (tmp_path / "stand-in").mkdir()
     (tmp_path / "stand-in" / "hw.py").write_text("load_data = lambda: (2, 3)\n")
     monkeypatch.syspath_prepend(str(tmp_path / "stand-in"))
@@ -994,12 +1012,14 @@ def test_the_source_reading_computes_constant_weights_and_distrusts_names_change
     assert [replace(test, weight=None) if test.id in NOT_FIXED_BY_THE_SOURCE else test
             for test in loaded] == read
     assert [(test.id, test.weight, test.number) for test in read] == [
+        ("test_values.TestExtra.test_extra", 4, None),
         ("test_values.TestSkipped.test_skipped", 2, None),
         ("test_values.TestValues.test_arithmetic", 7, "1.2"),
         ("test_values.TestValues.test_changed_table", None, None),
         ("test_values.TestValues.test_declared_global", None, None),
         ("test_values.TestValues.test_dotted_entry", 6, None),
         ("test_values.TestValues.test_entry", 2, None),
+        ("test_values.TestValues.test_full", 1, None),
         ("test_values.TestValues.test_set_from_another_module", None, None),
         ("test_values.TestValues.test_share", 2.5, None)]
 

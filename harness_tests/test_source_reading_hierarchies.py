@@ -1,6 +1,6 @@
 """The faithful mode's source reading of a suite's classes against Python's own: random class
 hierarchies (bases of the module and from elsewhere, in any order) with bodies that define,
-rename, hide and delete test methods give the tests, and the weights, unittest's loader finds
+rename, hide and delete test methods (under an `if` the source decides too) give the tests, and the weights, unittest's loader finds
 once the module runs."""
 import tempfile
 import types
@@ -29,11 +29,12 @@ METHOD_NAMES = st.sampled_from(["test_a", "test_b", "test_c", "helper"])
 
 @st.composite
 def class_body(draw) -> list[str]:
-    """A class body's lines: methods defined, renamed (`test_b = test_a`), hidden
-    (`test_c = None`) and deleted, each name used only once bound where Python needs it."""
+    """A class body's lines: methods defined (under `if True:` or `if False:` too), renamed
+    (`test_b = test_a`), hidden (`test_c = None`) and deleted, each name used only once bound
+    where Python needs it."""
     lines, bound = [], []
     for _ in range(draw(st.integers(0, 4))):
-        kind = draw(st.sampled_from(["def", "def", "alias", "none", "del"]))
+        kind = draw(st.sampled_from(["def", "def", "alias", "none", "del", "if"]))
         name = draw(METHOD_NAMES)
         if kind == "def":
             lines += [f"@weight({draw(st.integers(1, 9))})", f"def {name}(self):", "    pass"]
@@ -44,6 +45,11 @@ def class_body(draw) -> list[str]:
         elif kind == "none":
             lines.append(f"{name} = None")
             bound.append(name)
+        elif kind == "if":  # (a test the source decides)
+            taken = draw(st.booleans())
+            lines += [f"if {taken}:", f"    @weight({draw(st.integers(1, 9))})", f"    def {name}(self):",
+                      "        pass"]
+            bound += [name] if taken else []
         elif kind == "del" and bound:
             gone = draw(st.sampled_from(bound))
             lines.append(f"del {gone}")

@@ -57,6 +57,7 @@ class SuiteModule:
         self.package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         self.scopes: dict[ast.AST, dict] = {}
         self.qualnames: dict[ast.ClassDef, str] = {}  # a class inside a class: `Bases.Shared`
+        self.class_bodies: dict[ast.ClassDef, list] = {}  # (an `if` the source decides: its branch)
         self._bindings: dict | None = None
         self._binding_now: dict | None = None  # the names bound so far, while they are found
 
@@ -99,6 +100,9 @@ class SuiteModule:
             for target in targets:  # (`Alias = TestCalc`, `points = weight`: the same)
                 for bound in stored_names(target):
                     names[bound] = self._believed(bound, given) if isinstance(target, ast.Name) else UNKNOWN
+        elif isinstance(node, ast.If) and self._branch(node, names) is not None:
+            for inner in self._branch(node, names):  # (`if FULL_CREDIT:`, the name a literal)
+                self._bind(inner, names)
         elif isinstance(node, ast.Try):  # its body runs (`try: from tests.base import Base`)
             for inner in node.body + node.orelse + node.finalbody:
                 self._bind(inner, names)
@@ -116,9 +120,17 @@ class SuiteModule:
 
     def _bind_class_body(self, node: ast.ClassDef, names: dict) -> None:
         """The scope each method's decorators see: the class body's names so far, then the
-        module's as they were at the class statement."""
-        inside = dict(names)
-        for item in node.body:
+        module's as they were at the class statement; and the body's statements that run."""
+        self.class_bodies[node] = self._class_statements(node, node.body, dict(names))
+
+    def _class_statements(self, node: ast.ClassDef, body: list, inside: dict) -> list:
+        ran = []
+        for item in body:
+            taken = self._branch(item, inside) if isinstance(item, ast.If) else None
+            if taken is not None:
+                ran += self._class_statements(node, taken, inside)
+                continue
+            ran.append(item)
             if isinstance(item, ast.ClassDef):
                 self.qualnames[item] = f"{self.qualnames[node]}.{item.name}"
             if isinstance(item, FUNCTIONS):
@@ -126,6 +138,12 @@ class SuiteModule:
                 inside[item.name] = UNKNOWN
             else:
                 self._bind(item, inside)
+        return ran
+
+    def _branch(self, node: ast.If, names: dict) -> list | None:
+        """The statements of the branch an `if` takes, when the source fixes its test."""
+        test = self.value(node.test, names)
+        return None if test is static_values.NOT_KNOWN else node.body if test else node.orelse
 
     def _bind_import_from(self, node: ast.ImportFrom, names: dict) -> None:
         module = self.absolute(node)
@@ -451,7 +469,7 @@ def _class_namespace(owner: SuiteModule, node: ast.ClassDef) -> dict[str, tuple 
     None for a name bound to what the source does not show to be one (`test_base = None`,
     a name set under an `if`); `del` unbinds a name (the bases' show through again)."""
     names: dict[str, tuple | None] = {}
-    for item in node.body:
+    for item in owner.class_bodies.get(node, node.body):
         if isinstance(item, FUNCTIONS):
             names[item.name] = (item, owner)
         elif isinstance(item, ast.Delete) and all(isinstance(target, ast.Name) for target in item.targets):

@@ -2,7 +2,8 @@
 
 For `static_decorations`: a decorator's argument is believed when the source alone fixes it:
 a literal, a name the module gave one (`POINTS = 4`), arithmetic on numbers (`TOTAL / 4`,
-`-1`), joined texts, or one entry of a literal table (`POINTS["q1"]`, `WEIGHTS[2]`). What code
+`-1`), joined texts, one entry of a literal table (`POINTS["q1"]`, `WEIGHTS[2]`), and
+comparisons, `not`, `and` and `or` on them (for an `if` the source decides). What code
 elsewhere in the suite may change is not believed: a name a function declares `global`, one
 set on a module from outside (`constants.POINTS = 9`, `setattr(constants, "POINTS", 9)`), and
 a table the suite uses other than by reading one entry (`POINTS.update(...)`,
@@ -20,6 +21,8 @@ NUMBER_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: oper
                     ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv,
                     ast.Mod: operator.mod, ast.Pow: operator.pow}
 UNARY_OPERATORS = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+COMPARISONS = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
+               ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
 LARGEST_EXPONENT = 64  # (`10 ** 10 ** 10` is not computed)
 LARGEST_INT_BITS = 4096
 LONGEST_TEXT = 10_000
@@ -39,6 +42,19 @@ def evaluate(node: ast.expr, named):
     if isinstance(node, ast.UnaryOp) and type(node.op) in UNARY_OPERATORS:
         operand = evaluate(node.operand, named)
         return UNARY_OPERATORS[type(node.op)](operand) if _is_number(operand) else NOT_KNOWN
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        operand = evaluate(node.operand, named)
+        return not operand if isinstance(operand, SCALARS) else NOT_KNOWN
+    if isinstance(node, ast.BoolOp):  # (the value that decides, as Python gives it)
+        for operand in node.values:
+            value = evaluate(operand, named)
+            if not isinstance(value, SCALARS):
+                return NOT_KNOWN
+            if bool(value) is isinstance(node.op, ast.Or):
+                return value
+        return value
+    if isinstance(node, ast.Compare) and all(type(op) in COMPARISONS for op in node.ops):
+        return _compared([evaluate(value, named) for value in [node.left, *node.comparators]], node.ops)
     if isinstance(node, ast.Subscript) and isinstance(node.value, (ast.Name, ast.Attribute)):
         return _entry(named(node.value), evaluate(node.slice, named))
     try:
@@ -61,6 +77,13 @@ def _binary(op: ast.operator, left, right):
     if isinstance(value, complex) or (isinstance(value, int) and value.bit_length() > LARGEST_INT_BITS):
         return NOT_KNOWN
     return value
+
+
+def _compared(values: list, ops: list):
+    """`a < b <= c` on numbers or on texts."""
+    if not (all(map(_is_number, values)) or all(isinstance(value, str) for value in values)):
+        return NOT_KNOWN
+    return all(COMPARISONS[type(op)](left, right) for op, left, right in zip(ops, values, values[1:]))
 
 
 def _is_number(value) -> bool:
