@@ -434,3 +434,59 @@ def test_a_test_run_more_often_than_the_suite_reads_is_listed_without_points(tmp
     assert got["tests"] == [{"name": name, "score": 2, "max_score": 2, "status": "passed"},
                             {"name": name, "status": "passed", "visibility": "hidden"}]
     assert got["score"] == 2
+
+
+def test_a_suite_with_no_tests_in_its_pattern_lists_none_as_json_test_runner_does(tmp_path):
+    """Test files the default pattern does not name (`calc_test.py`): no tests, no grader
+    problem, the top level as JSONTestRunner writes it; the staff log says why."""
+    tests = write_files(tmp_path / "suite" / "tests", {"calc_test.py": '''
+        import unittest
+
+
+        class TestCalc(unittest.TestCase):
+            def test_add(self):
+                pass
+        '''})
+    submission = write_files(tmp_path / "submission", {"calc.py": "def add(a, b):\n    return a + b\n"})
+    expected = json_test_runner(tests, submission, tmp_path / "gradescope")
+    finished = run_entrypoint(["--suite", str(tests), "--submission", str(submission),
+                               "--results", str(tmp_path / "results.json")])
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    got = read_results(tmp_path / "results.json", as_gradescope=True)
+    assert got["tests"] == expected["tests"] == []
+    assert top_level(got) == top_level(expected) == {"leaderboard": [], "visibility": "visible", "score": 0}
+    assert "the suite has no tests in files named 'test*.py'" in finished.stderr
+
+
+def test_a_suite_parsing_its_command_line_sees_gradescopes(tmp_path):
+    """A test module calling `argparse`'s `parse_args()` at its top level, as course suites
+    do for their own options, sees `python3 run_tests.py`'s command line (no harness
+    arguments), both while the suite is read and while it runs."""
+    tests = write_files(tmp_path / "suite" / "tests", {"test_args.py": '''
+        import argparse
+        import sys
+        import unittest
+
+        from gradescope_utils.autograder_utils.decorators import weight
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--epochs", type=int, default=3)
+        ARGS = parser.parse_args()
+        ARGV = list(sys.argv)
+
+
+        class TestArgs(unittest.TestCase):
+            @weight(2)
+            def test_epochs(self):
+                import calc
+                self.assertEqual(ARGV, ["run_tests.py"])
+                self.assertEqual(calc.add(ARGS.epochs, 1), 4)
+        '''})
+    submission = write_files(tmp_path / "submission", {"calc.py": "def add(a, b):\n    return a + b\n"})
+    finished = run_entrypoint(["--suite", str(tests), "--submission", str(submission),
+                               "--results", str(tmp_path / "results.json")])
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    got = read_results(tmp_path / "results.json", as_gradescope=True)
+    assert got["tests"] == [{"name": "test_epochs (test_args.TestArgs.test_epochs)", "score": 2,
+                             "max_score": 2, "status": "passed"}]
+    assert got["score"] == 2

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from autograder.grading_process import static_decorations
 from autograder.grading_process.decorations import decorations_of
-from autograder.paths import without_harness_folder
+from autograder.paths import SUITE_ARGV, without_harness_folder
 from autograder.wire.decorations import Decorations
 
 
@@ -190,7 +190,7 @@ def discover(start_dir: str, pattern: str, submitted: list[str], descriptions: b
     placeholder, as (name, why, how many tests `static_decorations` read from its source
     instead)."""
     finder, folder = PlaceholderFinder(submitted, start_dir), SuiteFolderFinder(start_dir)
-    saved_path = sys.path[:]
+    saved_path, saved_argv = sys.path[:], sys.argv[:]
     package = Path(start_dir).name  # the suite folder's own package name
     set_aside = finder.names | {package}  # (and the submission's names)
     set_aside_before = {name: sys.modules.pop(name) for name in list(sys.modules)
@@ -202,9 +202,10 @@ def discover(start_dir: str, pattern: str, submitted: list[str], descriptions: b
               file=sys.stderr)
     loaded_before = set(sys.modules)
     try:
+        sys.argv[:] = SUITE_ARGV
         return _read(start_dir, pattern, descriptions, finder, folder)
     finally:
-        sys.path[:] = saved_path
+        sys.path[:], sys.argv[:] = saved_path, saved_argv
         for name in set(sys.modules) - loaded_before:  # the suite's modules, read and done with
             if _from_suite(sys.modules[name], start_dir) or name.split(".", 1)[0] == package:
                 del sys.modules[name]

@@ -41,7 +41,6 @@ SHARED_MEMORY_FOLDER = "/dev/shm/"
 
 
 def run_checks(submission: Path, rubric: Rubric, items: list[str] | None = None,
-               keep_dir: Path | None = None,
                while_grading: Callable[[], None] | None = None) -> GradingRun:
     """Run every grading test (check) on the submission folder, in as many grading processes
     as it takes; `items` restricts the run to those rubric item ids. `while_grading` runs in a
@@ -51,14 +50,13 @@ def run_checks(submission: Path, rubric: Rubric, items: list[str] | None = None,
     process_control.become_subreaper()
     rubric = replace(rubric, limits=container.fitted(rubric.limits))
     with accounts.lease_sandbox_user() as user:
-        return _run_checks_as(user, submission, rubric, items, keep_dir, started, while_grading)
+        return _run_checks_as(user, submission, rubric, items, started, while_grading)
 
 
-def _run_checks_as(user, submission: Path, rubric: Rubric, items: list[str] | None,
-                   keep_dir: Path | None, started: float,
+def _run_checks_as(user, submission: Path, rubric: Rubric, items: list[str] | None, started: float,
                    while_grading: Callable[[], None] | None) -> GradingRun:
     """`run_checks`, with student code run as `user` (None: as we are)."""
-    run_dir = Path(tempfile.mkdtemp(prefix=accounts.RUN_FOLDER_PREFIX, dir=keep_dir))
+    run_dir = Path(tempfile.mkdtemp(prefix=accounts.RUN_FOLDER_PREFIX))
     owned_before = leftover_files.entries_owned_by(user.uid) if user else set()
     try:
         layout = prepare_run_folder(run_dir, submission, rubric, user)
@@ -109,6 +107,7 @@ class _Controller:
         self.select = None if items is None else [n for i in items for n in rubric.node_ids(rubric.item(i))]
         self.outcomes: dict[str, CheckOutcome] = {}
         self.collected: list[str] = []
+        self.collection_arrived = False  # (a suite may collect no tests at all)
         self.decorated: dict[str, Decorations] = {}
         self.omitted: set[str] = set()  # faithful mode: tests that ended with no result
         self.processes_started = 0
@@ -179,7 +178,7 @@ class _Controller:
             message = events.get()
             if message is not CHANNEL_CLOSED:
                 current, current_started = self._handle(message, current, current_started)
-        if not self.collected and not self.grader_error:
+        if not self.collection_arrived and not self.grader_error:
             self.grader_error = "The grading tests could not start:\n" + _tail(
                 self.layout.grading / "grading-process.log")
             return False
@@ -204,7 +203,8 @@ class _Controller:
             return current, current_started
         if isinstance(event, events.Started):
             self._stop_report().unlink(missing_ok=True)  # a reason never outlives its test
-        if isinstance(event, events.Collected) and not self.collected:
+        if isinstance(event, events.Collected) and not self.collection_arrived:
+            self.collection_arrived = True
             self.collected = [str(test) for test in event.tests] if isinstance(event.tests, list) else []
             try:
                 decorated = read_all_decorations(event.decorated)

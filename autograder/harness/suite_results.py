@@ -37,6 +37,9 @@ def build_suite_results(rubric: Rubric, run: GradingRun) -> dict:
         else:
             tests.append({"name": outcome.name or key, "status": "passed" if outcome.passed else "failed",
                           **({"output": outcome.message} if outcome.message else {})})
+    if not run.collected and not run.grader_error:
+        print(f"autograder: the suite has no tests in files named {rubric.test_pattern!r}; "
+              f"results.json lists none, as JSONTestRunner's would", file=sys.stderr)
     results: dict = {"tests": tests, "leaderboard": leaderboard}
     for key in ("visibility", "stdout_visibility"):
         if rubric.results_fields.get(key):

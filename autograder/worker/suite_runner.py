@@ -23,7 +23,7 @@ from unittest.signals import registerResult
 
 from gradescope_utils.autograder_utils.json_test_runner import JSONTestResult
 
-from autograder.paths import without_harness_folder
+from autograder.paths import SUITE_ARGV, without_harness_folder
 from autograder.wire import worker_messages as messages
 from autograder.wire.decorations import is_finite
 
@@ -32,6 +32,7 @@ def run_suite(send, request: messages.RunSuiteRequest) -> None:
     """Discover `request.start_dir` with `pattern`, keep only `ids` (when given), and run it,
     calling `send(frame)` for every start, result and failed class fixture."""
     sys.path[:] = without_harness_folder(sys.path)
+    sys.argv[:] = SUITE_ARGV  # (a suite's `argparse` at import sees no harness arguments)
     loader = unittest.TestLoader()
     suite = loader.discover(str(request.start_dir), pattern=str(request.pattern))
     if request.ids is not None:
