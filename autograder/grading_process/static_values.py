@@ -4,10 +4,13 @@ For `static_decorations`: a decorator's argument is believed when the source alo
 a literal, a name the module gave one (`POINTS = 4`), arithmetic on numbers (`TOTAL / 4`,
 `-1`), joined texts, one entry of a literal table (`POINTS["q1"]`, `WEIGHTS[2]`), and
 comparisons, `not`, `and` and `or` on them (for an `if` the source decides). What code
-elsewhere in the suite may change is not believed: a name a function declares `global`, one
-set on a module from outside (`constants.POINTS = 9`, `setattr(constants, "POINTS", 9)`), and
-a table the suite uses other than by reading one entry (`POINTS.update(...)`,
-`POINTS["q1"] += 1`, `for key in POINTS`).
+elsewhere in the suite may change is not believed (`ChangedElsewhere`): a name a function
+declares `global`, one set on a module from outside (`constants.POINTS = 9`,
+`setattr(constants, "POINTS", 9)`, `globals().update(...)`), and a table the suite uses other
+than by reading one entry (`POINTS.update(...)`, `POINTS["q1"] += 1`, `for key in POINTS`),
+under any name it is imported as. The same reading tells what the suite sets on its classes
+after them (`TestA.test_b = None`) and whether it applies gradescope-utils' decorators other
+than in a decorator list.
 """
 from __future__ import annotations
 
@@ -26,10 +29,10 @@ COMPARISONS = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
 LARGEST_EXPONENT = 64  # (`10 ** 10 ** 10` is not computed)
 LARGEST_INT_BITS = 4096
 LONGEST_TEXT = 10_000
+LARGEST_TABLE = 10_000  # entries
 TABLES = (dict, list, tuple)
 CHANGEABLE_TABLES = (dict, list)
 SCALARS = (bool, int, float, str, type(None))
-ANY_NAME = object()  # `setattr(module, name, value)` with a name the source does not fix
 
 
 def evaluate(node: ast.expr, named):
@@ -57,10 +60,13 @@ def evaluate(node: ast.expr, named):
         return _compared([evaluate(value, named) for value in [node.left, *node.comparators]], node.ops)
     if isinstance(node, ast.Subscript) and isinstance(node.value, (ast.Name, ast.Attribute)):
         return _entry(named(node.value), evaluate(node.slice, named))
+    if len(getattr(node, "elts", None) or getattr(node, "keys", None) or ()) > LARGEST_TABLE:
+        return NOT_KNOWN  # (a suite's data shipped as a literal: no decorator's value)
     try:
-        return ast.literal_eval(node)
+        value = ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
         return NOT_KNOWN
+    return NOT_KNOWN if isinstance(value, int) and not _is_number(value) else value
 
 
 def _binary(op: ast.operator, left, right):
@@ -99,48 +105,150 @@ def _entry(table, key):
         value = table[key]
     except (KeyError, IndexError, TypeError):
         return NOT_KNOWN
-    return value if isinstance(value, SCALARS) else NOT_KNOWN
+    return value if isinstance(value, SCALARS) and not (isinstance(value, int) and not _is_number(value)) else NOT_KNOWN
 
 
 class ChangedElsewhere:
-    """The names the suite's code may change other than by a module's own top-level
-    assignments: `rebound` (scalars and tables), `used` (tables: any use but reading one
-    entry or rebinding the name), read once from every Python file in the suite's folder."""
+    """What the suite's code may change other than by a module's own top-level assignments,
+    read from every Python file in the suite's folder that names it (a file that never
+    names a thing cannot change it, but through `globals()`, `vars()`, `exec`, `setattr`,
+    `__dict__`, which make a file count for every name)."""
 
-    def __init__(self, folder: Path):
-        self.rebound: set = set()  # (names, and ANY_NAME)
-        self.used: set[str] = set()
-        for where, _, files in sorted(os.walk(folder)):  # (links to folders not followed)
-            for file in sorted(name for name in files if name.endswith(".py")):
-                tree = parse_file(Path(where) / file)
-                if tree is not None:
-                    self._scan(tree)
+    def __init__(self, folder: Path, decorators: tuple[str, ...], attributes: tuple[str, ...]):
+        self.decorators, self.attributes = decorators, attributes
+        self.files = sorted(Path(where) / name for where, _, files in os.walk(folder)  # (links to
+                            for name in files if name.endswith(".py"))  # folders not followed)
+        self._texts: dict[Path, bytes] = {}
+        self._changes: dict[Path, FileChanges] = {}
 
     def believed(self, name: str, value) -> bool:
-        """Whether the value the module gave `name` is still its value when read."""
+        """Whether the value a module gave `name` is still its value when read."""
         changeable = isinstance(value, CHANGEABLE_TABLES)
-        return not ({name, ANY_NAME} & self.rebound) and not (changeable and name in self.used)
+        return not any(changes.rebinds(name) or (changeable and name in changes.used)
+                       for changes in self._naming(name))
 
-    def _scan(self, tree: ast.Module) -> None:
-        entries_read = {id(node.value) for node in ast.walk(tree)
+    def set_later(self, name: str) -> bool:
+        """Whether the suite may set or delete an attribute `name` on some object (a class's
+        method: `TestA.test_b = None`, `del TestA.test_b`)."""
+        return any(changes.any_attribute or name in changes.set_on_objects
+                   or name.startswith(changes.prefixes_set) for changes in self._naming(name))
+
+    @property
+    def decorators_applied(self) -> bool:
+        """Whether the suite applies gradescope-utils' decorators other than in a decorator
+        list (`weight(5)(TestA.test_a)`, `TestA.test_a.__weight__ = 5`)."""
+        return any(changes.decorators_applied for changes in self._naming(*self.decorators, *self.attributes))
+
+    def _naming(self, *words: str):
+        tokens = [word.encode() for word in words] + list(ANY_NAME_WORDS)
+        for path in self.files:
+            if path not in self._texts:
+                try:
+                    self._texts[path] = path.read_bytes()
+                except OSError:
+                    self._texts[path] = b""
+            if any(token in self._texts[path] for token in tokens):
+                if path not in self._changes:
+                    self._changes[path] = FileChanges(parse_file(path), self.decorators, self.attributes)
+                yield self._changes[path]
+
+
+ANY_NAME_WORDS = (b"globals", b"vars", b"exec", b"eval", b"__dict__", b"setattr", b"delattr")
+ANY_NAME_CALLS = ("globals", "vars", "exec", "eval")
+
+
+class FileChanges:
+    """What one file of the suite may change: names it declares `global`, attributes it sets
+    or deletes on objects other than `self`/`cls`, tables it uses other than by reading one
+    entry or rebinding the name (`used`), whether it can change any name (`anything`), and
+    whether it can set any attribute (`any_attribute`), and whether it applies gradescope-utils'
+    decorators outside decorator lists; a name it
+    imports under another (`from constants import POINTS as W`) counts as the first."""
+
+    def __init__(self, tree: ast.Module | None, decorators: tuple[str, ...], attributes: tuple[str, ...]):
+        self.declared_global: set[str] = set()
+        self.set_on_objects: set[str] = set()
+        self.prefixes_set: tuple[str, ...] = ()  # (`setattr(TestA, f"test_case_{n}", ...)`)
+        self.used: set[str] = set()
+        self.anything = False
+        self.any_attribute = False  # (`setattr(obj, name, value)`, `exec`)
+        self.decorators_applied = False
+        if tree is not None:
+            nodes = list(ast.walk(tree))
+            self._aliases = {alias.asname: alias.name for node in nodes if isinstance(node, ast.ImportFrom)
+                             for alias in node.names if alias.asname}
+            self._scan(nodes)
+            self._scan_decorators(nodes, decorators, attributes)
+
+    def rebinds(self, name: str) -> bool:
+        return (self.anything or name in self.declared_global or name in self.set_on_objects
+                or name.startswith(self.prefixes_set))
+
+    def _named(self, name: str) -> set[str]:
+        return {name, self._aliases.get(name, name)}
+
+    def _scan(self, nodes: list) -> None:
+        entries_read = {id(node.value) for node in nodes
                         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load)
                         and isinstance(node.value, (ast.Name, ast.Attribute))}
-        entries_read -= {id(node.value.value) for node in ast.walk(tree)  # (an entry's own
-                         if isinstance(node, (ast.Subscript, ast.Attribute))  # entries, methods)
+        entries_read -= {id(node.value.value) for node in nodes  # (an entry's own entries,
+                         if isinstance(node, (ast.Subscript, ast.Attribute))  # methods)
                          and isinstance(node.value, ast.Subscript)}
-        for node in ast.walk(tree):
+        changed_in_place = {id(node.target) for node in nodes if isinstance(node, ast.AugAssign)}
+        for node in nodes:
             if isinstance(node, ast.Global):
-                self.rebound.update(node.names)
-            elif (isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load)
-                  and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
-                self.rebound.add(node.attr)  # (`self.points = 2` changes no module's name)
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                  and node.func.id in ("setattr", "delattr") and len(node.args) > 1):
-                name = node.args[1]
-                self.rebound.add(name.value if isinstance(name, ast.Constant) else ANY_NAME)
+                self.declared_global.update(*map(self._named, node.names))
+            elif isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load) and not _on_self(node.value):
+                self.set_on_objects.update(self._named(node.attr))
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                self._scan_call(node)
+            self.anything |= (isinstance(node, ast.Attribute) and node.attr == "__dict__"
+                              and not _on_self(node.value))
             if isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in entries_read and not (
-                    isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)):
-                self.used.add(node.id if isinstance(node, ast.Name) else node.attr)
+                    isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+                    and id(node) not in changed_in_place):
+                self.used.update(self._named(node.id if isinstance(node, ast.Name) else node.attr))
+
+    def _scan_call(self, node: ast.Call) -> None:
+        if node.func.id in ANY_NAME_CALLS:
+            self.anything = True
+            self.any_attribute |= node.func.id in ("exec", "eval")
+        elif node.func.id in ("setattr", "delattr") and len(node.args) > 1 and not _on_self(node.args[0]):
+            name = node.args[1]
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                self.set_on_objects.update(self._named(name.value))
+            elif (isinstance(name, ast.JoinedStr) and name.values and isinstance(name.values[0], ast.Constant)
+                  and name.values[0].value):
+                self.prefixes_set += (name.values[0].value,)
+            else:
+                self.anything = self.any_attribute = True
+
+    def _scan_decorators(self, nodes: list, decorators: tuple[str, ...], attributes: tuple[str, ...]) -> None:
+        listed = {id(inner) for node in nodes if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                  for decorator in node.decorator_list for inner in ast.walk(decorator)}
+        names = set(decorators) | {asname for asname, name in self._aliases.items() if name in decorators}
+        appliers = set()
+        for node in nodes:  # (in the file's order, near enough: names given a decorator, applied ones)
+            if isinstance(node, ast.Assign) and _name_of(node.value) in names:
+                names.update(target.id for target in node.targets if isinstance(target, ast.Name))
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _name_of(node.value.func) in names:
+                appliers.update(target.id for target in node.targets if isinstance(target, ast.Name))
+        for node in nodes:
+            if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load) and node.attr in attributes:
+                self.decorators_applied = True
+            elif isinstance(node, ast.Call) and id(node) not in listed and (
+                    isinstance(node.func, ast.Call) and _name_of(node.func.func) in names  # `weight(5)(f)`
+                    or _name_of(node.func) in appliers  # `secret(f)`
+                    or _name_of(node.func) == "partial" and node.args and _name_of(node.args[0]) in names):
+                self.decorators_applied = True
+
+
+def _on_self(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id in ("self", "cls")
+
+
+def _name_of(node: ast.expr) -> str | None:
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
 
 
 def parse_file(path: Path) -> ast.Module | None:
