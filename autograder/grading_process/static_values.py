@@ -105,7 +105,8 @@ def _entry(table, key):
         value = table[key]
     except (KeyError, IndexError, TypeError):
         return NOT_KNOWN
-    return value if isinstance(value, SCALARS) and not (isinstance(value, int) and not _is_number(value)) else NOT_KNOWN
+    too_long = isinstance(value, int) and not _is_number(value)
+    return value if isinstance(value, SCALARS) and not too_long else NOT_KNOWN
 
 
 class ChangedElsewhere:
@@ -198,7 +199,8 @@ class FileChanges:
         for node in nodes:
             if isinstance(node, ast.Global):
                 self.declared_global.update(*map(self._named, node.names))
-            elif isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load) and not _on_self(node.value):
+            elif (isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load)
+                  and not _on_self(node.value)):
                 self.set_on_objects.update(self._named(node.attr))
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 self._scan_call(node)
@@ -224,14 +226,16 @@ class FileChanges:
                 self.anything = self.any_attribute = True
 
     def _scan_decorators(self, nodes: list, decorators: tuple[str, ...], attributes: tuple[str, ...]) -> None:
-        listed = {id(inner) for node in nodes if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        listed = {id(inner) for node in nodes
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                   for decorator in node.decorator_list for inner in ast.walk(decorator)}
         names = set(decorators) | {asname for asname, name in self._aliases.items() if name in decorators}
         appliers = set()
         for node in nodes:  # (in the file's order, near enough: names given a decorator, applied ones)
             if isinstance(node, ast.Assign) and _name_of(node.value) in names:
                 names.update(target.id for target in node.targets if isinstance(target, ast.Name))
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _name_of(node.value.func) in names:
+            elif (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                  and _name_of(node.value.func) in names):
                 appliers.update(target.id for target in node.targets if isinstance(target, ast.Name))
         for node in nodes:
             if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load) and node.attr in attributes:

@@ -1,0 +1,130 @@
+"""What a test method's decorators put on it, read from the suite's source (for
+`static_decorations`): gradescope-utils' decorators with the values the source fixes for
+their arguments, unittest's skips, and wrappers known to keep the test's attributes
+(`functools.wraps`); any other decorator is one the reading does not follow."""
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from autograder.grading_process import static_values
+from autograder.grading_process.decorations import plain_number
+from autograder.wire.decorations import Decorations
+
+if TYPE_CHECKING:
+    from autograder.grading_process.static_decorations import SuiteModule
+
+DECORATORS_MODULE = "gradescope_utils.autograder_utils.decorators"
+DECORATORS = ("weight", "number", "visibility", "tags", "leaderboard", "partial_credit", "hide_errors")
+DECORATOR_ATTRIBUTES = ("__weight__", "__number__", "__visibility__", "__tags__", "__hide_errors__",
+                        "__leaderboard_column__", "__leaderboard_sort_order__")  # (what they set)
+HIDE_ERRORS_DEFAULT = "Test failed"  # gradescope-utils' `@hide_errors()` message
+SKIPS = {f"{module}.{name}" for module in ("unittest", "unittest.case")
+         for name in ("skip", "skipIf", "skipUnless", "expectedFailure")}  # (give back what they get)
+WRAPPERS = {f"{module}.{name}" for module in ("unittest.mock", "mock")
+            for name in ("patch", "patch.object", "patch.dict", "patch.multiple")} | {
+    "timeout_decorator.timeout", "timeout_decorator.timeout_decorator.timeout"}  # (`functools.wraps`)
+
+
+def decorations(method, test: str, cls: str, owner: SuiteModule, descriptions: bool
+                 ) -> Decorations:
+    """What the method's decorators put on it (the topmost applied last, so it wins; a
+    wrapper above `@partial_credit` hides its `set_score`, as it does from JSONTestResult);
+    nothing but "hidden" when the suite applies gradescope-utils' decorators elsewhere too
+    (`weight(5)(TestA.test_a)`, `TestA.test_a.__weight__ = 5`)."""
+    found: dict = {"unittest": True}
+    scope = owner.scopes.get(method, {})
+    if owner.source.changed_elsewhere.decorators_applied:
+        found["visibility"] = "hidden"
+    else:
+        for decorator in reversed(method.decorator_list):
+            how, fields = applied(decorator, owner, scope)
+            if how == "wrapper":
+                found.pop("partial_credit", None)
+            found.update(fields)
+    doc = (ast.get_docstring(method, clean=False) or "").strip()
+    first = doc.splitlines()[0].strip() if doc else None
+    return Decorations(**found, doc=first, id=f"{cls}.{test}",
+                       name=first if descriptions and first else f"{test} ({cls}.{test})")
+
+
+def applied(node: ast.expr, owner: SuiteModule, scope: dict) -> tuple[str, dict]:
+    """What a method's decorator does to it: ("fields", what it puts on the test) for one of
+    gradescope-utils', ("skip", {}) for unittest's skips, ("wrapper", {}) for a wrapper that
+    keeps the function's attributes (`functools.wraps`: `mock.patch`, a suite's own timeout
+    that wraps), ("unknown", {}) for any other (or a leaderboard whose column is not fixed)."""
+    found = decorator(node, owner, scope)
+    if found is not None:
+        kind, args, keywords = found
+        if kind == "leaderboard" and static_values.NOT_KNOWN in (*args, *keywords.values()):
+            return "unknown", {}
+        return "fields", _effect(kind, args, keywords)
+    called = node.func if isinstance(node, ast.Call) else node
+    bound = owner.resolve(called, scope) if isinstance(called, (ast.Name, ast.Attribute)) else None
+    if bound is not None and bound[0] == "external" and bound[1] in SKIPS:
+        return "skip", {}
+    if bound is not None and (bound[0] == "external" and bound[1] in WRAPPERS
+                              or bound[0] == "function" and _wraps(bound[2])):
+        return "wrapper", {}
+    return "unknown", {}
+
+
+def _wraps(function: ast.AST) -> bool:
+    """Whether a decorator the suite writes wraps with `functools.wraps`."""
+    return any(isinstance(node, ast.Call) and (
+        isinstance(node.func, ast.Name) and node.func.id == "wraps"
+        or isinstance(node.func, ast.Attribute) and node.func.attr == "wraps") for node in ast.walk(function))
+
+
+def decorator(node, owner: SuiteModule, scope: dict):
+    """(which of gradescope-utils' decorators, its arguments' values, its keywords' values,
+    each `static_values.NOT_KNOWN` where the source does not fix it), or None for another."""
+    if not isinstance(node, ast.Call):
+        bound = owner.resolve(node, scope) if isinstance(node, (ast.Name, ast.Attribute)) else None
+        return bound[1:] if bound is not None and bound[0] == "applied" else None
+    bound = owner.resolve(node.func, scope) if isinstance(node.func, (ast.Name, ast.Attribute)) else None
+    if bound is None or bound[0] != "decorator":
+        return None
+    args = tuple(owner.value(arg, scope) for arg in node.args)
+    keywords = {keyword.arg: owner.value(keyword.value, scope) for keyword in node.keywords}
+    return bound[1], args, keywords
+
+
+def _effect(kind: str, args: tuple, keywords: dict) -> dict:
+    """What the decorator `kind` called with these values puts on its test, as
+    `decorations.decorations_of` would read it from the function: a value the source does not
+    fix puts nothing there, but a visibility is then "hidden" and hidden errors stay hidden."""
+    def argument(position: int, keyword: str, default=None):
+        return args[position] if len(args) > position else keywords.get(keyword, default)
+
+    if static_values.NOT_KNOWN in (*args, *keywords.values()):
+        return ({"visibility": "hidden"} if kind == "visibility"
+                else {"hide_errors": HIDE_ERRORS_DEFAULT} if kind == "hide_errors" else {})
+    if kind in ("weight", "partial_credit"):
+        found = {"weight": plain_number(argument(0, "val" if kind == "weight" else "weight"))}
+        return {**found, "partial_credit": True} if kind == "partial_credit" else found
+    if kind == "number":
+        return {"number": str(argument(0, "val"))}  # (as `number` keeps it: `str(val)`)
+    if kind in ("visibility", "hide_errors"):
+        given = argument(0, "val", HIDE_ERRORS_DEFAULT if kind == "hide_errors" else None)
+        return {kind: None if given is None else str(given)}
+    if kind == "tags":
+        return {"tags": tuple(str(tag) for tag in args)}
+    column, order = argument(0, "column_name"), argument(1, "sort_order", "desc")
+    return {"leaderboard": None if column is None else str(column),
+            "order": None if column is None or order is None else str(order)}
+
+
+def gives_back_a_class(called: ast.expr, owner: SuiteModule, scope: dict, bare: bool = False) -> bool:
+    """Whether `called(...)` (`bare`: `called` itself) applied to a class gives it back:
+    unittest's skips (`skip(why)`, `skipIf(condition, why)`), `expectedFailure`."""
+    bound = owner.resolve(called, scope) if isinstance(called, (ast.Name, ast.Attribute)) else None
+    if bound is None or bound[0] != "external" or bound[1] not in SKIPS:
+        return False
+    return bound[1].endswith(".expectedFailure") if bare else not bound[1].endswith(".expectedFailure")
+
+
+def external(dotted: str) -> tuple:
+    """The binding of a name from outside the suite (gradescope-utils' decorators known)."""
+    module, _, name = dotted.rpartition(".")
+    return ("decorator", name) if module == DECORATORS_MODULE and name in DECORATORS else ("external", dotted)
