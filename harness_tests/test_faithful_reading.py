@@ -52,6 +52,19 @@ def write_suite(tmp_path, files: dict[str, str]) -> str:
     return str(tmp_path / "tests")
 
 
+def loaded_with_stand_in(tmp_path, monkeypatch, folder: str, hw: str, modules=("hw",)) -> list:
+    """The suite in `folder` as the loader reads it once its modules load, with a stand-in
+    submission `hw` (its source `hw`; `modules` forgotten first); it loads without problems."""
+    (tmp_path / "stand-in").mkdir()
+    (tmp_path / "stand-in" / "hw.py").write_text(hw)
+    monkeypatch.syspath_prepend(str(tmp_path / "stand-in"))
+    for name in modules:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    loaded, problems = suite_discovery.discover(folder, "test*.py", [])
+    assert problems == []
+    return loaded
+
+
 def test_arithmetic_on_the_submissions_values_loads_as_it_is(tmp_path):
     """`CELLS = grid.SIZE * grid.SIZE` and the like give placeholders, and nothing at the
     module's top level needed a plain value: its decorators are read from the loaded module
@@ -347,13 +360,8 @@ def test_a_module_that_does_not_load_has_its_decorators_read_from_the_same_sourc
     assert [(name, count) for name, _, count in problems] == [("test_model", 7)]
     assert "not enough values to unpack" in problems[0][1]
 
-    (tmp_path / "stand-in").mkdir()
-    (tmp_path / "stand-in" / "hw.py").write_text("def load_data():\n    return 1, 2\n")
-    monkeypatch.syspath_prepend(str(tmp_path / "stand-in"))
-    for name in ("hw", "test_model"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
-    loaded, problems = suite_discovery.discover(str(tmp_path / "tests"), "test*.py", [])
-    assert problems == []
+    loaded = loaded_with_stand_in(tmp_path, monkeypatch, str(tmp_path / "tests"),
+                                  "def load_data():\n    return 1, 2\n", ("hw", "test_model"))
     not_literal = "test_model.TestModel.test_not_a_literal"
     assert [replace(test, weight=None) if test.id == not_literal else test for test in loaded] == read
     assert [test.weight for test in loaded if test.id == not_literal] == [3]
@@ -500,12 +508,8 @@ def test_the_source_reading_follows_the_loaders_rules(tmp_path, monkeypatch):
     folder = write_suite(tmp_path, {"test_kinds.py": SOURCE_ONLY})
     read, problems = suite_discovery.discover(folder, "test*.py", ["hw"])
     assert [name for name, _, _ in problems] == ["test_kinds"]
-    (tmp_path / "stand-in").mkdir()
-    (tmp_path / "stand-in" / "hw.py").write_text("def load_data():\n    return 1, 2\n")
-    monkeypatch.syspath_prepend(str(tmp_path / "stand-in"))
-    monkeypatch.delitem(sys.modules, "hw", raising=False)
-    loaded, problems = suite_discovery.discover(folder, "test*.py", [])
-    assert problems == [] and read == loaded
+    loaded = loaded_with_stand_in(tmp_path, monkeypatch, folder, "def load_data():\n    return 1, 2\n")
+    assert read == loaded
     assert [(test.id, test.weight, test.visibility) for test in read] == [
         ("test_kinds.TestKinds.test_async", 1, None), ("test_kinds.TestKinds.test_infinite", None, None),
         ("test_kinds.TestKinds.test_not_collected_alone", None, None),
@@ -670,12 +674,7 @@ def test_the_source_reading_follows_imports_and_names_across_the_suite(tmp_path,
     read, problems = suite_discovery.discover(folder, "test*.py", ["hw"])
     assert [name for name, _, _ in problems] == ["sub.test_relative", "test_calls", "test_pkg"]
 
-    (tmp_path / "stand-in").mkdir()
-    (tmp_path / "stand-in" / "hw.py").write_text(textwrap.dedent(STAND_IN_HW))
-    monkeypatch.syspath_prepend(str(tmp_path / "stand-in"))
-    monkeypatch.delitem(sys.modules, "hw", raising=False)
-    loaded, problems = suite_discovery.discover(folder, "test*.py", [])
-    assert problems == []
+    loaded = loaded_with_stand_in(tmp_path, monkeypatch, folder, textwrap.dedent(STAND_IN_HW))
     reassigned = "test_pkg.TestPkg.test_reassigned"
     assert [test.weight for test in loaded if test.id == reassigned] == [7]
     assert [replace(test, weight=None) if test.id == reassigned else test for test in loaded] == read
@@ -855,12 +854,8 @@ def test_the_source_reading_follows_try_imports_nested_classes_all_and_cycles(tm
     read, problems = suite_discovery.discover(folder, "test*.py", ["hw"])
     assert [(name, count) for name, _, count in problems] == [
         ("test_b", 6), ("test_c", 1), ("test_d", 1), ("test_e", 0)]
-    (tmp_path / "stand-in").mkdir()
-    (tmp_path / "stand-in" / "hw.py").write_text("DEBUG = False\nload_data = lambda: (1, 2)\n")
-    monkeypatch.syspath_prepend(str(tmp_path / "stand-in"))
-    monkeypatch.delitem(sys.modules, "hw", raising=False)
-    loaded, problems = suite_discovery.discover(folder, "test*.py", [])
-    assert problems == []
+    loaded = loaded_with_stand_in(tmp_path, monkeypatch, folder,
+                                  "DEBUG = False\nload_data = lambda: (1, 2)\n")
     unfollowed = "test_e.TestE.test_e"
     assert [(test.id, test.weight, test.visibility) for test in read if test.id == unfollowed] == [
         (unfollowed, None, "hidden")]
@@ -995,18 +990,10 @@ def test_the_source_reading_computes_constant_weights_and_distrusts_names_change
     decorator keeps its tests: read from the source as the loader reads them once the module
     loads. A name a function declares global, one set on its module from another module, and a
     table changed in place have values the source does not fix: no weight."""
-    (tmp_path / "tests").mkdir()
-    for name, text in VALUES_LAYOUT.items():
-        (tmp_path / "tests" / name).write_text(textwrap.dedent(text))
-    folder = str(tmp_path / "tests")
+    folder = write_suite(tmp_path, VALUES_LAYOUT)
     read, problems = suite_discovery.discover(folder, "test*.py", ["hw"])
     assert [(name, count) for name, _, count in problems] == [("test_values", 10)]
-    (tmp_path / "stand-in").mkdir()
-    (tmp_path / "stand-in" / "hw.py").write_text("load_data = lambda: (2, 3)\n")
-    monkeypatch.syspath_prepend(str(tmp_path / "stand-in"))
-    monkeypatch.delitem(sys.modules, "hw", raising=False)
-    loaded, problems = suite_discovery.discover(folder, "test*.py", [])
-    assert problems == []
+    loaded = loaded_with_stand_in(tmp_path, monkeypatch, folder, "load_data = lambda: (2, 3)\n")
     assert [(test.id, test.weight) for test in loaded if test.id in NOT_FIXED_BY_THE_SOURCE] == [
         (NOT_FIXED_BY_THE_SOURCE[0], 7), (NOT_FIXED_BY_THE_SOURCE[1], 3), (NOT_FIXED_BY_THE_SOURCE[2], 6)]
     assert [replace(test, weight=None) if test.id in NOT_FIXED_BY_THE_SOURCE else test

@@ -91,14 +91,16 @@ class SuiteModule:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 for bound, value in _pairs(target, node.value):  # (`EASY, HARD = 1, 5` too)
-                    given = self._given(value, names) if bound is not None else UNKNOWN
+                    if bound is None:
+                        names.update(dict.fromkeys(stored_names(target), UNKNOWN))
+                        continue
+                    given = self._given(value, names)
                     shared = len(targets) > 1 or isinstance(value, (ast.Name, ast.Attribute))
                     if given[0] == "value" and shared and isinstance(given[1], static_values.CHANGEABLE_TABLES):
                         given = UNKNOWN  # (one table under two names: `A = B = {...}`, `A = B`)
-                    for name in stored_names(target) if bound is None else [bound]:
-                        names[name] = self._believed(name, given) if bound is not None else UNKNOWN
-        elif isinstance(node, ast.If) and self._branch(node, names) is not None:
-            for inner in self._branch(node, names):  # (`if FULL_CREDIT:`, the name a literal)
+                    names[bound] = self._believed(bound, given)
+        elif isinstance(node, ast.If) and (taken := self._branch(node, names)) is not None:
+            for inner in taken:  # (`if FULL_CREDIT:`, the name a literal)
                 self._bind(inner, names)
         elif isinstance(node, ast.Try):  # its body runs (`try: from tests.base import Base`)
             before = dict(names)
@@ -203,8 +205,7 @@ class SuiteModule:
         if not (static_decorators.gives_back_a_class(called.func, self, names) if isinstance(called, ast.Call)
                 else static_decorators.gives_back_a_class(called, self, names, bare=True)):
             return None
-        given = (self.resolve(node.args[0], names) if isinstance(node.args[0], (ast.Name, ast.Attribute))
-                 else None)
+        given = self.resolve(node.args[0], names)
         return given if given is not None and given[0] == "class" else None
 
     def value(self, node: ast.expr, scope: dict):

@@ -60,7 +60,7 @@ def applied(node: ast.expr, owner: SuiteModule, scope: dict) -> tuple[str, dict]
             return "unknown", {}
         return "fields", _effect(kind, args, keywords)
     called = node.func if isinstance(node, ast.Call) else node
-    bound = owner.resolve(called, scope) if isinstance(called, (ast.Name, ast.Attribute)) else None
+    bound = owner.resolve(called, scope)  # (UNKNOWN for what is no name)
     if bound is not None and bound[0] == "external" and bound[1] in SKIPS:
         return "skip", {}
     if bound is not None and (bound[0] == "external" and bound[1] in WRAPPERS
@@ -80,9 +80,9 @@ def decorator(node, owner: SuiteModule, scope: dict):
     """(which of gradescope-utils' decorators, its arguments' values, its keywords' values,
     each `static_values.NOT_KNOWN` where the source does not fix it), or None for another."""
     if not isinstance(node, ast.Call):
-        bound = owner.resolve(node, scope) if isinstance(node, (ast.Name, ast.Attribute)) else None
+        bound = owner.resolve(node, scope)
         return bound[1:] if bound is not None and bound[0] == "applied" else None
-    bound = owner.resolve(node.func, scope) if isinstance(node.func, (ast.Name, ast.Attribute)) else None
+    bound = owner.resolve(node.func, scope)
     if bound is None or bound[0] != "decorator":
         return None
     args = tuple(owner.value(arg, scope) for arg in node.args)
@@ -118,7 +118,7 @@ def _effect(kind: str, args: tuple, keywords: dict) -> dict:
 def gives_back_a_class(called: ast.expr, owner: SuiteModule, scope: dict, bare: bool = False) -> bool:
     """Whether `called(...)` (`bare`: `called` itself) applied to a class gives it back:
     unittest's skips (`skip(why)`, `skipIf(condition, why)`), `expectedFailure`."""
-    bound = owner.resolve(called, scope) if isinstance(called, (ast.Name, ast.Attribute)) else None
+    bound = owner.resolve(called, scope)
     if bound is None or bound[0] != "external" or bound[1] not in SKIPS:
         return False
     return bound[1].endswith(".expectedFailure") if bare else not bound[1].endswith(".expectedFailure")

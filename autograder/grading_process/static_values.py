@@ -150,7 +150,8 @@ class ChangedElsewhere:
                     self._texts[path] = b""
             if any(token in self._texts[path] for token in tokens):
                 if path not in self._changes:
-                    self._changes[path] = FileChanges(parse_file(path), self.decorators, self.attributes)
+                    tree = _parsed(self._texts[path])
+                    self._changes[path] = FileChanges(tree, self.decorators, self.attributes)
                 yield self._changes[path]
 
 
@@ -256,6 +257,13 @@ def _name_of(node: ast.expr) -> str | None:
 
 def parse_file(path: Path) -> ast.Module | None:
     try:
-        return ast.parse(path.read_bytes())  # (honours a BOM and a coding line, as Python does)
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return _parsed(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _parsed(source: bytes) -> ast.Module | None:
+    try:
+        return ast.parse(source)  # (honours a BOM and a coding line, as Python does)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
