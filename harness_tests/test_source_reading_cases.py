@@ -276,7 +276,113 @@ CASES = {
         '''}, [("test_case.TestA.test_board", None, None, False),
                ("test_case.TestA.test_errors", None, None, False),
                ("test_case.TestA.test_shown", None, None, False)]),
+    "a course's decorator that applies gradescope-utils' inside it, one used bare": ({
+        "helpers.py": HEADER + '''
+            def hidden_points(points):
+                def decorate(test):
+                    @visibility("hidden")
+                    @weight(points)
+                    @functools.wraps(test)
+                    def run(*args, **kwargs):
+                        return test(*args, **kwargs)
+                    return run
+                return decorate
+
+
+            def timeout(seconds=5):
+                def decorate(test):
+                    @functools.wraps(test)
+                    def run(*args, **kwargs):
+                        return test(*args, **kwargs)
+                    return run
+                return decorate
+            ''',
+        "test_case.py": HEADER + '''
+            from helpers import hidden_points, timeout
+
+
+            class TestA(TestCase):
+                @hidden_points(5)
+                @weight(2)
+                def test_hidden(self):
+                    pass
+
+                @timeout
+                @weight(5)
+                def test_bare_factory(self):
+                    pass
+
+                @timeout(3)
+                @weight(1)
+                def test_timed(self):
+                    pass
+            '''}, [("test_case.TestA.test_timed", 1, None, False)]),
+    "what a function binds for itself is no decorator": ({
+        "helpers.py": '''
+            import numpy as np
+            from numpy import number
+
+            def is_numeric(values):
+                return np.issubdtype(np.asarray(values).dtype, number)
+            ''',
+        "test_case.py": HEADER + '''
+            import numpy as np
+            from helpers import is_numeric
+
+            hidden = visibility("hidden")
+            points = weight
+
+
+            def scaled(weight, number=2):
+                return weight * number
+
+
+            class TestA(TestCase):
+                @hidden
+                @points(scaled(1) and 3)
+                def test_aliases(self):
+                    for number in range(3):
+                        self.assertTrue(is_numeric([number]))
+                    weight = 0.5
+                    self.assertEqual(np.float64(weight).dtype.kind, "f")
+                    self.assertTrue([visibility for visibility in "ab"])
+            '''}, [("test_case.TestA.test_aliases", None, "hidden", False)]),
+    "values swapped in one assignment": ({"test_case.py": HEADER + '''
+        EASY, HARD = 1, 5
+        EASY, HARD = HARD, EASY
+
+
+        class TestA(TestCase):
+            @weight(EASY)
+            def test_easy(self):
+                pass
+
+            @weight(HARD)
+            def test_hard(self):
+                pass
+        '''}, [("test_case.TestA.test_easy", 5, None, False), ("test_case.TestA.test_hard", 1, None, False)]),
 }
+APPLIED_ELSEWHERE = {
+    "setattr with the attribute's name": 'setattr(TestA.test_a, "__weight__", 5)',
+    "the attribute's name pieced together": 'TestA.test_a.__dict__["__" + "weight__"] = 5',
+    "the function's __dict__": "TestA.test_a.__dict__.update(__weight__=5)",
+    "an attribute set": "TestA.test_a.__weight__ = 5",
+    "a decorator called on a test": "weight(5)(TestA.test_a)",
+    "an applier from another file": "from helpers import easy\neasy(TestA.test_a)",
+    "a factory from another file": "import helpers\nhelpers.points(5)(TestA.test_a)",
+    "a table of decorators": "DECORATORS = {'hard': weight(10)}\nDECORATORS['hard'](TestA.test_a)",
+    "decorators unpacked": "w, v = weight, visibility\nw(3)(TestA.test_a)",
+    "a decorator mapped": "list(map(weight(4), [TestA.test_a]))",
+    "a decorator in a lambda": "apply = lambda test: weight(4)(test)\napply(TestA.test_a)",
+    "a decorator in a method's body": "class Later(TestCase):\n    def test_b(self):\n        weight(4)(TestA.test_a)",
+}
+HELPERS = HEADER + '''
+    easy = weight(3)
+
+
+    def points(n):
+        return weight(n)
+    '''
 NOT_KNOWN = {"weight": None, "number": None, "visibility": "hidden", "tags": (), "partial_credit": False,
              "leaderboard": None, "order": None, "hide_errors": "Test failed"}
 
@@ -314,6 +420,25 @@ def test_the_reading_gives_the_loaders_values_or_says_it_does_not_know(tmp_path,
         for field, unknown in NOT_KNOWN.items():
             value = getattr(test, field)
             assert value in (getattr(loaded[test.id], field), unknown), (test.id, field, value)
+
+
+@pytest.mark.parametrize("case", list(APPLIED_ELSEWHERE))
+def test_a_suite_applying_decorators_elsewhere_has_every_test_read_hidden_with_no_weight(tmp_path, case):
+    """However the suite puts gradescope-utils' attributes on a test other than in a decorator
+    list, the reading does not believe any test's decorators: each is hidden, with no weight."""
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "helpers.py").write_text(source(HELPERS))
+    (tmp_path / "tests" / "test_case.py").write_text(source(HEADER + '''
+        class TestA(TestCase):
+            @weight(1)
+            def test_a(self):
+                pass
+        ''') + "\n" + APPLIED_ELSEWHERE[case] + "\n")
+    read = static_decorations.SuiteSource(str(tmp_path / "tests")).read_module("test_case")
+    assert "test_case.TestA.test_a" in [test.id for test in read]
+    assert {(test.weight, test.visibility) for test in read} == {(None, "hidden")}
+    if "method" not in case:  # (the run applies it)
+        assert loaded_decorations(tmp_path / "tests", "test_case")["test_case.TestA.test_a"].weight != 1
 
 
 def test_a_source_the_reading_cannot_follow_gives_no_tests_and_says_so(tmp_path, capsys):

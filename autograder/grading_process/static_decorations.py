@@ -31,7 +31,7 @@ import ast
 import sys
 from pathlib import Path
 
-from autograder.grading_process import static_classes, static_decorators, static_values
+from autograder.grading_process import static_applied, static_classes, static_decorators, static_values
 from autograder.grading_process.static_names import (
     FUNCTIONS, SCOPES, SUBMITTED, UNKNOWN, inner_nodes, stored_names)
 from autograder.wire.decorations import Decorations
@@ -89,16 +89,18 @@ class SuiteModule:
             self._bind_import_from(node, names)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bound_now = {}  # (every value worked out before any name is bound: `A, B = B, A`)
             for target in targets:
                 for bound, value in _pairs(target, node.value):  # (`EASY, HARD = 1, 5` too)
                     if bound is None:
-                        names.update(dict.fromkeys(stored_names(target), UNKNOWN))
+                        bound_now.update(dict.fromkeys(stored_names(target), UNKNOWN))
                         continue
                     given = self._given(value, names)
                     shared = len(targets) > 1 or isinstance(value, (ast.Name, ast.Attribute))
                     if given[0] == "value" and shared and isinstance(given[1], static_values.CHANGEABLE_TABLES):
                         given = UNKNOWN  # (one table under two names: `A = B = {...}`, `A = B`)
-                    names[bound] = self._believed(bound, given)
+                    bound_now[bound] = self._believed(bound, given)
+            names.update(bound_now)
         elif isinstance(node, ast.If) and (taken := self._branch(node, names)) is not None:
             for inner in taken:  # (`if FULL_CREDIT:`, the name a literal)
                 self._bind(inner, names)
@@ -257,14 +259,24 @@ class SuiteSource:
         self.submitted = set(submitted)
         self._modules: dict[str, SuiteModule | None] = {}
         self._changed_elsewhere: static_values.ChangedElsewhere | None = None
+        self._applied_elsewhere: static_applied.AppliedElsewhere | None = None
 
     @property
     def changed_elsewhere(self) -> static_values.ChangedElsewhere:
         """The names code of the suite may change beyond a module's own assignments."""
         if self._changed_elsewhere is None:
-            self._changed_elsewhere = static_values.ChangedElsewhere(
-                self.start_dir, static_decorators.DECORATORS, static_decorators.DECORATOR_ATTRIBUTES)
+            self._changed_elsewhere = static_values.ChangedElsewhere(self.start_dir)
         return self._changed_elsewhere
+
+    @property
+    def applied_elsewhere(self) -> static_applied.AppliedElsewhere:
+        """Where the suite uses gradescope-utils' decorators other than in decorator lists."""
+        if self._applied_elsewhere is None:
+            files = self.changed_elsewhere
+            self._applied_elsewhere = static_applied.AppliedElsewhere(
+                files.files, files.text, files.tree, static_decorators.DECORATORS_MODULE,
+                static_decorators.DECORATORS, static_decorators.DECORATOR_ATTRIBUTES)
+        return self._applied_elsewhere
 
     def path_of(self, module: str) -> Path | None:
         """The file that is the suite's module `module`, as Python's path finder takes it (a

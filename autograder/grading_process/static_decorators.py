@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from autograder.grading_process import static_values
 from autograder.grading_process.decorations import plain_number
+from autograder.grading_process.static_names import FUNCTIONS
 from autograder.wire.decorations import Decorations
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def decorations(method, test: str, cls: str, owner: SuiteModule, descriptions: b
     (`weight(5)(TestA.test_a)`, `TestA.test_a.__weight__ = 5`)."""
     found: dict = {"unittest": True}
     scope = owner.scopes.get(method, {})
-    if owner.source.changed_elsewhere.decorators_applied:
+    if owner.source.applied_elsewhere.applied:
         found["visibility"] = "hidden"
     else:
         for decorator in reversed(method.decorator_list):
@@ -64,16 +65,31 @@ def applied(node: ast.expr, owner: SuiteModule, scope: dict) -> tuple[str, dict]
     if bound is not None and bound[0] == "external" and bound[1] in SKIPS:
         return "skip", {}
     if bound is not None and (bound[0] == "external" and bound[1] in WRAPPERS
-                              or bound[0] == "function" and _wraps(bound[2])):
+                              or bound[0] == "function" and _wrapper(bound[1], bound[2], node is called)):
         return "wrapper", {}
     return "unknown", {}
 
 
-def _wraps(function: ast.AST) -> bool:
-    """Whether a decorator the suite writes wraps with `functools.wraps`."""
-    return any(isinstance(node, ast.Call) and (
-        isinstance(node.func, ast.Name) and node.func.id == "wraps"
-        or isinstance(node.func, ast.Attribute) and node.func.attr == "wraps") for node in ast.walk(function))
+def _wrapper(where: SuiteModule, function: ast.FunctionDef, bare: bool) -> bool:
+    """Whether a decorator the suite writes gives back a wrapper made with
+    `functools.wraps` of what it is given: the function itself wraps its argument (used
+    bare, `@timed`), or a function inside it does (a factory, `@timeout(5)`); and it uses
+    none of gradescope-utils' decorators."""
+    if where.source.applied_elsewhere.decorating(where.path, function.name):
+        return False
+    makers = [function] if bare else [inner for inner in ast.walk(function)
+                                      if isinstance(inner, FUNCTIONS) and inner is not function]
+    return any(_wraps_its_argument(maker) for maker in makers)
+
+
+def _wraps_its_argument(function: ast.FunctionDef) -> bool:
+    """Whether `functools.wraps(f)` is called in the function on its first parameter `f`."""
+    parameters = [*function.args.posonlyargs, *function.args.args]
+    return bool(parameters) and any(
+        isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == parameters[0].arg
+        and (isinstance(node.func, ast.Name) and node.func.id == "wraps"
+             or isinstance(node.func, ast.Attribute) and node.func.attr == "wraps") for node in ast.walk(function))
 
 
 def decorator(node, owner: SuiteModule, scope: dict):

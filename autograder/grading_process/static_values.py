@@ -9,8 +9,7 @@ declares `global`, one set on a module from outside (`constants.POINTS = 9`,
 `setattr(constants, "POINTS", 9)`, `globals().update(...)`), and a table the suite uses other
 than by reading one entry (`POINTS.update(...)`, `POINTS["q1"] += 1`, `for key in POINTS`),
 under any name it is imported as. The same reading tells what the suite sets on its classes
-after them (`TestA.test_b = None`) and whether it applies gradescope-utils' decorators other
-than in a decorator list.
+after them (`TestA.test_b = None`).
 """
 from __future__ import annotations
 
@@ -115,11 +114,11 @@ class ChangedElsewhere:
     names a thing cannot change it, but through `globals()`, `vars()`, `exec`, `setattr`,
     `__dict__`, which make a file count for every name)."""
 
-    def __init__(self, folder: Path, decorators: tuple[str, ...], attributes: tuple[str, ...]):
-        self.decorators, self.attributes = decorators, attributes
+    def __init__(self, folder: Path):
         self.files = sorted(Path(where) / name for where, _, files in os.walk(folder)  # (links to
                             for name in files if name.endswith(".py"))  # folders not followed)
         self._texts: dict[Path, bytes] = {}
+        self._trees: dict[Path, ast.Module | None] = {}
         self._changes: dict[Path, FileChanges] = {}
 
     def believed(self, name: str, value) -> bool:
@@ -134,24 +133,27 @@ class ChangedElsewhere:
         return any(changes.any_attribute or name in changes.set_on_objects
                    or name.startswith(changes.prefixes_set) for changes in self._naming(name))
 
-    @property
-    def decorators_applied(self) -> bool:
-        """Whether the suite applies gradescope-utils' decorators other than in a decorator
-        list (`weight(5)(TestA.test_a)`, `TestA.test_a.__weight__ = 5`)."""
-        return any(changes.decorators_applied for changes in self._naming(*self.decorators, *self.attributes))
+    def text(self, path: Path) -> bytes:
+        """A file of the suite's source, read once (b"" for one that cannot be read)."""
+        if path not in self._texts:
+            try:
+                self._texts[path] = path.read_bytes()
+            except OSError:
+                self._texts[path] = b""
+        return self._texts[path]
+
+    def tree(self, path: Path) -> ast.Module | None:
+        """A file of the suite parsed, once (None for one Python would refuse)."""
+        if path not in self._trees:
+            self._trees[path] = _parsed(self.text(path))
+        return self._trees[path]
 
     def _naming(self, *words: str):
         tokens = [word.encode() for word in words] + list(ANY_NAME_WORDS)
         for path in self.files:
-            if path not in self._texts:
-                try:
-                    self._texts[path] = path.read_bytes()
-                except OSError:
-                    self._texts[path] = b""
-            if any(token in self._texts[path] for token in tokens):
+            if any(token in self.text(path) for token in tokens):
                 if path not in self._changes:
-                    tree = _parsed(self._texts[path])
-                    self._changes[path] = FileChanges(tree, self.decorators, self.attributes)
+                    self._changes[path] = FileChanges(self.tree(path))
                 yield self._changes[path]
 
 
@@ -163,24 +165,21 @@ class FileChanges:
     """What one file of the suite may change: names it declares `global`, attributes it sets
     or deletes on objects other than `self`/`cls`, tables it uses other than by reading one
     entry or rebinding the name (`used`), whether it can change any name (`anything`), and
-    whether it can set any attribute (`any_attribute`), and whether it applies gradescope-utils'
-    decorators outside decorator lists; a name it
-    imports under another (`from constants import POINTS as W`) counts as the first."""
+    whether it can set any attribute (`any_attribute`); a name it imports under another
+    (`from constants import POINTS as W`) counts as the first."""
 
-    def __init__(self, tree: ast.Module | None, decorators: tuple[str, ...], attributes: tuple[str, ...]):
+    def __init__(self, tree: ast.Module | None):
         self.declared_global: set[str] = set()
         self.set_on_objects: set[str] = set()
         self.prefixes_set: tuple[str, ...] = ()  # (`setattr(TestA, f"test_case_{n}", ...)`)
         self.used: set[str] = set()
         self.anything = False
         self.any_attribute = False  # (`setattr(obj, name, value)` with a name not spelled out)
-        self.decorators_applied = False
         if tree is not None:
             nodes = list(ast.walk(tree))
             self._aliases = {alias.asname: alias.name for node in nodes if isinstance(node, ast.ImportFrom)
                              for alias in node.names if alias.asname}
             self._scan(nodes)
-            self._scan_decorators(nodes, decorators, attributes)
 
     def rebinds(self, name: str) -> bool:
         return (self.anything or name in self.declared_global or name in self.set_on_objects
@@ -225,34 +224,8 @@ class FileChanges:
             else:
                 self.anything = self.any_attribute = True
 
-    def _scan_decorators(self, nodes: list, decorators: tuple[str, ...], attributes: tuple[str, ...]) -> None:
-        listed = {id(inner) for node in nodes
-                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                  for decorator in node.decorator_list for inner in ast.walk(decorator)}
-        names = set(decorators) | {asname for asname, name in self._aliases.items() if name in decorators}
-        appliers = set()
-        for node in nodes:  # (in the file's order, near enough: names given a decorator, applied ones)
-            if isinstance(node, ast.Assign) and _name_of(node.value) in names:
-                names.update(target.id for target in node.targets if isinstance(target, ast.Name))
-            elif (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-                  and _name_of(node.value.func) in names):
-                appliers.update(target.id for target in node.targets if isinstance(target, ast.Name))
-        for node in nodes:
-            if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load) and node.attr in attributes:
-                self.decorators_applied = True
-            elif isinstance(node, ast.Call) and id(node) not in listed and (
-                    isinstance(node.func, ast.Call) and _name_of(node.func.func) in names  # `weight(5)(f)`
-                    or _name_of(node.func) in appliers  # `secret(f)`
-                    or _name_of(node.func) == "partial" and node.args and _name_of(node.args[0]) in names):
-                self.decorators_applied = True
-
-
 def _on_self(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id in ("self", "cls")
-
-
-def _name_of(node: ast.expr) -> str | None:
-    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
 
 
 def parse_file(path: Path) -> ast.Module | None:
