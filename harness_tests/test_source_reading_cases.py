@@ -347,6 +347,23 @@ CASES = {
                     self.assertEqual(np.float64(weight).dtype.kind, "f")
                     self.assertTrue([visibility for visibility in "ab"])
             '''}, [("test_case.TestA.test_aliases", None, "hidden", False)]),
+    "tests a factory makes with decorators of their own": ({"test_case.py": HEADER + '''
+        def make_test(answer):
+            @weight(1)
+            def test(self):
+                self.assertEqual(answer, answer)
+            return test
+
+
+        class TestA(TestCase):
+            @weight(2)
+            def test_fixed(self):
+                pass
+
+
+        for n in range(3):
+            setattr(TestA, f"test_generated_{n}", make_test(n))
+        '''}, [("test_case.TestA.test_fixed", 2, None, False)]),
     "values swapped in one assignment": ({"test_case.py": HEADER + '''
         EASY, HARD = 1, 5
         EASY, HARD = HARD, EASY

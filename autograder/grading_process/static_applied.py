@@ -5,15 +5,17 @@ nothing else in the suite puts gradescope-utils' attributes on functions.
 The names that stand for a decorator, in each file of the suite: gradescope-utils' own
 (imported, under another name, `import ... decorators as gs` then `gs.weight`), names given
 one in a plain assignment (`points = weight`, `easy = weight(1)`), a module-level function
-whose body uses one (`def points(n): return weight(n)`; any nested function or wrapper in it
-too), and such names another file of the suite defines (`from helpers import easy`). A name a
-function binds for itself (a parameter `number`, a local `weight = 0.5`) is not one. Such a
-name may stand in a decorator list (`@weight(2)`, `@easy`) or be the value of a plain
-assignment at module or class level; used in any other place (`weight(5)(TestA.test_a)`,
-`return weight(n)` outside a function that is then only used as a decorator, `map(weight(4),
-...)`, `w, v = weight, visibility`), or with a text or keyword naming one of the attributes
-the decorators set (`setattr(f, "__weight__", 5)`, `f.__dict__.update(__weight__=5)`,
-`TestA.test_a.__weight__ = 5`), the suite applies decorators elsewhere.
+whose body uses one other than in a decorator list (`def points(n): return weight(n)`), and
+such names another file of the suite defines (`from helpers import easy`). A name a function
+binds for itself (a parameter `number`, a local `weight = 0.5`) is not one. Such a name may
+stand in a decorator list (`@weight(2)`, `@easy`) or be the value of a plain assignment at
+module or class level; used in any other place (`weight(5)(TestA.test_a)`, `map(weight(4),
+...)`, `w, v = weight, visibility`, in a method's body), or with a text or keyword naming one
+of the attributes the decorators set (`setattr(f, "__weight__", 5)`,
+`f.__dict__.update(__weight__=5)`, `TestA.test_a.__weight__ = 5`), the suite applies
+decorators elsewhere. A function that uses them only in decorator lists decorates only the
+functions it defines (a wrapper it gives back, tests it makes), never one it is given: it is
+no plain wrapper, but calling it applies nothing.
 """
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ class AppliedElsewhere:
         """Whether the module-level function `function` of the file at `path` uses a
         decorator (it may put gradescope-utils' attributes on what it is given)."""
         scan = self._scanned().get(Path(os.path.realpath(path)))
-        return scan is not None and function in scan.decorating
+        return scan is not None and function in scan.decorating | scan.applying
 
     def _scanned(self) -> dict[Path, FileUses]:
         """Each file that may use a decorator, scanned until the names the files give one
@@ -80,7 +82,8 @@ class FileUses:
         self.modules: dict[str, str] = {}  # a name an import binds to a module -> its dotted name
         self.imports_from_suite = False  # (what it finds depends on the names other files give)
         self.names: set[str] = set()
-        self.decorating: set[str] = set()
+        self.decorating: set[str] = set()  # module-level functions using one
+        self.applying: set[str] = set()  # those using one other than in a decorator list
         self.applied = False
         nodes = list(ast.walk(tree))
         self._imports(nodes)
@@ -93,13 +96,13 @@ class FileUses:
             self._assignments(tree)
             self.applied = False
             self._visit_all(tree, frozenset(), MODULE)
-            self.names |= self.decorating
+            self.names |= self.applying
             if len(self.names) == known:
                 break
 
     @property
     def exported(self) -> set[str]:
-        return self.names | self.decorating
+        return self.names
 
     def _imports(self, nodes: list) -> None:
         for node in nodes:
@@ -182,12 +185,15 @@ class FileUses:
             self._visit_all(node, shadowed, where)
 
     def _use(self, node: ast.AST, where: str, anywhere: bool = True) -> None:
-        """A decorator used, or an attribute named: in a module-level function, that function
-        uses one; in a decorator list, or in a plain assignment outside functions, nothing
-        more; anywhere else, the suite applies decorators elsewhere."""
+        """A decorator used, or an attribute named: in a decorator list, that decorates the
+        function defined there (in a module-level function: that function decorates); in a
+        module-level function, elsewhere, that function applies decorators; in a plain
+        assignment outside functions, nothing more; anywhere else, the suite applies
+        decorators elsewhere."""
+        placed = anywhere and id(node) in self._placed
         if where not in (MODULE, CLASS, METHOD):
-            self.decorating.add(where)
-        elif not (anywhere and (id(node) in self._placed or where != METHOD and id(node) in self._assigned)):
+            (self.decorating if placed else self.applying).add(where)
+        elif not (placed or anywhere and where != METHOD and id(node) in self._assigned):
             self.applied = True
 
     def _names_an_attribute(self, text: str) -> bool:
