@@ -364,6 +364,42 @@ CASES = {
         for n in range(3):
             setattr(TestA, f"test_generated_{n}", make_test(n))
         '''}, [("test_case.TestA.test_fixed", 2, None, False)]),
+    "reading the attributes, a fixture's own names, plain wrappers, a library's objects": ({
+        "fixtures.py": "weight = [[1.0, 2.0]]\n",
+        "vendored.py": '''
+            import functools
+
+
+            def configure(options, given):
+                options.__dict__.update(given)
+                return functools.update_wrapper(options, given)
+            ''',
+        "test_case.py": HEADER + '''
+            import fixtures
+
+            EASY, HARD = weight(1), weight(5)
+
+
+            def timed(test):
+                def run(self):
+                    return test(self)
+                return functools.update_wrapper(run, test)
+
+
+            class TestA(TestCase):
+                @EASY
+                def test_easy(self):
+                    self.assertEqual(fixtures.weight[0][0], 1.0)
+
+                @timed
+                @HARD
+                def test_hard(self):
+                    pass
+
+
+            TOTAL = sum(getattr(getattr(TestA, name), "__weight__", 0) for name in dir(TestA)
+                        if name.startswith("test"))
+            '''}, [("test_case.TestA.test_easy", 1, None, False), ("test_case.TestA.test_hard", 5, None, False)]),
     "values swapped in one assignment": ({"test_case.py": HEADER + '''
         EASY, HARD = 1, 5
         EASY, HARD = HARD, EASY
@@ -392,8 +428,28 @@ APPLIED_ELSEWHERE = {
     "a decorator mapped": "list(map(weight(4), [TestA.test_a]))",
     "a decorator in a lambda": "apply = lambda test: weight(4)(test)\napply(TestA.test_a)",
     "a decorator in a method's body": "class Later(TestCase):\n    def test_b(self):\n        weight(4)(TestA.test_a)",
+    "getattr on the decorators module": "from gradescope_utils.autograder_utils import decorators\n"
+                                        "getattr(decorators, 'weight')(5)(TestA.test_a)",
+    "the module by its name in a text": "import importlib\nimportlib.import_module("
+                                        "'gradescope_utils.autograder_utils.decorators').weight(5)(TestA.test_a)",
+    "the module under a helper's name": "from helpers import gs\ngs.weight(5)(TestA.test_a)",
+    "a decorator kept in a class": "class Marks:\n    five = weight(5)\n\n\nMarks.five(TestA.test_a)",
+    "a decorator called in an assignment": "five = weight(5)\n_ = five(TestA.test_a)",
+    "a class decorator that applies": "def points(n):\n    def apply(cls):\n        weight(n)(cls.test_a)\n"
+                                      "        return cls\n    return apply\n\n\n@points(5)\nclass TestB(TestA):\n    pass",
+    "a decorator that applies to another test": "def shares(f):\n    weight(5)(TestA.test_a)\n    return f\n\n\n"
+                                                "class TestB(TestCase):\n    @shares\n    def test_b(self):\n"
+                                                "        pass",
+    "attributes copied from a template": "@weight(5)\ndef template():\n    pass\n\n\n"
+                                         "functools.update_wrapper(TestA.test_a, template)",
+    "a setattr name that may be a dunder": "for field in ['weight']:\n    setattr(TestA.test_a, f'__{field}__', 5)",
+    "an exec": "exec('TestA.test_a.__weight__ = 5')",
+    "load_tests": "def load_tests(loader, tests, pattern):\n    weight(5)(TestA.test_a)\n    return tests",
+    "the first iterable of a comprehension": "[None for weight in [weight(5)(TestA.test_a)]]",
 }
 HELPERS = HEADER + '''
+    from gradescope_utils.autograder_utils import decorators as gs
+
     easy = weight(3)
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from autograder.grading_process import static_values
 from autograder.grading_process.decorations import plain_number
-from autograder.grading_process.static_names import FUNCTIONS
+from autograder.grading_process.static_names import FUNCTIONS, SCOPES, inner_nodes
 from autograder.wire.decorations import Decorations
 
 if TYPE_CHECKING:
@@ -77,19 +77,42 @@ def _wrapper(where: SuiteModule, function: ast.FunctionDef, bare: bool) -> bool:
     none of gradescope-utils' decorators."""
     if where.source.applied_elsewhere.decorating(where.path, function.name):
         return False
-    makers = [function] if bare else [inner for inner in ast.walk(function)
-                                      if isinstance(inner, FUNCTIONS) and inner is not function]
+    if bare:
+        return _wraps_its_argument(function)
+    makers = [inner for inner in ast.walk(function) if isinstance(inner, FUNCTIONS) and inner is not function]
     return any(_wraps_its_argument(maker) for maker in makers)
 
 
 def _wraps_its_argument(function: ast.FunctionDef) -> bool:
-    """Whether `functools.wraps(f)` is called in the function on its first parameter `f`."""
+    """Whether the function gives back, on every `return`, a function it defines wrapped
+    with `functools.wraps` of its first parameter `f` and nothing else (`@wraps(f)` with no
+    `assigned=`/`updated=`, or `return update_wrapper(inner, f)`): one that keeps `f`'s
+    attributes."""
     parameters = [*function.args.posonlyargs, *function.args.args]
-    return bool(parameters) and any(
-        isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name)
-        and node.args[0].id == parameters[0].arg
-        and (isinstance(node.func, ast.Name) and node.func.id == "wraps"
-             or isinstance(node.func, ast.Attribute) and node.func.attr == "wraps") for node in ast.walk(function))
+    if not parameters:
+        return False
+    given = parameters[0].arg
+    own = [node for statement in function.body  # (its own scope's: not a nested function's returns)
+           for node in [statement, *(() if isinstance(statement, SCOPES) else inner_nodes(statement))]]
+    defined = {node.name: node for node in own if isinstance(node, FUNCTIONS)}
+    returns = [node.value for node in own if isinstance(node, ast.Return)]
+
+    def wraps_given(call: ast.expr, name: str, position: int) -> bool:
+        return (isinstance(call, ast.Call) and _called_name(call.func) == name and not call.keywords
+                and len(call.args) == position + 1 and isinstance(call.args[position], ast.Name)
+                and call.args[position].id == given)
+
+    def wrapped(value) -> bool:
+        if isinstance(value, ast.Name) and value.id in defined:
+            entries = defined[value.id].decorator_list
+            return len(entries) == 1 and wraps_given(entries[0], "wraps", 0)
+        return (wraps_given(value, "update_wrapper", 1) and isinstance(value.args[0], ast.Name)
+                and value.args[0].id in defined)
+    return bool(returns) and all(wrapped(value) for value in returns)
+
+
+def _called_name(node: ast.expr) -> str | None:
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
 
 
 def decorator(node, owner: SuiteModule, scope: dict):

@@ -151,7 +151,8 @@ class ChangedElsewhere:
     def _naming(self, *words: str):
         tokens = [word.encode() for word in words] + list(ANY_NAME_WORDS)
         for path in self.files:
-            if any(token in self.text(path) for token in tokens):
+            text = self.text(path)
+            if not text.isascii() or any(token in text for token in tokens):  # (`ＰＯＩＮＴＳ` is `POINTS`)
                 if path not in self._changes:
                     self._changes[path] = FileChanges(self.tree(path))
                 yield self._changes[path]
