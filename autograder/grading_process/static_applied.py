@@ -37,9 +37,11 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from autograder.grading_process.static_names import COMPREHENSIONS, FUNCTIONS, inner_nodes, stored_names
+from autograder.grading_process.static_names import (
+    COMPREHENSIONS, FUNCTIONS, inner_nodes, name_of, on_self, stored_names)
 
 FACTORY, DECORATOR, MODULE, APPLIES = "factory", "decorator", "module", "applies"
+DECORATES = "decorates"  # a function that uses them only in decorator lists (no kind of its own)
 AT_MODULE, IN_CLASS, IN_METHOD = "<module>", "<class>", "<method>"  # where a use stands (or a function's name)
 CALLED_BY_UNITTEST = ("load_tests", "setUpModule", "tearDownModule")
 PACKAGE_WORDS = ("gradescope_utils", "autograder_utils")
@@ -111,7 +113,7 @@ class FileUses:
         self.suite, self.others, self.in_classes = suite, exported, in_classes
         self.modules: dict[str, str] = {}  # a name an import binds to a module -> its dotted name
         self.kinds: dict[str, str] = {}  # module-level names that stand for a decorator
-        self.functions: dict[str, str] = {}  # module-level functions that use one -> kind (or "decorates")
+        self.functions: dict[str, str] = {}  # module-level functions that use one -> kind (or DECORATES)
         self.depends_on_others = False  # (what it finds depends on what other files export)
         self.applied = False
         nodes = list(ast.walk(tree))
@@ -128,7 +130,7 @@ class FileUses:
         self._docstrings = {id(node.value) for node in nodes if isinstance(node, ast.Expr)
                             and isinstance(node.value, ast.Constant)}  # (no code: `"""Sets __weight__."""`)
         self._read_with_getattr = {id(node.args[1]) for node in nodes if isinstance(node, ast.Call)
-                                   and _name(node.func) in ("getattr", "hasattr") and len(node.args) > 1}
+                                   and name_of(node.func) in ("getattr", "hasattr") and len(node.args) > 1}
         for _ in range(LONGEST_CHAIN):  # (a name given one in terms of another: `w = weight`, then `easy = w(1)`)
             known = (dict(self.kinds), dict(self.functions), dict(self.in_classes))
             self._assignments(tree.body, in_class=False)
@@ -184,7 +186,7 @@ class FileUses:
         for node in body:
             if isinstance(node, ast.ClassDef):
                 self._assignments(node.body, in_class=True)
-            elif isinstance(node, (*FUNCTIONS,)):
+            elif isinstance(node, FUNCTIONS):
                 continue
             for target, value in _pairs(node):
                 kinds = [self._given(alternative) for alternative in _alternatives(value)]
@@ -207,7 +209,7 @@ class FileUses:
             if node.id in shadowed:
                 return None
             found = self.kinds.get(node.id) or self.functions.get(node.id)
-            return found if found != "decorates" else None
+            return found if found != DECORATES else None
         if not isinstance(node, ast.Attribute):
             return None
         dotted = _dotted(node)
@@ -282,10 +284,10 @@ class FileUses:
             return _holds_attributes(node.value)  # `f.__dict__["__weight__"] = 5`
         if not isinstance(node, ast.Call):
             return False
-        called = _name(node.func)
+        called = name_of(node.func)
         if isinstance(node.func, ast.Attribute) and called in ("update", "setdefault", "__setitem__"):
             return _holds_attributes(node.func.value)
-        if called in ("setattr", "__setattr__") and len(node.args) > 1 and not _on_self(node.args[0]):
+        if called in ("setattr", "__setattr__") and len(node.args) > 1 and not on_self(node.args[0]):
             return not _plain_attribute_name(node.args[1])
         if called in ("exec", "eval", "compile"):
             return any(isinstance(text, ast.Constant) and isinstance(text.value, str) and any(
@@ -309,14 +311,14 @@ class FileUses:
         # else: a plain assignment (`easy = weight(1)`, `points = weight`), whose name is followed
 
     def _in_function(self, node: ast.AST, kind: str, placed, shadowed: frozenset) -> str:
-        """What a use inside a module-level function makes of it: "decorates" in decorator
+        """What a use inside a module-level function makes of it: DECORATES in decorator
         lists above only decorators known to keep the function's attributes, FACTORY when it
         gives back a decorator (`return weight(n)`), else APPLIES."""
         if placed is not None:
             decorated, index = placed
             below = decorated.decorator_list[index + 1:]
             if kind in (FACTORY, DECORATOR) and all(self._keeps_attributes(entry, shadowed) for entry in below):
-                return "decorates"
+                return DECORATES
             return APPLIES
         if id(node) in self._returned and kind in (FACTORY, DECORATOR) or (
                 id(node) in self._returned_calls and kind == FACTORY):  # (a decorator given back)
@@ -324,7 +326,7 @@ class FileUses:
         return APPLIES
 
     def _keeps_attributes(self, entry: ast.expr, shadowed: frozenset) -> bool:
-        if isinstance(entry, ast.Call) and _name(entry.func) == "wraps":
+        if isinstance(entry, ast.Call) and name_of(entry.func) == "wraps":
             return len(entry.args) == 1 and not entry.keywords and isinstance(entry.args[0], ast.Name) and (
                 entry.args[0].id in shadowed)
         called = entry.func if isinstance(entry, ast.Call) else entry
@@ -349,7 +351,7 @@ class FileUses:
 
 
 def _function_kind(uses: set[str]) -> str:
-    return APPLIES if APPLIES in uses else FACTORY if FACTORY in uses else "decorates"
+    return APPLIES if APPLIES in uses else FACTORY if FACTORY in uses else DECORATES
 
 
 def _pairs(node: ast.AST) -> list[tuple[str, ast.expr]]:
@@ -409,21 +411,13 @@ def _plain_attribute_name(name: ast.expr) -> bool:
 def _holds_attributes(node: ast.expr) -> bool:
     """`f.__dict__` (not `self`'s), `vars(f)`: a function's attributes."""
     if isinstance(node, ast.Attribute):
-        return node.attr == "__dict__" and not _on_self(node.value)
-    return isinstance(node, ast.Call) and _name(node.func) == "vars" and bool(node.args) and not _on_self(node.args[0])
-
-
-def _on_self(node: ast.expr) -> bool:
-    return isinstance(node, ast.Name) and node.id in ("self", "cls")
+        return node.attr == "__dict__" and not on_self(node.value)
+    return isinstance(node, ast.Call) and name_of(node.func) == "vars" and bool(node.args) and not on_self(node.args[0])
 
 
 def _called(node: ast.expr) -> list[ast.expr]:
     """The expression itself, and what it calls when it is a call (`weight(2)`: `weight`)."""
     return [node, node.func] if isinstance(node, ast.Call) else [node]
-
-
-def _name(node: ast.expr) -> str | None:
-    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
 
 
 def _dotted(node: ast.expr) -> list[str] | None:

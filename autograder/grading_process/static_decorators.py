@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from autograder.grading_process import static_values
 from autograder.grading_process.decorations import plain_number
-from autograder.grading_process.static_names import FUNCTIONS, SCOPES, inner_nodes
+from autograder.grading_process.static_names import FUNCTIONS, SCOPES, inner_nodes, name_of
 from autograder.wire.decorations import Decorations
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def _wraps_its_argument(function: ast.FunctionDef) -> bool:
     returns = [node.value for node in own if isinstance(node, ast.Return)]
 
     def wraps_given(call: ast.expr, name: str, position: int) -> bool:
-        return (isinstance(call, ast.Call) and _called_name(call.func) == name and not call.keywords
+        return (isinstance(call, ast.Call) and name_of(call.func) == name and not call.keywords
                 and len(call.args) == position + 1 and isinstance(call.args[position], ast.Name)
                 and call.args[position].id == given)
 
@@ -109,10 +109,6 @@ def _wraps_its_argument(function: ast.FunctionDef) -> bool:
         return (wraps_given(value, "update_wrapper", 1) and isinstance(value.args[0], ast.Name)
                 and value.args[0].id in defined)
     return bool(returns) and all(wrapped(value) for value in returns)
-
-
-def _called_name(node: ast.expr) -> str | None:
-    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
 
 
 def decorator(node, owner: SuiteModule, scope: dict):

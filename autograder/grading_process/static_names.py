@@ -38,6 +38,16 @@ def stored_names(node: ast.AST) -> set[str]:
     return names
 
 
+def name_of(node: ast.expr) -> str | None:
+    """The last name of a name or a dotted name (`functools.wraps`: "wraps"); None for another."""
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+
+
+def on_self(node: ast.expr) -> bool:
+    """Whether the expression is a method's own `self` or `cls`."""
+    return isinstance(node, ast.Name) and node.id in ("self", "cls")
+
+
 def inner_nodes(node: ast.AST, scopes: tuple = None):
     """The nodes inside `node` that are in its scope (a nested scope's own body left out)."""
     for child in ast.iter_child_nodes(node):

@@ -18,6 +18,8 @@ import operator
 import os
 from pathlib import Path
 
+from autograder.grading_process.static_names import on_self
+
 NOT_KNOWN = object()  # what the source does not fix
 NUMBER_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
                     ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv,
@@ -201,12 +203,12 @@ class FileChanges:
             if isinstance(node, ast.Global):
                 self.declared_global.update(*map(self._named, node.names))
             elif (isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load)
-                  and not _on_self(node.value)):
+                  and not on_self(node.value)):
                 self.set_on_objects.update(self._named(node.attr))
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 self._scan_call(node)
             self.anything |= (isinstance(node, ast.Attribute) and node.attr == "__dict__"
-                              and not _on_self(node.value))
+                              and not on_self(node.value))
             if isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in entries_read and not (
                     isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
                     and id(node) not in changed_in_place):
@@ -215,7 +217,7 @@ class FileChanges:
     def _scan_call(self, node: ast.Call) -> None:
         if node.func.id in ANY_NAME_CALLS:
             self.anything = True  # (module names; not the attributes of classes the suite defines)
-        elif node.func.id in ("setattr", "delattr") and len(node.args) > 1 and not _on_self(node.args[0]):
+        elif node.func.id in ("setattr", "delattr") and len(node.args) > 1 and not on_self(node.args[0]):
             name = node.args[1]
             if isinstance(name, ast.Constant) and isinstance(name.value, str):
                 self.set_on_objects.update(self._named(name.value))
@@ -224,10 +226,6 @@ class FileChanges:
                 self.prefixes_set += (name.values[0].value,)
             else:
                 self.anything = self.any_attribute = True
-
-def _on_self(node: ast.expr) -> bool:
-    return isinstance(node, ast.Name) and node.id in ("self", "cls")
-
 
 def parse_file(path: Path) -> ast.Module | None:
     try:
